@@ -1,0 +1,1 @@
+#include "bs-model.h"
