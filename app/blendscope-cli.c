@@ -1,1 +1,49 @@
-int main (void) { return 0; }
+/* blendscope-cli: the headless front end. One subcommand per file (bs-cli-*.c). */
+#include "bs-cli.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct
+{
+  const char *name;
+  const char *summary;
+  int (*main) (int argc, char **argv);
+} Command;
+
+static const Command commands[] = {
+  { "info", "MODEL: the per-layer table and binary/fixed-point totals", bs_cli_info },
+  { "run", "MODEL: run inferences, print top classes and per-layer timings", bs_cli_run },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "Usage: blendscope-cli COMMAND [OPTIONS] ARGS\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\n'blendscope-cli COMMAND --help' describes a command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  if (argc < 2)
+    {
+      usage (stderr);
+      return 2;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+    {
+      usage (stdout);
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].main (argc - 1, argv + 1);
+  fprintf (stderr, "blendscope-cli: unknown command '%s'\n\n", argv[1]);
+  usage (stderr);
+  return 2;
+}
