@@ -1,0 +1,54 @@
+/* bs-probe-private.h: what probe implementations share. Not for users of probes. */
+#pragma once
+
+#include "bs-probe.h"
+
+G_BEGIN_DECLS
+
+/* The common part; each implementation's struct starts with it. */
+struct _BsProbe
+{
+  const BsProbeClass *klass;
+  char *spec;
+  char *label;
+  char *meter_id;
+  gboolean simulated;
+
+  int64_t latency_ns;
+  char *latency_origin;
+  double min_w;                 /* plausible power range; NaN = unbounded */
+  double max_w;
+
+  GMutex lock;                  /* guards channels and out_of_range */
+  GPtrArray *channels;          /* BsProbeChannel*, append-only */
+  GArray *out_of_range;         /* gboolean per channel: a fault was reported */
+
+  BsProbeSink sink;
+  gboolean running;
+};
+
+/* Fills the common part. @label is shown to people; the meter id is derived from @spec. */
+void bs_probe_init (BsProbe *probe, const BsProbeClass *klass, const BsProbeSpec *spec,
+                    const char *label, gboolean simulated);
+/* Frees the common part (bs_probe_close calls it after klass->close). */
+void bs_probe_finalize (BsProbe *probe);
+
+/* Returns the new channel's index. Callable from the probe thread. */
+int bs_probe_add_channel (BsProbe *probe, const char *name, BsQuantity quantity, gboolean derived);
+
+/* Subtracts the latency, drops non-finite and implausible readings (one out-of-range fault
+ * per excursion), and hands the rest to the sink. Modifies @samples. */
+void bs_probe_emit (BsProbe *probe, BsSample *samples, guint n_samples);
+void bs_probe_emit_fault (BsProbe *probe, BsProbeFaultKind kind, int32_t channel, int64_t t_ns,
+                          const char *format, ...) G_GNUC_PRINTF (5, 6);
+
+/* The probe classes, defined one per file. */
+extern const BsProbeClass bs_probe_hwmon_class;
+extern const BsProbeClass bs_probe_rapl_class;
+extern const BsProbeClass bs_probe_xmc_class;
+extern const BsProbeClass bs_probe_synthetic_class;
+#ifdef BS_HAVE_LIBSIGROK
+extern const BsProbeClass bs_probe_sigrok_class;
+#endif
+
+G_END_DECLS

@@ -1,0 +1,352 @@
+/* bs-probe-rapl.c: RAPL energy counters through Linux powercap, read by a polling thread.
+ *
+ * Spec: rapl[:root=/sys/class/powercap][:rate=20][:channels=package-0,package-0/core]
+ *
+ * Each zone with an energy_uj counter becomes a power channel named after the zone
+ * ("package-0", subzones "package-0/core"). Power is the difference of two readings over
+ * the host time between them, stamped at the midpoint: the counter itself updates about
+ * every millisecond, so the midpoint is where the average belongs. The counter wraps at
+ * max_energy_range_uj; a reading below the previous one is a wrap, and the energy in
+ * between is (max − previous) + current. */
+#include "bs-poller.h"
+#include "bs-sysfs.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define DEFAULT_ROOT "/sys/class/powercap"
+
+typedef struct
+{
+  char *name;                   /* "package-0/core" */
+  char *entry;                  /* "intel-rapl:0:0" */
+  char *energy_path;
+  int64_t max_range_uj;         /* 0 when unknown: then a decrease is a fault, not a wrap */
+} Zone;
+
+typedef struct
+{
+  Zone zone;
+  int channel;
+  BsSysfsHealth health;
+  gboolean have_previous;
+  int64_t previous_uj;
+  int64_t previous_t_ns;
+} Channel;
+
+typedef struct
+{
+  BsProbe parent;
+  int64_t period_ns;
+  GArray *channels;             /* Channel */
+  BsPoller *poller;
+  gboolean all_gone_reported;
+} BsProbeRapl;
+
+static const char *const known_keys[] = { "root", "rate", "channels", NULL };
+
+static void
+zone_clear (Zone *zone)
+{
+  g_free (zone->name);
+  g_free (zone->entry);
+  g_free (zone->energy_path);
+}
+
+static char *
+zone_name (const char *root, const char *entry)
+{
+  g_autofree char *path = g_build_filename (root, entry, "name", NULL);
+  g_autofree char *name = bs_sysfs_read_string (path);
+  g_autofree char *parent = NULL;
+  const char *colon = strrchr (entry, ':');
+
+  if (name == NULL)
+    name = g_strdup (entry);
+  /* "intel-rapl:0:1" is a subzone of "intel-rapl:0". */
+  if (colon != NULL && strchr (entry, ':') != colon)
+    {
+      g_autofree char *parent_entry = g_strndup (entry, colon - entry);
+      parent = zone_name (root, parent_entry);
+      return g_strdup_printf ("%s/%s", parent, name);
+    }
+  return g_steal_pointer (&name);
+}
+
+/* Every zone with an energy counter. */
+static GArray *
+scan_root (const char *root)
+{
+  g_autoptr (GPtrArray) entries = bs_sysfs_list_dir (root);
+  GArray *zones = g_array_new (FALSE, TRUE, sizeof (Zone));
+
+  g_array_set_clear_func (zones, (GDestroyNotify) zone_clear);
+  for (guint e = 0; entries != NULL && e < entries->len; e++)
+    {
+      const char *entry = entries->pdata[e];
+      g_autofree char *max_path = g_build_filename (root, entry, "max_energy_range_uj", NULL);
+      Zone zone = { 0 };
+
+      zone.energy_path = g_build_filename (root, entry, "energy_uj", NULL);
+      if (!g_file_test (zone.energy_path, G_FILE_TEST_EXISTS))
+        {
+          zone_clear (&zone);
+          continue;
+        }
+      zone.entry = g_strdup (entry);
+      zone.name = zone_name (root, entry);
+      if (bs_sysfs_read_int64 (max_path, &zone.max_range_uj) != 0 || zone.max_range_uj < 0)
+        zone.max_range_uj = 0;
+      g_array_append_val (zones, zone);
+    }
+  return zones;
+}
+
+static const char *
+root_of (const BsProbeSpec *spec)
+{
+  const char *root = spec != NULL ? bs_probe_spec_get (spec, "root") : NULL;
+
+  return root != NULL ? root : DEFAULT_ROOT;
+}
+
+static int
+first_unreadable (GArray *zones, int *err)
+{
+  for (guint k = 0; k < zones->len; k++)
+    {
+      int64_t v;
+      *err = bs_sysfs_read_int64 (g_array_index (zones, Zone, k).energy_path, &v);
+      if (*err == EACCES || *err == EPERM)
+        return k;
+    }
+  return -1;
+}
+
+/* ---- listing ---- */
+
+static void
+rapl_list (const BsProbeSpec *spec, GPtrArray *devices)
+{
+  const char *root = root_of (spec);
+  g_autoptr (GArray) zones = scan_root (root);
+  g_autoptr (GString) detail = g_string_new (NULL);
+  g_autofree char *spec_text = NULL;
+  int err;
+
+  if (zones->len == 0)
+    {
+      g_autofree char *why = g_strdup_printf ("no energy counters under %s", root);
+      g_ptr_array_add (devices, bs_probe_device_new ("rapl", NULL, "RAPL", why, FALSE, FALSE));
+      return;
+    }
+  for (guint k = 0; k < zones->len; k++)
+    g_string_append_printf (detail, "%s%s W", k ? ", " : "", g_array_index (zones, Zone, k).name);
+  if (first_unreadable (zones, &err) >= 0)
+    g_string_append_printf (detail, " (energy_uj not readable: %s; run as root)", g_strerror (err));
+  spec_text = strcmp (root, DEFAULT_ROOT) == 0 ? g_strdup ("rapl") : g_strdup_printf ("rapl:root=%s", root);
+  g_ptr_array_add (devices, bs_probe_device_new ("rapl", spec_text, "RAPL energy counters",
+                                                 detail->str, first_unreadable (zones, &err) < 0,
+                                                 FALSE));
+}
+
+/* ---- capture ---- */
+
+static gboolean
+energy_delta (BsProbeRapl *self, Channel *c, int64_t now_uj, int64_t t_ns, int64_t *delta_uj)
+{
+  *delta_uj = now_uj - c->previous_uj;
+  if (*delta_uj >= 0)
+    return TRUE;
+  if (c->zone.max_range_uj > 0 && c->previous_uj <= c->zone.max_range_uj)
+    {
+      *delta_uj = (c->zone.max_range_uj - c->previous_uj) + now_uj;
+      return TRUE;
+    }
+  bs_probe_emit_fault (&self->parent, BS_PROBE_FAULT_OUT_OF_RANGE, c->channel, t_ns,
+                       "%s: counter %s went back from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+                       " µJ with no known wrap range; that interval is skipped",
+                       self->parent.label, c->zone.energy_path, c->previous_uj, now_uj);
+  return FALSE;
+}
+
+/* Reads one counter; TRUE with a power sample when there was a previous reading. */
+static gboolean
+poll_zone (BsProbeRapl *self, Channel *c, BsSample *out)
+{
+  int64_t now_uj = 0, delta_uj;
+  int err = bs_sysfs_read_int64 (c->zone.energy_path, &now_uj);
+  int64_t t_ns = bs_clock_now_ns ();
+  gboolean usable;
+
+  if (!bs_sysfs_health_update (&self->parent, &c->health, c->channel, c->zone.energy_path, err, t_ns))
+    return FALSE;
+  usable = c->have_previous && t_ns > c->previous_t_ns
+           && energy_delta (self, c, now_uj, t_ns, &delta_uj);
+  if (usable)
+    *out = (BsSample) { c->previous_t_ns + (t_ns - c->previous_t_ns) / 2, c->channel,
+                        BS_QUANTITY_POWER, BS_UNIT_WATT,
+                        (delta_uj * 1e-6) / ((t_ns - c->previous_t_ns) * 1e-9) };
+  c->have_previous = TRUE;
+  c->previous_uj = now_uj;
+  c->previous_t_ns = t_ns;
+  return usable;
+}
+
+static void
+check_all_gone (BsProbeRapl *self, int64_t t_ns)
+{
+  for (guint k = 0; k < self->channels->len; k++)
+    if (!g_array_index (self->channels, Channel, k).health.gone)
+      return;
+  if (self->all_gone_reported)
+    return;
+  self->all_gone_reported = TRUE;
+  bs_probe_emit_fault (&self->parent, BS_PROBE_FAULT_DEVICE_GONE, -1, t_ns,
+                       "%s: every energy counter has vanished; no more readings will come",
+                       self->parent.label);
+}
+
+static void
+rapl_poll (int64_t due_ns, gpointer data)
+{
+  BsProbeRapl *self = data;
+  BsSample *out = g_newa (BsSample, self->channels->len);
+  guint n = 0;
+
+  for (guint k = 0; k < self->channels->len; k++)
+    {
+      Channel *c = &g_array_index (self->channels, Channel, k);
+      if (!c->health.gone && poll_zone (self, c, &out[n]))
+        n++;
+    }
+  if (n > 0)
+    bs_probe_emit (&self->parent, out, n);
+  check_all_gone (self, due_ns);
+}
+
+static gboolean
+rapl_start (BsProbe *probe, GError **error)
+{
+  BsProbeRapl *self = (BsProbeRapl *) probe;
+
+  self->all_gone_reported = FALSE;
+  for (guint k = 0; k < self->channels->len; k++)
+    {
+      Channel *c = &g_array_index (self->channels, Channel, k);
+      c->health = (BsSysfsHealth) { 0 };
+      c->have_previous = FALSE;
+    }
+  self->poller = bs_poller_start ("bs-rapl", self->period_ns, rapl_poll, self);
+  return TRUE;
+}
+
+static void
+rapl_stop (BsProbe *probe)
+{
+  BsProbeRapl *self = (BsProbeRapl *) probe;
+
+  g_clear_pointer (&self->poller, bs_poller_stop);
+}
+
+static void
+channel_clear (Channel *c)
+{
+  zone_clear (&c->zone);
+}
+
+static void
+rapl_close (BsProbe *probe)
+{
+  BsProbeRapl *self = (BsProbeRapl *) probe;
+
+  g_array_unref (self->channels);
+}
+
+/* ---- opening ---- */
+
+static gboolean
+zone_selected (const char *filter, const Zone *zone)
+{
+  g_auto (GStrv) items = NULL;
+
+  if (filter == NULL)
+    return TRUE;
+  items = g_strsplit (filter, ",", -1);
+  return g_strv_contains ((const char *const *) items, zone->name)
+         || g_strv_contains ((const char *const *) items, zone->entry);
+}
+
+static gboolean
+check_zones (GArray *zones, const char *root, GError **error)
+{
+  int err;
+  int k;
+
+  if (zones->len == 0)
+    {
+      g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_UNAVAILABLE,
+                   "rapl: no energy counters (zones with energy_uj) under %s", root);
+      return FALSE;
+    }
+  k = first_unreadable (zones, &err);
+  if (k >= 0)
+    {
+      /* Since Linux 5.10 (CVE-2020-8694) energy_uj is readable by root only. */
+      g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_PERMISSION,
+                   "rapl: %s: %s (RAPL counters are readable by root only; run as root or "
+                   "grant read access with a udev rule)",
+                   g_array_index (zones, Zone, k).energy_path, g_strerror (err));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static BsProbe *
+rapl_open (const BsProbeSpec *spec, GError **error)
+{
+  const char *root = root_of (spec);
+  const char *filter = bs_probe_spec_get (spec, "channels");
+  g_autoptr (GArray) zones = NULL;
+  g_autoptr (GString) label = g_string_new ("RAPL");
+  BsProbeRapl *self;
+  double rate;
+
+  if (!bs_probe_spec_check (spec, known_keys, error)
+      || !bs_probe_spec_get_rate (spec, "rate", 20.0, &rate, error))
+    return NULL;
+  zones = scan_root (root);
+  for (guint k = zones->len; k-- > 0;)
+    if (!zone_selected (filter, &g_array_index (zones, Zone, k)))
+      g_array_remove_index (zones, k);
+  if (!check_zones (zones, root, error))
+    return NULL;
+
+  self = g_new0 (BsProbeRapl, 1);
+  self->period_ns = (int64_t) (1e9 / rate);
+  self->channels = g_array_new (FALSE, TRUE, sizeof (Channel));
+  g_array_set_clear_func (self->channels, (GDestroyNotify) channel_clear);
+  for (guint k = 0; k < zones->len; k++)
+    g_string_append_printf (label, "%s%s", k ? ", " : " ", g_array_index (zones, Zone, k).name);
+  bs_probe_init (&self->parent, &bs_probe_rapl_class, spec, label->str, FALSE);
+  for (guint k = 0; k < zones->len; k++)
+    {
+      Channel c = { 0 };
+
+      c.zone = g_array_index (zones, Zone, k);
+      g_array_index (zones, Zone, k) = (Zone) { 0 };
+      c.channel = bs_probe_add_channel (&self->parent, c.zone.name, BS_QUANTITY_POWER, TRUE);
+      g_array_append_val (self->channels, c);
+    }
+  return &self->parent;
+}
+
+const BsProbeClass bs_probe_rapl_class = {
+  .name = "rapl",
+  .description = "RAPL energy counters (CPU package, cores, DRAM) through Linux powercap",
+  .list = rapl_list,
+  .open = rapl_open,
+  .start = rapl_start,
+  .stop = rapl_stop,
+  .close = rapl_close,
+};

@@ -1,0 +1,638 @@
+/* test-probe-sysfs.c: the hwmon, RAPL and XMC probes on fake sysfs trees in temporary
+ * folders: values and units, V×I, RAPL wrap-around, and files that vanish mid-run. */
+#include "bs-probe.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+typedef struct
+{
+  GMutex lock;
+  GArray *samples;              /* BsSample */
+  GArray *faults;               /* Fault */
+} Capture;
+
+typedef struct
+{
+  BsProbeFaultKind kind;
+  int32_t channel;
+  int64_t t_ns;
+  char *message;
+} Fault;
+
+static void
+on_samples (const BsSample *samples, guint n, gpointer data)
+{
+  Capture *c = data;
+
+  g_mutex_lock (&c->lock);
+  g_array_append_vals (c->samples, samples, n);
+  g_mutex_unlock (&c->lock);
+}
+
+static void
+on_fault (const BsProbeFault *fault, gpointer data)
+{
+  Capture *c = data;
+  Fault f = { fault->kind, fault->channel, fault->t_ns, g_strdup (fault->message) };
+
+  g_mutex_lock (&c->lock);
+  g_array_append_val (c->faults, f);
+  g_mutex_unlock (&c->lock);
+  g_test_message ("fault: %s", fault->message);
+}
+
+static void
+fault_clear (gpointer data)
+{
+  g_free (((Fault *) data)->message);
+}
+
+static void
+capture_start (BsProbe *probe, Capture *c)
+{
+  BsProbeSink sink = { on_samples, on_fault, c };
+  g_autoptr (GError) error = NULL;
+
+  g_mutex_init (&c->lock);
+  c->samples = g_array_new (FALSE, FALSE, sizeof (BsSample));
+  c->faults = g_array_new (FALSE, FALSE, sizeof (Fault));
+  g_array_set_clear_func (c->faults, fault_clear);
+  g_assert_true (bs_probe_start (probe, &sink, &error));
+  g_assert_no_error (error);
+}
+
+static void
+capture_clear (Capture *c)
+{
+  g_array_unref (c->samples);
+  g_array_unref (c->faults);
+  g_mutex_clear (&c->lock);
+}
+
+/* Readings of @channel after @t_ns. */
+static guint
+count_after (Capture *c, int channel, int64_t t_ns, double *last_value)
+{
+  guint n = 0;
+
+  g_mutex_lock (&c->lock);
+  for (guint i = 0; i < c->samples->len; i++)
+    {
+      const BsSample *s = &g_array_index (c->samples, BsSample, i);
+      if (s->channel == channel && s->t_ns > t_ns)
+        {
+          n++;
+          if (last_value != NULL)
+            *last_value = s->value;
+        }
+    }
+  g_mutex_unlock (&c->lock);
+  return n;
+}
+
+static void
+write_file (const char *dir, const char *name, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_mkdir_with_parents (dir, 0755);
+  /* Written aside and renamed, so that a reader never sees half a number. */
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+}
+
+static void
+write_int (const char *dir, const char *name, int64_t value)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", value);
+
+  write_file (dir, name, text);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      g_remove (path);
+      return;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      remove_tree (child);
+    }
+  g_rmdir (path);
+}
+
+static char *
+spec_for (const char *probe, const char *root, const char *extra)
+{
+  return g_strdup_printf ("%s:root=%s%s", probe, root, extra);
+}
+
+/* ---- hwmon ---- */
+
+/* hwmon0: a temperature sensor only (skipped); hwmon1: INA226 with power, current, bus and
+ * shunt voltage; hwmon2: INA3221 with three rails of voltage and current, no power. */
+static char *
+make_hwmon_tree (void)
+{
+  char *root = g_dir_make_tmp ("hwmon-XXXXXX", NULL);
+  g_autofree char *h0 = g_build_filename (root, "hwmon0", NULL);
+  g_autofree char *h1 = g_build_filename (root, "hwmon1", NULL);
+  g_autofree char *h2 = g_build_filename (root, "hwmon2", NULL);
+
+  write_file (h0, "name", "coretemp\n");
+  write_int (h0, "temp1_input", 45000);
+  write_file (h1, "name", "ina226\n");
+  write_int (h1, "power1_input", 2500000);    /* µW */
+  write_int (h1, "curr1_input", 500);         /* mA */
+  write_int (h1, "in1_input", 5000);          /* mV, bus */
+  write_int (h1, "in0_input", 2);             /* mV, shunt: no current of its own */
+  write_file (h2, "name", "ina3221\n");
+  for (int k = 1; k <= 3; k++)
+    {
+      g_autofree char *in = g_strdup_printf ("in%d_input", k);
+      g_autofree char *curr = g_strdup_printf ("curr%d_input", k);
+      write_int (h2, in, 12000 - 1000 * k);
+      write_int (h2, curr, 100 * k);
+    }
+  write_file (h2, "in1_label", "VDD_IN\n");
+  return root;
+}
+
+static const BsProbeChannel *
+channel_named (BsProbe *probe, const char *name, int *index)
+{
+  for (guint i = 0; i < bs_probe_get_n_channels (probe); i++)
+    if (strcmp (bs_probe_get_channel (probe, i)->name, name) == 0)
+      {
+        *index = i;
+        return bs_probe_get_channel (probe, i);
+      }
+  g_assert_not_reached ();
+}
+
+static void
+test_hwmon_channels (void)
+{
+  g_autofree char *root = make_hwmon_tree ();
+  g_autofree char *spec = spec_for ("hwmon", root, ":rate=100");
+  g_autoptr (GError) error = NULL;
+  BsProbe *probe = bs_probe_open (spec, &error);
+  const BsProbeChannel *ch;
+  int p1, i1, v1, d2;
+  double value = NAN;
+  Capture c;
+
+  g_assert_no_error (error);
+  g_test_message ("%s", bs_probe_get_label (probe));
+  g_assert_false (bs_probe_is_simulated (probe));
+  /* ina226: power1, curr1, in1; ina3221: curr, in, derived power for 3 rails. */
+  g_assert_cmpuint (bs_probe_get_n_channels (probe), ==, 3 + 9);
+  ch = channel_named (probe, "hwmon1/ina226/power1", &p1);
+  g_assert_cmpint (ch->quantity, ==, BS_QUANTITY_POWER);
+  g_assert_false (ch->derived);
+  ch = channel_named (probe, "hwmon1/ina226/curr1", &i1);
+  g_assert_cmpint (ch->unit, ==, BS_UNIT_AMPERE);
+  ch = channel_named (probe, "hwmon1/ina226/in1", &v1);
+  g_assert_cmpint (ch->unit, ==, BS_UNIT_VOLT);
+  ch = channel_named (probe, "hwmon2/ina3221/power2", &d2);
+  g_assert_true (ch->derived);
+  g_assert_cmpint (bs_probe_find_channel (probe, BS_QUANTITY_POWER, NULL), ==, p1);
+
+  capture_start (probe, &c);
+  g_usleep (250000);
+  bs_probe_stop (probe);
+  g_assert_cmpuint (count_after (&c, p1, 0, &value), >=, 10);
+  g_assert_cmpfloat_with_epsilon (value, 2.5, 1e-9);
+  count_after (&c, i1, 0, &value);
+  g_assert_cmpfloat_with_epsilon (value, 0.5, 1e-9);
+  count_after (&c, v1, 0, &value);
+  g_assert_cmpfloat_with_epsilon (value, 5.0, 1e-9);
+  g_assert_cmpuint (count_after (&c, d2, 0, &value), >=, 10);
+  g_assert_cmpfloat_with_epsilon (value, 10.0 * 0.2, 1e-9);   /* 10 V × 200 mA */
+  g_assert_cmpuint (c.faults->len, ==, 0);
+  capture_clear (&c);
+  bs_probe_close (probe);
+  remove_tree (root);
+}
+
+static void
+test_hwmon_select (void)
+{
+  g_autofree char *root = make_hwmon_tree ();
+  g_autofree char *only_power = spec_for ("hwmon", root, ":device=ina3221:channels=power1");
+  g_autofree char *nothing = spec_for ("hwmon", root, ":channels=power9");
+  g_autofree char *empty_root = g_dir_make_tmp ("hwmon-empty-XXXXXX", NULL);
+  g_autofree char *empty = spec_for ("hwmon", empty_root, "");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autofree char *list_spec = spec_for ("hwmon", root, "");
+  BsProbe *probe = bs_probe_open (only_power, &error);
+
+  g_assert_no_error (error);
+  /* The derived power needs its voltage and current: three channels. */
+  g_assert_cmpuint (bs_probe_get_n_channels (probe), ==, 3);
+  g_assert_cmpint (bs_probe_find_channel (probe, BS_QUANTITY_POWER, "hwmon2/ina3221/power1"), ==, 2);
+  bs_probe_close (probe);
+
+  g_assert_null (bs_probe_open (nothing, &error));
+  g_assert_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_null (bs_probe_open (empty, &error));
+  g_assert_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_UNAVAILABLE);
+  g_test_message ("%s", error->message);
+
+  /* A GPU's power sensor is listed, but is not a meter someone attached. */
+  {
+    g_autofree char *gpu = g_build_filename (root, "hwmon3", NULL);
+    write_file (gpu, "name", "amdgpu\n");
+    write_int (gpu, "power1_average", 15000000);
+  }
+  devices = bs_probe_list (list_spec);
+  g_assert_cmpuint (devices->len, ==, 3);
+  for (guint i = 0; i < devices->len; i++)
+    {
+      BsProbeDevice *d = devices->pdata[i];
+      g_test_message ("%s | %s | %s", d->spec, d->label, d->detail);
+      g_assert_true (d->available);
+      g_assert_false (d->simulated);
+      g_assert_cmpint (d->attached, ==, g_str_has_prefix (d->label, "ina"));
+    }
+  g_assert_nonnull (strstr (((BsProbeDevice *) devices->pdata[1])->detail, "(V×I)"));
+  remove_tree (root);
+  remove_tree (empty_root);
+}
+
+/* A sensor file vanishes: that channel reports device-gone and stops, the others go on;
+ * when all have gone, one device-level fault. */
+static void
+test_hwmon_vanish (void)
+{
+  g_autofree char *root = make_hwmon_tree ();
+  g_autofree char *spec = spec_for ("hwmon", root, ":rate=100");
+  g_autofree char *power1 = g_build_filename (root, "hwmon1", "power1_input", NULL);
+  g_autoptr (GError) error = NULL;
+  BsProbe *probe = bs_probe_open (spec, &error);
+  int p1, i1, d1;
+  int64_t t_gone;
+  Capture c;
+
+  g_assert_no_error (error);
+  channel_named (probe, "hwmon1/ina226/power1", &p1);
+  channel_named (probe, "hwmon1/ina226/curr1", &i1);
+  channel_named (probe, "hwmon2/ina3221/power1", &d1);
+  capture_start (probe, &c);
+  g_usleep (100000);
+  g_assert_cmpint (g_remove (power1), ==, 0);
+  t_gone = bs_clock_now_ns ();
+  g_usleep (150000);
+  g_assert_cmpuint (c.faults->len, ==, 1);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).kind, ==, BS_PROBE_FAULT_DEVICE_GONE);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).channel, ==, p1);
+  g_assert_nonnull (strstr (g_array_index (c.faults, Fault, 0).message, "vanished"));
+  /* The vanished channel is silent after (at most one poll in flight), the others go on. */
+  g_assert_cmpuint (count_after (&c, p1, t_gone + 20000000, NULL), ==, 0);
+  g_assert_cmpuint (count_after (&c, i1, t_gone + 20000000, NULL), >=, 8);
+  g_assert_cmpuint (count_after (&c, d1, t_gone + 20000000, NULL), >=, 8);
+
+  /* Now the whole tree goes (the board was unplugged). */
+  remove_tree (root);
+  g_usleep (100000);
+  bs_probe_stop (probe);
+  g_assert_cmpint (g_array_index (c.faults, Fault, c.faults->len - 1).kind, ==, BS_PROBE_FAULT_DEVICE_GONE);
+  g_assert_cmpint (g_array_index (c.faults, Fault, c.faults->len - 1).channel, ==, -1);
+  g_assert_nonnull (strstr (g_array_index (c.faults, Fault, c.faults->len - 1).message, "every sensor"));
+  /* One fault per channel, one for the device, none twice. */
+  g_assert_cmpuint (c.faults->len, ==, bs_probe_get_n_channels (probe) + 1);
+  capture_clear (&c);
+  bs_probe_close (probe);
+}
+
+/* ---- RAPL ---- */
+
+typedef struct
+{
+  char *energy_path;
+  int64_t max_uj;
+  double watts;
+  int64_t t0;
+  gint stop;
+  guint wraps;
+} Counter;
+
+/* Advances the counter as a constant power would, wrapping at max_energy_range_uj. */
+static gpointer
+counter_thread (gpointer data)
+{
+  Counter *ctr = data;
+  int64_t last = 0;
+
+  while (!g_atomic_int_get (&ctr->stop))
+    {
+      int64_t uj = (int64_t) ((bs_clock_now_ns () - ctr->t0) * 1e-9 * ctr->watts * 1e6);
+      int64_t wrapped = uj % ctr->max_uj;
+      g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", wrapped);
+
+      if (wrapped < last)
+        ctr->wraps++;
+      last = wrapped;
+      g_file_set_contents (ctr->energy_path, text, -1, NULL);
+      g_usleep (1000);
+    }
+  return NULL;
+}
+
+static char *
+make_rapl_tree (int64_t max_uj)
+{
+  char *root = g_dir_make_tmp ("powercap-XXXXXX", NULL);
+  g_autofree char *pkg = g_build_filename (root, "intel-rapl:0", NULL);
+  g_autofree char *core = g_build_filename (root, "intel-rapl:0:0", NULL);
+  g_autofree char *top = g_build_filename (root, "intel-rapl", NULL);
+
+  g_mkdir_with_parents (top, 0755);   /* the control type: no counter */
+  write_file (pkg, "name", "package-0\n");
+  write_int (pkg, "energy_uj", 0);
+  write_int (pkg, "max_energy_range_uj", max_uj);
+  write_file (core, "name", "core\n");
+  write_int (core, "energy_uj", 0);
+  write_int (core, "max_energy_range_uj", max_uj);
+  return root;
+}
+
+/* 10 W into a 2 J counter wraps every 0.2 s: every reading must still be about 10 W. */
+static void
+test_rapl_wrap (void)
+{
+  const int64_t max_uj = 2000000;
+  g_autofree char *root = make_rapl_tree (max_uj);
+  g_autofree char *spec = spec_for ("rapl", root, ":rate=50");
+  g_autoptr (GError) error = NULL;
+  BsProbe *probe = bs_probe_open (spec, &error);
+  Counter ctr = { g_build_filename (root, "intel-rapl:0", "energy_uj", NULL), max_uj, 10.0,
+                  bs_clock_now_ns (), 0, 0 };
+  g_autoptr (GThread) thread = NULL;
+  double sum = 0, lo = INFINITY, hi = -INFINITY;
+  guint n = 0;
+  int pkg, core;
+  Capture c;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (bs_probe_get_n_channels (probe), ==, 2);
+  channel_named (probe, "package-0", &pkg);
+  channel_named (probe, "package-0/core", &core);
+  g_assert_true (bs_probe_get_channel (probe, pkg)->derived);
+  thread = g_thread_new ("counter", counter_thread, &ctr);
+  g_usleep (20000);
+  capture_start (probe, &c);
+  g_usleep (1000000);
+  bs_probe_stop (probe);
+  g_atomic_int_set (&ctr.stop, 1);
+  g_thread_join (g_steal_pointer (&thread));
+
+  for (guint i = 0; i < c.samples->len; i++)
+    {
+      const BsSample *s = &g_array_index (c.samples, BsSample, i);
+      if (s->channel != pkg)
+        continue;
+      sum += s->value;
+      lo = MIN (lo, s->value);
+      hi = MAX (hi, s->value);
+      n++;
+    }
+  g_test_message ("RAPL: %u readings over %u wraps: mean %.3f W, range %.2f–%.2f W", n, ctr.wraps,
+                  sum / n, lo, hi);
+  g_assert_cmpuint (ctr.wraps, >=, 3);
+  g_assert_cmpuint (n, >=, 35);
+  /* A mishandled wrap gives about −90 W or +100 W for one reading. (The writer thread may
+   * lag a few milliseconds behind the clock on a busy machine, which moves single readings
+   * by tens of percent but cancels out in the mean.) */
+  g_assert_cmpfloat (lo, >, -0.5);
+  g_assert_cmpfloat (hi, <, 40.0);
+  g_assert_cmpfloat (fabs (sum / n - 10.0), <, 0.5);
+  /* The idle core counter: 0 W throughout. */
+  g_assert_cmpuint (count_after (&c, core, 0, NULL), >=, 35);
+  g_assert_cmpuint (c.faults->len, ==, 0);
+  capture_clear (&c);
+  bs_probe_close (probe);
+  g_free (ctr.energy_path);
+  remove_tree (root);
+}
+
+/* A counter that goes back without a known range is a fault, not a wrap; a counter that
+ * vanishes stops its channel only. */
+static void
+test_rapl_reset_and_vanish (void)
+{
+  g_autofree char *root = make_rapl_tree (1000);
+  g_autofree char *pkg_dir = g_build_filename (root, "intel-rapl:0", NULL);
+  g_autofree char *max_path = g_build_filename (pkg_dir, "max_energy_range_uj", NULL);
+  g_autofree char *core_energy = g_build_filename (root, "intel-rapl:0:0", "energy_uj", NULL);
+  g_autofree char *spec = NULL;
+  g_autoptr (GError) error = NULL;
+  BsProbe *probe;
+  int pkg, core;
+  Capture c;
+
+  g_remove (max_path);
+  write_int (pkg_dir, "energy_uj", 5000000);
+  spec = spec_for ("rapl", root, ":rate=100");
+  probe = bs_probe_open (spec, &error);
+  g_assert_no_error (error);
+  channel_named (probe, "package-0", &pkg);
+  channel_named (probe, "package-0/core", &core);
+  capture_start (probe, &c);
+  g_usleep (60000);
+  write_int (pkg_dir, "energy_uj", 100);
+  g_usleep (60000);
+  g_assert_cmpint (g_remove (core_energy), ==, 0);
+  g_usleep (60000);
+  bs_probe_stop (probe);
+  g_assert_cmpuint (c.faults->len, ==, 2);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).kind, ==, BS_PROBE_FAULT_OUT_OF_RANGE);
+  g_assert_nonnull (strstr (g_array_index (c.faults, Fault, 0).message, "went back"));
+  g_assert_cmpint (g_array_index (c.faults, Fault, 1).kind, ==, BS_PROBE_FAULT_DEVICE_GONE);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 1).channel, ==, core);
+  /* No negative power came out of the reset. */
+  for (guint i = 0; i < c.samples->len; i++)
+    g_assert_cmpfloat (g_array_index (c.samples, BsSample, i).value, >=, 0);
+  capture_clear (&c);
+  bs_probe_close (probe);
+  remove_tree (root);
+}
+
+/* ---- XMC ---- */
+
+static void
+write_rail (const char *dir, const char *volt, int64_t mv, const char *curr, int64_t ma)
+{
+  write_int (dir, volt, mv);
+  write_int (dir, curr, ma);
+}
+
+/* Board A (no xmc_power): rails summed; board B: xmc_power in µW. */
+static char *
+make_xmc_tree (void)
+{
+  char *root = g_dir_make_tmp ("pci-XXXXXX", NULL);
+  g_autofree char *a = g_build_filename (root, "0000:3b:00.1", "xmc.u.7", NULL);
+  g_autofree char *b = g_build_filename (root, "0000:d8:00.1", "xmc.u.2", NULL);
+  g_autofree char *nic = g_build_filename (root, "0000:00:1f.6", NULL);
+
+  g_mkdir_with_parents (nic, 0755);
+  write_file (nic, "vendor", "0x8086\n");
+  write_rail (a, "xmc_12v_pex_vol", 12100, "xmc_12v_pex_curr", 1500);
+  write_rail (a, "xmc_12v_aux_vol", 12000, "xmc_12v_aux_curr", 1000);
+  write_rail (a, "xmc_3v3_pex_vol", 3300, "xmc_3v3_pex_curr", 300);
+  write_rail (a, "xmc_vccint_vol", 850, "xmc_vccint_curr", 9000);
+  write_int (a, "xmc_fpga_temp", 52);
+  write_int (b, "xmc_power", 23500000);
+  write_rail (b, "xmc_12v_pex_vol", 12000, "xmc_12v_pex_curr", 1000);
+  return root;
+}
+
+static void
+test_xmc (void)
+{
+  g_autofree char *root = make_xmc_tree ();
+  g_autofree char *spec = spec_for ("xmc", root, ":bdf=0000:3b:00.1:rate=100");
+  g_autofree char *all = spec_for ("xmc", root, "");
+  g_autofree char *all_fast = spec_for ("xmc", root, ":rate=100");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) devices = bs_probe_list (all);
+  BsProbe *probe = bs_probe_open (spec, &error);
+  BsProbe *both;
+  int board, aux, vccint, temp;
+  double value = NAN;
+  Capture c;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (bs_probe_get_label (probe), ==, "Alveo board 0000:3b:00.1");
+  /* board, 12v_pex, 12v_aux, 3v3_pex, vccint, fpga_temp */
+  g_assert_cmpuint (bs_probe_get_n_channels (probe), ==, 6);
+  channel_named (probe, "0000:3b:00.1/board", &board);
+  channel_named (probe, "0000:3b:00.1/12v_aux", &aux);
+  channel_named (probe, "0000:3b:00.1/vccint", &vccint);
+  channel_named (probe, "0000:3b:00.1/fpga_temp", &temp);
+  g_assert_cmpint (bs_probe_get_channel (probe, temp)->quantity, ==, BS_QUANTITY_TEMPERATURE);
+  capture_start (probe, &c);
+  g_usleep (150000);
+  bs_probe_stop (probe);
+  g_assert_cmpuint (count_after (&c, board, 0, &value), >=, 5);
+  /* The input rails only: 12.1×1.5 + 12×1 + 3.3×0.3; VCCINT is fed from them. */
+  g_assert_cmpfloat_with_epsilon (value, 18.15 + 12.0 + 0.99, 1e-9);
+  count_after (&c, aux, 0, &value);
+  g_assert_cmpfloat_with_epsilon (value, 12.0, 1e-9);
+  count_after (&c, vccint, 0, &value);
+  g_assert_cmpfloat_with_epsilon (value, 0.85 * 9.0, 1e-9);
+  count_after (&c, temp, 0, &value);
+  g_assert_cmpfloat_with_epsilon (value, 52, 1e-9);
+  capture_clear (&c);
+  bs_probe_close (probe);
+
+  g_assert_cmpuint (devices->len, ==, 2);
+  for (guint i = 0; i < devices->len; i++)
+    g_test_message ("%s | %s | %s", ((BsProbeDevice *) devices->pdata[i])->spec,
+                    ((BsProbeDevice *) devices->pdata[i])->label,
+                    ((BsProbeDevice *) devices->pdata[i])->detail);
+  /* The listed spec opens the board it names. */
+  probe = bs_probe_open (((BsProbeDevice *) devices->pdata[1])->spec, &error);
+  g_assert_no_error (error);
+  channel_named (probe, "0000:d8:00.1/board", &board);
+  g_assert_false (bs_probe_get_channel (probe, board)->derived);
+  capture_start (probe, &c);
+  g_usleep (150000);
+  bs_probe_stop (probe);
+  count_after (&c, board, 0, &value);
+  g_assert_cmpfloat_with_epsilon (value, 23.5, 1e-9);
+  capture_clear (&c);
+  bs_probe_close (probe);
+
+  /* Both boards; then board A is removed (driver unloaded): its channels fault, B goes on. */
+  both = bs_probe_open (all_fast, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bs_probe_get_n_channels (both), ==, 6 + 2);
+  capture_start (both, &c);
+  g_usleep (50000);
+  {
+    g_autofree char *a = g_build_filename (root, "0000:3b:00.1", NULL);
+    int64_t t_gone = bs_clock_now_ns ();
+
+    remove_tree (a);
+    g_usleep (200000);
+    channel_named (both, "0000:d8:00.1/board", &board);
+    g_assert_cmpuint (count_after (&c, board, t_gone + 30000000, NULL), >=, 5);
+  }
+  bs_probe_stop (both);
+  g_assert_cmpuint (c.faults->len, ==, 6);
+  for (guint i = 0; i < c.faults->len; i++)
+    g_assert_cmpint (g_array_index (c.faults, Fault, i).kind, ==, BS_PROBE_FAULT_DEVICE_GONE);
+  capture_clear (&c);
+  bs_probe_close (both);
+  remove_tree (root);
+}
+
+static void
+test_xmc_missing (void)
+{
+  g_autofree char *root = make_xmc_tree ();
+  g_autofree char *spec = spec_for ("xmc", root, ":bdf=0000:00:1f.6");
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (bs_probe_open (spec, &error));
+  g_assert_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_UNAVAILABLE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "xocl"));
+  remove_tree (root);
+}
+
+/* Stored calibrations must not leak in from (or out to) the user's configuration.
+ * (G_TEST_OPTION_ISOLATE_DIRS would do, but GLib 2.74 leaks its strings.) */
+static char *
+isolate_config (void)
+{
+  char *dir = g_dir_make_tmp ("bs-probes-config-XXXXXX", NULL);
+
+  g_setenv ("XDG_CONFIG_HOME", dir, TRUE);
+  return dir;
+}
+
+static void
+remove_config (char *dir)
+{
+  g_autofree char *sub = g_build_filename (dir, "blendscope", NULL);
+  g_autofree char *ini = g_build_filename (sub, "meters.ini", NULL);
+
+  g_remove (ini);
+  g_rmdir (sub);
+  g_rmdir (dir);
+  g_free (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  char *config = isolate_config ();
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/probes/hwmon/channels", test_hwmon_channels);
+  g_test_add_func ("/probes/hwmon/select", test_hwmon_select);
+  g_test_add_func ("/probes/hwmon/vanish", test_hwmon_vanish);
+  g_test_add_func ("/probes/rapl/wrap", test_rapl_wrap);
+  g_test_add_func ("/probes/rapl/reset-and-vanish", test_rapl_reset_and_vanish);
+  g_test_add_func ("/probes/xmc/boards", test_xmc);
+  g_test_add_func ("/probes/xmc/missing", test_xmc_missing);
+  status = g_test_run ();
+  remove_config (config);
+  return status;
+}
