@@ -6,6 +6,8 @@
 
 int bs_cli_info (int argc, char **argv);
 int bs_cli_run (int argc, char **argv);
+int bs_cli_probes (int argc, char **argv);
+int bs_cli_calibrate (int argc, char **argv);
 
 /* Prints "blendscope-cli: <message>" to stderr and returns 1. */
 int bs_cli_fail (const GError *error);

@@ -1,0 +1,614 @@
+/* bs-cli-sessions.c: `blendscope-cli runs | sessions | show | compare | export | delete`,
+ * and the run summary `record` prints. Everything goes through sessions/ (no SQL here). */
+#include "bs-cli.h"
+#include "bs-export.h"
+#include "bs-queries.h"
+#include "bs-run-data.h"
+#include "bs-runs.h"
+#include "bs-store.h"
+
+#include <gio/gunixoutputstream.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+char *
+bs_cli_default_db (void)
+{
+  return bs_store_default_path ();
+}
+
+/* Formatting */
+
+static char *
+format_ns (double ns)
+{
+  if (isnan (ns))
+    return g_strdup ("-");
+  if (fabs (ns) >= 1e9)
+    return g_strdup_printf ("%.3g s", ns / 1e9);
+  if (fabs (ns) >= 1e6)
+    return g_strdup_printf ("%.3g ms", ns / 1e6);
+  if (fabs (ns) >= 1e3)
+    return g_strdup_printf ("%.3g µs", ns / 1e3);
+  return g_strdup_printf ("%.3g ns", ns);
+}
+
+static char *
+format_joules (double j)
+{
+  if (isnan (j))
+    return g_strdup ("-");
+  if (fabs (j) >= 1)
+    return g_strdup_printf ("%.3g J", j);
+  if (fabs (j) >= 1e-3)
+    return g_strdup_printf ("%.3g mJ", j * 1e3);
+  if (fabs (j) >= 1e-6)
+    return g_strdup_printf ("%.3g µJ", j * 1e6);
+  return g_strdup_printf ("%.3g nJ", j * 1e9);
+}
+
+static char *
+format_started (int64_t started_us)
+{
+  g_autoptr (GDateTime) t = g_date_time_new_from_unix_local (started_us / G_USEC_PER_SEC);
+
+  return t != NULL ? g_date_time_format (t, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
+}
+
+static char *
+format_duration (int64_t ns)
+{
+  return ns < 0 ? g_strdup ("running") : format_ns ((double) ns);
+}
+
+/* printf's width counts bytes; "µ" takes two. Pads to `width` columns. */
+static void
+print_cell (const char *s, int width, gboolean right)
+{
+  int pad = width - (int) g_utf8_strlen (s, -1);
+
+  if (right)
+    printf ("%*s%s", MAX (pad, 0), "", s);
+  else
+    printf ("%s%*s", s, MAX (pad, 0), "");
+}
+
+static void
+print_ns_cell (double ns, int width)
+{
+  g_autofree char *s = format_ns (ns);
+
+  printf (" ");
+  print_cell (s, width, TRUE);
+}
+
+/* Options shared by every command: --db. */
+
+typedef struct
+{
+  char *db;
+} Common;
+
+static void
+common_clear (Common *c)
+{
+  g_free (c->db);
+}
+
+static GOptionContext *
+context_new (const char *parameters, const char *summary, Common *common)
+{
+  GOptionContext *context = g_option_context_new (parameters);
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &common->db,
+      "Session database (default: $XDG_DATA_HOME/blendscope/blendscope.db)", "FILE" },
+    { NULL },
+  };
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  return context;
+}
+
+static BsStore *
+open_store (Common *common, GError **error)
+{
+  if (common->db == NULL)
+    common->db = bs_cli_default_db ();
+  return bs_store_open (common->db, BS_STORE_OPEN_DEFAULT, error);
+}
+
+static int
+usage_error (const char *command, const char *message)
+{
+  fprintf (stderr, "blendscope-cli %s: %s (see --help)\n", command, message);
+  return 2;
+}
+
+/* runs */
+
+static void
+print_run_line (const BsRun *r)
+{
+  g_autofree char *started = format_started (r->started_us);
+  g_autofree char *duration = format_duration (r->duration_ns);
+  g_autofree char *tags = g_strjoinv (",", r->tags);
+
+  printf ("%5" G_GINT64_FORMAT "  %-11s %-19s ", r->id, bs_run_status_to_string (r->status),
+          started);
+  print_cell (duration, 9, TRUE);
+  printf ("  %-14s %-6s %-12s %9" G_GINT64_FORMAT " %10" G_GINT64_FORMAT "  %s\n",
+          r->model_name, r->backend, r->session ? r->session : "-", r->n_events, r->n_samples,
+          tags);
+}
+
+int
+bs_cli_runs (int argc, char **argv)
+{
+  Common common = { 0 };
+  BsRunFilter filter = { 0 };
+  g_autofree char *session = NULL, *model = NULL, *tag = NULL;
+  GOptionEntry entries[] = {
+    { "session", 's', 0, G_OPTION_ARG_STRING, &session, "Only runs of this session", "NAME" },
+    { "model", 'm', 0, G_OPTION_ARG_STRING, &model, "Only runs of this model", "NAME" },
+    { "tag", 't', 0, G_OPTION_ARG_STRING, &tag, "Only runs with this tag", "TAG" },
+    { "limit", 'n', 0, G_OPTION_ARG_INT, &filter.limit, "At most N runs, newest first", "N" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context =
+    context_new (NULL, "List recorded runs, newest first.", &common);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!bs_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 1)
+    return usage_error ("runs", "takes no arguments");
+  filter.session = session;
+  filter.model = model;
+  filter.tag = tag;
+  store = open_store (&common, &error);
+  runs = store ? bs_store_list_runs (store, &filter, &error) : NULL;
+  common_clear (&common);
+  if (runs == NULL)
+    return bs_cli_fail (error);
+  printf ("%5s  %-11s %-19s %9s  %-14s %-6s %-12s %9s %10s  %s\n", "id", "status", "started",
+          "duration", "model", "backend", "session", "events", "samples", "tags");
+  for (guint i = 0; i < runs->len; i++)
+    print_run_line (runs->pdata[i]);
+  if (runs->len == 0)
+    printf ("(no runs)\n");
+  return 0;
+}
+
+/* sessions */
+
+int
+bs_cli_sessions (int argc, char **argv)
+{
+  Common common = { 0 };
+  g_autoptr (GOptionContext) context =
+    context_new (NULL, "List sessions (named sets of runs) with their run counts.", &common);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (GPtrArray) sessions = NULL;
+
+  if (!bs_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 1)
+    return usage_error ("sessions", "takes no arguments");
+  store = open_store (&common, &error);
+  sessions = store ? bs_store_list_sessions (store, &error) : NULL;
+  common_clear (&common);
+  if (sessions == NULL)
+    return bs_cli_fail (error);
+  printf ("%-24s %5s  %-19s  %s\n", "session", "runs", "last run", "notes");
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      const BsSession *s = sessions->pdata[i];
+      g_autofree char *last = s->n_runs ? format_started (s->last_started_us) : g_strdup ("-");
+
+      printf ("%-24s %5" G_GINT64_FORMAT "  %-19s  %s\n", s->name, s->n_runs, last, s->notes);
+    }
+  if (sessions->len == 0)
+    printf ("(no sessions)\n");
+  return 0;
+}
+
+/* show */
+
+static void
+print_run_header (const BsRun *r)
+{
+  g_autofree char *started = format_started (r->started_us);
+  g_autofree char *duration = format_duration (r->duration_ns);
+  g_autofree char *tags = g_strjoinv (", ", r->tags);
+
+  printf ("run %" G_GINT64_FORMAT ": %s on %s, %s\n", r->id, r->model_name, r->backend,
+          bs_run_status_to_string (r->status));
+  printf ("  model sha256  %s\n", r->model_sha256);
+  if (*r->device)
+    printf ("  device        %s\n", r->device);
+  printf ("  host          %s\n", r->host);
+  printf ("  started       %s, lasted %s\n", started, duration);
+  if (r->session != NULL)
+    printf ("  session       %s\n", r->session);
+  if (*tags)
+    printf ("  tags          %s\n", tags);
+  if (*r->config)
+    printf ("  config        %s\n", r->config);
+  if (*r->notes)
+    printf ("  notes         %s\n", r->notes);
+  if (r->clock_rate != 1.0 || r->clock_offset_ns != 0)
+    printf ("  device clock  host = %" G_GINT64_FORMAT " ns + %.9g x device\n", r->clock_offset_ns,
+            r->clock_rate);
+}
+
+static void
+print_totals (const BsRunTotals *t)
+{
+  g_autofree char *median = format_ns (t->latency_ns.median);
+  g_autofree char *p5 = format_ns (t->latency_ns.p5);
+  g_autofree char *p95 = format_ns (t->latency_ns.p95);
+  g_autofree char *busy = format_ns (t->busy_ns);
+
+  printf ("\n%" G_GINT64_FORMAT " inferences, %" G_GINT64_FORMAT " layer events, %"
+          G_GINT64_FORMAT " samples; times measured by: %s\n", t->n_inferences, t->n_events,
+          t->n_samples, bs_clock_mask_to_string (t->clocks));
+  if (t->n_inferences > 0)
+    printf ("latency per inference: median %s (p5 %s, p95 %s), layers busy %s, %.1f inferences/s\n",
+            median, p5, p95, busy, t->throughput);
+  if (t->has_power)
+    {
+      g_autofree char *e = format_joules (t->energy_j);
+      g_autofree char *per = format_joules (t->energy_per_inference_j);
+
+      printf ("energy %s at %.3f W mean (all power channels), %s per inference\n", e,
+              t->mean_power_w, per);
+    }
+}
+
+static void
+print_split (const BsRunTotals *t)
+{
+  double total = t->split.time_ns[0] + t->split.time_ns[1] + t->split.time_ns[2]
+                 + t->split.unknown_time_ns;
+
+  printf ("\nbinary vs fixed point (per inference):\n");
+  for (int p = 0; p < 3; p++)
+    {
+      g_autofree char *time = format_ns (t->split.time_ns[p]);
+      g_autofree char *energy = format_joules (t->has_power ? t->split.energy_j[p] : NAN);
+      g_autofree char *macs = bs_cli_format_count (t->split.macs[p]);
+
+      if (t->split.time_ns[p] == 0 && t->split.macs[p] == 0)
+        continue;
+      printf ("  %-7s time ", bs_precision_to_string ((BsPrecision) p));
+      print_cell (time, 9, TRUE);
+      printf (" (%5.1f %%)  energy ", total > 0 ? 100 * t->split.time_ns[p] / total : 0.0);
+      print_cell (energy, 9, TRUE);
+      printf ("  MACs %s\n", macs);
+    }
+  if (t->split.unknown_time_ns > 0)
+    {
+      g_autofree char *time = format_ns (t->split.unknown_time_ns);
+      printf ("  ops missing from the layer table: %s\n", time);
+    }
+}
+
+static void
+print_layer_stats (GArray *stats)
+{
+  printf ("\n%3s  %-28s %-7s %-6s %7s %10s %10s %10s %10s %12s  %s\n", "op", "layer", "prec",
+          "path", "n", "median", "p5", "p95", "mean", "energy", "clock");
+  for (guint i = 0; i < stats->len; i++)
+    {
+      const BsLayerStats *st = &g_array_index (stats, BsLayerStats, i);
+      gboolean known = st->kind != BS_LAYER_N_KINDS;
+      g_autofree char *energy = st->energy_n > 0 ? format_joules (st->energy_j) : g_strdup ("-");
+
+      printf ("%3d  %-28s %-7s %-6s %7" G_GINT64_FORMAT, st->op, st->name,
+              known ? bs_precision_to_string (st->precision) : "?",
+              known ? bs_path_to_string (st->path) : "?", st->time_ns.n);
+      print_ns_cell (st->time_ns.median, 10);
+      print_ns_cell (st->time_ns.p5, 10);
+      print_ns_cell (st->time_ns.p95, 10);
+      print_ns_cell (st->time_ns.mean, 10);
+      printf (" ");
+      print_cell (energy, 12, TRUE);
+      printf ("  %s\n", bs_clock_mask_to_string (st->clocks));
+    }
+}
+
+static int
+show_run (BsStore *store, int64_t id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsRun) run = bs_store_get_run (store, id, &error);
+  g_autoptr (GArray) stats = NULL;
+  BsRunTotals totals;
+
+  if (run == NULL)
+    return bs_cli_fail (error);
+  stats = bs_query_layer_stats (store, id, &error);
+  if (stats == NULL || !bs_query_run_totals (store, id, &totals, &error))
+    return bs_cli_fail (error);
+  print_run_header (run);
+  print_totals (&totals);
+  print_split (&totals);
+  print_layer_stats (stats);
+  return 0;
+}
+
+int
+bs_cli_print_run (const char *db_path, int64_t run)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsStore) store = bs_store_open (db_path, BS_STORE_OPEN_DEFAULT, &error);
+
+  if (store == NULL)
+    return bs_cli_fail (error);
+  return show_run (store, run);
+}
+
+int
+bs_cli_show (int argc, char **argv)
+{
+  Common common = { 0 };
+  g_autoptr (GOptionContext) context =
+    context_new ("RUN", "Show a run: where and how it ran, per-layer times (median, p5, p95, "
+                        "mean) and energy, and its binary/fixed-point split. RUN is an id or "
+                        "'last'.", &common);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsStore) store = NULL;
+  int64_t run;
+
+  if (!bs_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 2)
+    return usage_error ("show", "expected one RUN");
+  store = open_store (&common, &error);
+  common_clear (&common);
+  if (store == NULL || !bs_store_resolve_run (store, argv[1], &run, &error))
+    return bs_cli_fail (error);
+  return show_run (store, run);
+}
+
+/* compare */
+
+static void
+print_compare_header (const BsComparison *c)
+{
+  printf ("%-28s %-7s %10s", "layer", "prec", "base mean");
+  for (int i = 1; i < c->n_runs; i++)
+    printf ("  %10s %9s %7s %8s ", "mean", "delta", "ratio", "p (Holm)");
+  printf ("\n");
+}
+
+static void
+print_compare_cells (double mean, double delta, double ratio, double p, gboolean significant,
+                     gboolean present)
+{
+  g_autofree char *d = NULL;
+
+  printf (" ");
+  print_ns_cell (present ? mean : NAN, 10);
+  d = format_ns (delta);
+  if (!isnan (delta) && delta > 0)
+    {
+      g_autofree char *signed_d = g_strconcat ("+", d, NULL);
+      g_free (d);
+      d = g_steal_pointer (&signed_d);
+    }
+  printf (" ");
+  print_cell (d, 9, TRUE);
+  if (isnan (ratio))
+    printf (" %7s", "-");
+  else
+    printf (" %6.3fx", ratio);
+  if (isnan (p))
+    printf (" %8s ", "-");
+  else
+    printf (" %8.2g%s", p, significant ? "*" : " ");
+}
+
+static void
+print_compare_rows (const BsComparison *c)
+{
+  for (guint k = 0; k < c->rows->len; k++)
+    {
+      const BsCompareRow *row = &g_array_index (c->rows, BsCompareRow, k);
+
+      printf ("%-28s %-7s", row->name, bs_precision_to_string (row->precision));
+      print_ns_cell (row->op[0] >= 0 ? row->time_ns[0].mean : NAN, 10);
+      for (int i = 1; i < c->n_runs; i++)
+        print_compare_cells (row->time_ns[i].mean, row->delta_ns[i], row->ratio[i], row->p_holm[i],
+                             row->significant[i], row->op[i] >= 0);
+      printf ("\n");
+    }
+}
+
+static void
+print_compare_totals (const BsComparison *c)
+{
+  printf ("%-28s %-7s", "latency per inference", "");
+  print_ns_cell (c->totals[0].latency_ns.mean, 10);
+  for (int i = 1; i < c->n_runs; i++)
+    {
+      double m0 = c->totals[0].latency_ns.mean, mi = c->totals[i].latency_ns.mean;
+      print_compare_cells (mi, mi - m0, mi / m0, c->latency_test[i].p,
+                           c->latency_test[i].p < 0.05, TRUE);
+    }
+  printf ("\n");
+  for (int p = 0; p < 3; p++)
+    {
+      g_autofree char *label = g_strdup_printf ("%s layers (split)", bs_precision_to_string ((BsPrecision) p));
+      double base = c->totals[0].split.time_ns[p];
+      gboolean any = FALSE;
+
+      for (int i = 0; i < c->n_runs; i++)
+        any |= c->totals[i].split.time_ns[p] > 0;
+      if (!any)
+        continue;
+      printf ("%-28s %-7s", label, "");
+      print_ns_cell (base, 10);
+      for (int i = 1; i < c->n_runs; i++)
+        {
+          double t = c->totals[i].split.time_ns[p];
+          print_compare_cells (t, t - base, base > 0 ? t / base : NAN, NAN, FALSE, TRUE);
+        }
+      printf ("\n");
+    }
+}
+
+static void
+print_comparison (BsStore *store, const BsComparison *c)
+{
+  printf ("baseline: run %" G_GINT64_FORMAT, c->runs[0]);
+  for (int i = 1; i < c->n_runs; i++)
+    printf ("%s run %" G_GINT64_FORMAT, i == 1 ? "; compared:" : ",", c->runs[i]);
+  printf ("\n");
+  for (int i = 0; i < c->n_runs; i++)
+    {
+      g_autoptr (BsRun) r = bs_store_get_run (store, c->runs[i], NULL);
+      if (r != NULL)
+        printf ("  run %" G_GINT64_FORMAT ": %s on %s (%s), %" G_GINT64_FORMAT " inferences, "
+                "times by %s\n", r->id, r->model_name, r->backend, bs_run_status_to_string (r->status),
+                c->totals[i].n_inferences, bs_clock_mask_to_string (c->totals[i].clocks));
+    }
+  if (c->mixed_origins)
+    printf ("WARNING: these runs' times come from different clocks (measured vs modelled, or host vs "
+            "device); differences may reflect the method, not the hardware.\n");
+  printf ("\nper-layer mean time per inference; p: Welch's t-test against the baseline, Holm-adjusted "
+          "over layers; * p < 0.05\n\n");
+  print_compare_header (c);
+  print_compare_rows (c);
+  printf ("\n");
+  print_compare_totals (c);
+}
+
+int
+bs_cli_compare (int argc, char **argv)
+{
+  Common common = { 0 };
+  g_autoptr (GOptionContext) context =
+    context_new ("RUN RUN [RUN [RUN]]", "Compare 2 to 4 runs layer by layer against the first "
+                                        "(the baseline): deltas, ratios, significance, and the "
+                                        "binary/fixed-point split of each.", &common);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (BsComparison) comparison = NULL;
+  int64_t runs[BS_COMPARE_MAX_RUNS];
+
+  if (!bs_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc < 3 || argc > 1 + BS_COMPARE_MAX_RUNS)
+    return usage_error ("compare", "expected 2 to 4 RUNs");
+  store = open_store (&common, &error);
+  common_clear (&common);
+  if (store == NULL)
+    return bs_cli_fail (error);
+  for (int i = 1; i < argc; i++)
+    if (!bs_store_resolve_run (store, argv[i], &runs[i - 1], &error))
+      return bs_cli_fail (error);
+  comparison = bs_query_compare (store, runs, argc - 1, &error);
+  if (comparison == NULL)
+    return bs_cli_fail (error);
+  print_comparison (store, comparison);
+  return 0;
+}
+
+/* export */
+
+static GOutputStream *
+open_output (const char *path, GError **error)
+{
+  g_autoptr (GFile) file = NULL;
+
+  if (path == NULL || strcmp (path, "-") == 0)
+    return g_unix_output_stream_new (1, FALSE);
+  file = g_file_new_for_commandline_arg (path);
+  return G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error));
+}
+
+int
+bs_cli_export (int argc, char **argv)
+{
+  Common common = { 0 };
+  g_autofree char *format_name = NULL, *table_name = NULL, *output = NULL;
+  GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
+      "csv, json (the whole run) or perfetto (trace for ui.perfetto.dev)", "FORMAT" },
+    { "table", 't', 0, G_OPTION_ARG_STRING, &table_name,
+      "For csv: events (default), samples, markers, layers or stats", "TABLE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE (default: stdout)", "FILE" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context =
+    context_new ("RUN", "Export a run. Times are nanoseconds since the run started.", &common);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (GOutputStream) out = NULL;
+  BsExportFormat format;
+  BsExportTable table = BS_EXPORT_TABLE_EVENTS;
+  int64_t run;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!bs_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 2)
+    return usage_error ("export", "expected one RUN");
+  if (format_name == NULL || !bs_export_format_from_string (format_name, &format))
+    return usage_error ("export", "--format must be csv, json or perfetto");
+  if (table_name != NULL && (format != BS_EXPORT_CSV || !bs_export_table_from_string (table_name, &table)))
+    return usage_error ("export", "--table applies to csv: events, samples, markers, layers or stats");
+  store = open_store (&common, &error);
+  common_clear (&common);
+  if (store == NULL || !bs_store_resolve_run (store, argv[1], &run, &error))
+    return bs_cli_fail (error);
+  out = open_output (output, &error);
+  if (out == NULL)
+    return bs_cli_fail (error);
+  if (!bs_export_run (store, run, format, table, out, &error)
+      || !g_output_stream_close (out, NULL, &error))
+    return bs_cli_fail (error);
+  return 0;
+}
+
+/* delete */
+
+int
+bs_cli_delete (int argc, char **argv)
+{
+  Common common = { 0 };
+  g_autoptr (GOptionContext) context =
+    context_new ("RUN [RUN...]", "Delete runs and everything recorded with them. A run still "
+                                 "being recorded is refused.", &common);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsStore) store = NULL;
+  int status = 0;
+
+  if (!bs_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc < 2)
+    return usage_error ("delete", "expected at least one RUN");
+  store = open_store (&common, &error);
+  common_clear (&common);
+  if (store == NULL)
+    return bs_cli_fail (error);
+  for (int i = 1; i < argc; i++)
+    {
+      g_autoptr (GError) local = NULL;
+      int64_t run;
+
+      if (bs_store_resolve_run (store, argv[i], &run, &local)
+          && bs_store_delete_run (store, run, &local))
+        printf ("deleted run %" G_GINT64_FORMAT "\n", run);
+      else
+        status = bs_cli_fail (local);
+    }
+  return status;
+}
