@@ -1,0 +1,382 @@
+/* bs-cpu-backend.c: executes a BsPlan on the host CPU with the kernel table of one
+ * ISA. Each op's output is cut into one tile per thread (rows, or 64-channel groups
+ * when there are few rows); every element is computed the same way whatever the cut,
+ * so results do not depend on the thread count. */
+#include "bs-cpu-backend.h"
+#include "bs-cpu-pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_THREADS 256
+
+typedef struct
+{
+  BsBackend parent;
+  BsCpuIsa isa;
+  const BsCpuKernels *kernels;
+  BsCpuPool *pool;
+  int n_threads;
+
+  /* Set by prepare. */
+  const BsPlan *plan;
+  uint8_t *arena;
+  BsCpuOpArgs *args;          /* per op */
+  BsCpuKernelFunc *funcs;     /* per op */
+  void **packed;              /* per op: a variant's own weights, or NULL */
+  BsCpuTile *tiles;           /* per op, n_threads slots */
+  int *n_tiles;               /* per op */
+  BsLayerEvent *events;       /* per op */
+  uint8_t *last_image;        /* the last image run, for layer_loop */
+  gboolean have_run;
+  int32_t n_inferences;
+
+  BsCpuOpHook hook;
+  gpointer hook_data;
+} BsCpuBackend;
+
+typedef struct
+{
+  const BsCpuOpArgs *args;
+  BsCpuKernelFunc func;
+  const BsCpuTile *tiles;
+} OpJob;
+
+static gboolean
+cpu_available (char **reason)
+{
+  return TRUE;
+}
+
+static gboolean
+parse_threads (const char *s, int *n_threads, GError **error)
+{
+  char *end = NULL;
+  long v = strtol (s, &end, 10);
+
+  if (end == s || *end != '\0' || v < 1 || v > MAX_THREADS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "cpu: threads=%s: expected 1 to %d", s, MAX_THREADS);
+      return FALSE;
+    }
+  *n_threads = (int) v;
+  return TRUE;
+}
+
+static gboolean
+parse_isa (const char *s, const char *source, BsCpuIsa *isa, GError **error)
+{
+  if (s == NULL || *s == '\0' || g_strcmp0 (s, "auto") == 0)
+    *isa = bs_cpu_isa_best ();
+  else if (!bs_cpu_isa_from_string (s, isa))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "cpu: %s=%s: expected scalar, avx2, avx512 or auto", source, s);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_options (GHashTable *options, int *n_threads, BsCpuIsa *isa, GError **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  const char *isa_name = g_getenv ("BS_CPU_ISA");
+  const char *isa_source = "BS_CPU_ISA";
+
+  *n_threads = 1;
+  g_hash_table_iter_init (&iter, options);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (g_strcmp0 (key, "threads") == 0)
+        {
+          if (!parse_threads (value, n_threads, error))
+            return FALSE;
+        }
+      else if (g_strcmp0 (key, "isa") == 0)
+        {
+          isa_name = value;
+          isa_source = "isa";
+        }
+      else
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "cpu: unknown option '%s' (threads, isa)", (const char *) key);
+          return FALSE;
+        }
+    }
+  return parse_isa (isa_name, isa_source, isa, error);
+}
+
+static BsBackend *
+cpu_open (GHashTable *options, GError **error)
+{
+  BsCpuBackend *self;
+  g_autofree char *reason = NULL;
+  const BsCpuKernels *kernels;
+  int n_threads;
+  BsCpuIsa isa;
+
+  if (!parse_options (options, &n_threads, &isa, error))
+    return NULL;
+  kernels = bs_cpu_kernels_get (isa, &reason);
+  if (kernels == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "cpu: isa %s: %s",
+                   bs_cpu_isa_to_string (isa), reason);
+      return NULL;
+    }
+  self = g_new0 (BsCpuBackend, 1);
+  self->isa = isa;
+  self->kernels = kernels;
+  self->n_threads = n_threads;
+  self->pool = bs_cpu_pool_new (n_threads);
+  return &self->parent;
+}
+
+static void
+clear_prepared (BsCpuBackend *self)
+{
+  if (self->packed != NULL)
+    for (int i = 0; i < self->plan->n_ops; i++)
+      g_clear_pointer (&self->packed[i], g_aligned_free);
+  g_clear_pointer (&self->packed, g_free);
+  g_clear_pointer (&self->arena, g_aligned_free);
+  g_clear_pointer (&self->args, g_free);
+  g_clear_pointer (&self->funcs, g_free);
+  g_clear_pointer (&self->tiles, g_free);
+  g_clear_pointer (&self->n_tiles, g_free);
+  g_clear_pointer (&self->events, g_free);
+  g_clear_pointer (&self->last_image, g_free);
+  self->plan = NULL;
+  self->have_run = FALSE;
+}
+
+static void
+cpu_close (BsBackend *backend)
+{
+  BsCpuBackend *self = (BsCpuBackend *) backend;
+
+  clear_prepared (self);
+  bs_cpu_pool_free (self->pool);
+  g_free (self);
+}
+
+/* Rows when there are enough of them, else 64-channel groups: whichever gives more
+ * tiles, up to one per thread. */
+static int
+split_output (const BsPlanBuffer *out, int n_threads, BsCpuTile *tiles)
+{
+  int32_t h = out->shape.h, c = out->shape.c;
+  int32_t groups = bs_plan_words (c);
+  int by_rows = MIN (h, n_threads);
+  int by_channels = MIN (groups, n_threads);
+  int n = MAX (1, MAX (by_rows, by_channels));
+
+  for (int i = 0; i < n; i++)
+    {
+      BsCpuTile *t = &tiles[i];
+
+      if (by_rows >= by_channels)
+        *t = (BsCpuTile) { (int32_t) ((int64_t) h * i / n), (int32_t) ((int64_t) h * (i + 1) / n), 0, c };
+      else
+        *t = (BsCpuTile) { 0, h, (int32_t) (groups * i / n) * 64,
+                           MIN (c, (int32_t) (groups * (i + 1) / n) * 64) };
+    }
+  return n;
+}
+
+static void
+prepare_op (BsCpuBackend *self, int i)
+{
+  const BsPlan *plan = self->plan;
+  const BsPlanOp *op = &plan->ops[i];
+  BsCpuOpArgs *args = &self->args[i];
+  BsCpuPackFunc pack;
+
+  args->op = op;
+  for (int k = 0; k < op->n_inputs; k++)
+    {
+      const BsPlanBuffer *buf = &plan->buffers[op->inputs[k]];
+
+      args->in[k] = buf;
+      args->in_data[k] = buf->is_input ? NULL : self->arena + buf->offset;
+    }
+  args->out = &plan->buffers[op->output];
+  args->out_data = self->arena + args->out->offset;
+  self->funcs[i] = bs_cpu_kernels_select (self->kernels, plan, op, &pack);
+  if (pack != NULL)
+    self->packed[i] = pack (op);
+  args->weights = self->packed[i] ? self->packed[i] : op->weights;
+  self->n_tiles[i] = split_output (args->out, self->n_threads, &self->tiles[i * self->n_threads]);
+}
+
+static gboolean
+cpu_prepare (BsBackend *backend, const BsPlan *plan, GError **error)
+{
+  BsCpuBackend *self = (BsCpuBackend *) backend;
+  const BsShape in = plan->buffers[plan->input].shape;
+  int n = plan->n_ops;
+
+  clear_prepared (self);
+  self->plan = plan;
+  self->arena = g_aligned_alloc0 (1, MAX (plan->arena_size, 1), BS_PLAN_ALIGN);
+  self->args = g_new0 (BsCpuOpArgs, n);
+  self->funcs = g_new0 (BsCpuKernelFunc, n);
+  self->packed = g_new0 (void *, n);
+  self->tiles = g_new0 (BsCpuTile, (gsize) n * self->n_threads);
+  self->n_tiles = g_new0 (int, n);
+  self->events = g_new0 (BsLayerEvent, n);
+  self->last_image = g_malloc0 ((gsize) in.c * in.h * in.w);
+  self->n_inferences = 0;
+  for (int i = 0; i < n; i++)
+    prepare_op (self, i);
+  return TRUE;
+}
+
+static void
+run_tile (gpointer data, int task)
+{
+  const OpJob *job = data;
+
+  job->func (job->args, &job->tiles[task]);
+}
+
+static void
+run_op (BsCpuBackend *self, int i)
+{
+  OpJob job = { &self->args[i], self->funcs[i], &self->tiles[i * self->n_threads] };
+
+  bs_cpu_pool_run (self->pool, run_tile, &job, self->n_tiles[i]);
+}
+
+/* The image pointer is per inference; every other pointer was set by prepare. */
+static void
+set_image (BsCpuBackend *self, const uint8_t *image)
+{
+  for (int i = 0; i < self->plan->n_ops; i++)
+    for (int k = 0; k < self->args[i].op->n_inputs; k++)
+      if (self->args[i].in[k]->is_input)
+        self->args[i].in_data[k] = image;
+}
+
+static void
+run_inference (BsCpuBackend *self, const uint8_t *image)
+{
+  const BsPlan *plan = self->plan;
+
+  set_image (self, image);
+  for (int i = 0; i < plan->n_ops; i++)
+    {
+      BsLayerEvent *ev = &self->events[i];
+
+      ev->inference = self->n_inferences;
+      ev->op = i;
+      ev->clock = BS_CLOCK_HOST;
+      ev->t_start_ns = bs_clock_now_ns ();
+      run_op (self, i);
+      ev->t_end_ns = bs_clock_now_ns ();
+      if (self->hook != NULL)
+        self->hook (i, self->args[i].out_data, self->hook_data);
+    }
+  self->n_inferences++;
+}
+
+static gboolean
+cpu_run (BsBackend *backend, const uint8_t *images, int n_images, int32_t *logits,
+         BsLayerEventFunc func, gpointer user_data, GError **error)
+{
+  BsCpuBackend *self = (BsCpuBackend *) backend;
+  const BsPlan *plan = self->plan;
+  const BsPlanBuffer *in = &plan->buffers[plan->input];
+  const BsPlanBuffer *out = &plan->buffers[plan->output];
+  gsize in_size = (gsize) in->shape.c * in->shape.h * in->shape.w;
+  gsize out_size = (gsize) out->shape.c * out->shape.h * out->shape.w;
+
+  for (int n = 0; n < n_images; n++)
+    {
+      const uint8_t *image = images + n * in_size;
+
+      if (bs_backend_set_error_if_cancelled (backend, error))
+        return FALSE;
+      run_inference (self, image);
+      bs_plan_buffer_to_chw (plan, plan->output, self->arena + out->offset, logits + n * out_size);
+      memcpy (self->last_image, image, in_size);
+      self->have_run = TRUE;
+      if (func != NULL)
+        func (self->events, plan->n_ops, user_data);
+    }
+  return TRUE;
+}
+
+static gboolean
+cpu_layer_loop (BsBackend *backend, int op, int64_t duration_ns, uint64_t *iterations,
+                GError **error)
+{
+  BsCpuBackend *self = (BsCpuBackend *) backend;
+  int64_t end;
+
+  *iterations = 0;
+  if (!self->have_run)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                           "cpu: layer_loop needs a run first (it loops on that run's inputs)");
+      return FALSE;
+    }
+  /* The arena has been reused since; replaying the ops before `op` on the same image
+   * restores its inputs exactly (they stay live until `op`). */
+  set_image (self, self->last_image);
+  for (int i = 0; i < op; i++)
+    run_op (self, i);
+  end = bs_clock_now_ns () + duration_ns;
+  do
+    {
+      if (bs_backend_set_error_if_cancelled (backend, error))
+        return FALSE;
+      run_op (self, op);
+      (*iterations)++;
+    }
+  while (bs_clock_now_ns () < end);
+  return TRUE;
+}
+
+const BsBackendClass bs_cpu_backend_class = {
+  .name = "cpu",
+  .description = "The host CPU (scalar, AVX2 or AVX-512 kernels; threads)",
+  .available = cpu_available,
+  .open = cpu_open,
+  .close = cpu_close,
+  .prepare = cpu_prepare,
+  .run = cpu_run,
+  .layer_loop = cpu_layer_loop,
+};
+
+static BsCpuBackend *
+cpu_backend (BsBackend *backend)
+{
+  g_return_val_if_fail (backend != NULL && backend->klass == &bs_cpu_backend_class, NULL);
+  return (BsCpuBackend *) backend;
+}
+
+BsCpuIsa
+bs_cpu_backend_get_isa (BsBackend *backend)
+{
+  return cpu_backend (backend)->isa;
+}
+
+int
+bs_cpu_backend_get_n_threads (BsBackend *backend)
+{
+  return cpu_backend (backend)->n_threads;
+}
+
+void
+bs_cpu_backend_set_op_hook (BsBackend *backend, BsCpuOpHook hook, gpointer user_data)
+{
+  BsCpuBackend *self = cpu_backend (backend);
+
+  self->hook = hook;
+  self->hook_data = user_data;
+}
