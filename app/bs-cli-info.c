@@ -39,33 +39,60 @@ print_layer (const BsModel *model, int i)
           in, out, counts.binary_macs, bs_counts_fixed_macs (&counts), counts.param_bits);
 }
 
-/* "18 blend", kinds in order of first appearance. */
+/* One line per module with the binary/fixed split of its MACs and parameters, then a
+ * count per kind ("18 blend"). */
 static void
 print_modules (const BsModel *model)
 {
+  guint n = model->modules->len;
+  g_autofree BsCounts *binary = g_new0 (BsCounts, n);
+  g_autofree BsCounts *fixed = g_new0 (BsCounts, n);
   g_autoptr (GPtrArray) kinds = g_ptr_array_new ();
-  g_autoptr (GArray) counts = g_array_new (FALSE, TRUE, sizeof (guint));
+  g_autoptr (GArray) per_kind = g_array_new (FALSE, TRUE, sizeof (guint));
 
-  for (guint i = 0; i < model->modules->len; i++)
+  for (int i = 0; i < bs_model_n_layers (model); i++)
     {
-      const char *kind = g_array_index (model->modules, BsModule, i).kind;
+      const BsLayer *layer = bs_model_layer (model, i);
+      BsCounts c;
+      BsCounts *dest;
+
+      if (layer->module == BS_NONE)
+        continue;
+      bs_layer_counts (model, i, &c);
+      dest = layer->precision == BS_PRECISION_BINARY ? &binary[layer->module] : &fixed[layer->module];
+      dest->binary_macs += c.binary_macs;
+      for (int w = 0; w < BS_N_MAC_WIDTHS; w++)
+        dest->fixed_macs[w] += c.fixed_macs[w];
+      dest->param_bits += c.param_bits;
+    }
+
+  printf ("\n%-16s %-9s %14s %14s %8s %14s %14s\n", "module", "kind", "binary MACs", "fixed MACs",
+          "binary%", "binary params", "fixed params");
+  for (guint m = 0; m < n; m++)
+    {
+      const BsModule *module = &g_array_index (model->modules, BsModule, m);
+      uint64_t b = binary[m].binary_macs + bs_counts_fixed_macs (&binary[m]);
+      uint64_t f = fixed[m].binary_macs + bs_counts_fixed_macs (&fixed[m]);
       guint k;
 
-      if (!g_ptr_array_find_with_equal_func (kinds, kind, g_str_equal, &k))
+      printf ("%-16s %-9s %14" G_GUINT64_FORMAT " %14" G_GUINT64_FORMAT " %7.1f%% %14"
+              G_GUINT64_FORMAT " %14" G_GUINT64_FORMAT "\n", module->name, module->kind, b, f,
+              b + f ? 100.0 * b / (b + f) : 0.0, binary[m].param_bits, fixed[m].param_bits);
+      if (!g_ptr_array_find_with_equal_func (kinds, module->kind, g_str_equal, &k))
         {
           guint zero = 0;
-          g_ptr_array_add (kinds, (gpointer) kind);
-          g_array_append_val (counts, zero);
+          g_ptr_array_add (kinds, module->kind);
+          g_array_append_val (per_kind, zero);
           k = kinds->len - 1;
         }
-      g_array_index (counts, guint, k)++;
+      g_array_index (per_kind, guint, k)++;
     }
-  printf ("\nmodules:");
+  printf ("modules:");
   if (kinds->len == 0)
     printf (" none");
   for (guint k = 0; k < kinds->len; k++)
-    printf (" %u %s", g_array_index (counts, guint, k), (const char *) kinds->pdata[k]);
-  printf ("\n");
+    printf (" %u %s", g_array_index (per_kind, guint, k), (const char *) kinds->pdata[k]);
+  printf ("\n\n");
 }
 
 static void

@@ -1,9 +1,11 @@
 /* bs-cli-run.c: `blendscope-cli run MODEL`: inferences, top classes, per-layer timings. */
+#include "bs-backend.h"
 #include "bs-cli.h"
 #include "bs-image.h"
 #include "bs-interp.h"
 #include "bs-model.h"
 #include "bs-npy.h"
+#include "bs-plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +20,21 @@ typedef struct
   int top;
   int seed;
   gboolean reference;
+  char *backend;
 } RunOptions;
 
-/* Per-layer durations of every inference, [inference][layer]. */
+/* Durations of every row (a model layer, or a backend's plan op, which may fuse several
+ * layers) in every inference: ns[inference * n_rows + row]. */
 typedef struct
 {
-  int n_layers;
+  int n_rows;
   int n_inferences;
   int64_t *ns;
+  const char *clock;                 /* "host", "device", "modelled" */
+  const char *(*row_name) (gconstpointer source, int row);
+  const char *(*row_kind) (gconstpointer source, int row);
+  const char *(*row_precision) (gconstpointer source, int row);
+  gconstpointer source;
 } Timings;
 
 static int
@@ -39,40 +48,73 @@ static int64_t
 median_of_column (const Timings *t, int layer, int64_t *scratch)
 {
   for (int i = 0; i < t->n_inferences; i++)
-    scratch[i] = t->ns[(gsize) i * t->n_layers + layer];
+    scratch[i] = t->ns[(gsize) i * t->n_rows + layer];
   qsort (scratch, t->n_inferences, sizeof (int64_t), compare_i64);
   return scratch[t->n_inferences / 2];
 }
 
 static void
-print_timings (const BsModel *model, const Timings *t)
+print_timings (const Timings *t)
 {
   g_autofree int64_t *scratch = g_new (int64_t, t->n_inferences);
-  g_autofree int64_t *median = g_new0 (int64_t, t->n_layers);
+  g_autofree int64_t *median = g_new0 (int64_t, t->n_rows);
   g_autofree int64_t *totals = g_new0 (int64_t, t->n_inferences);
   int64_t sum_of_medians = 0;
 
-  for (int l = 0; l < t->n_layers; l++)
+  for (int r = 0; r < t->n_rows; r++)
     {
-      median[l] = median_of_column (t, l, scratch);
-      sum_of_medians += median[l];
+      median[r] = median_of_column (t, r, scratch);
+      sum_of_medians += median[r];
     }
-  printf ("\nper-layer time, host clock (CLOCK_MONOTONIC), median of %d inferences:\n",
-          t->n_inferences);
+  printf ("\nper-layer time (%s clock), median of %d inferences:\n", t->clock, t->n_inferences);
   printf ("%3s  %-28s %-15s %-7s %12s %7s\n", "#", "layer", "kind", "prec", "median us", "share");
-  for (int l = 0; l < t->n_layers; l++)
-    {
-      const BsLayer *layer = bs_model_layer (model, l);
-      printf ("%3d  %-28s %-15s %-7s %12.2f %6.1f%%\n", l, layer->name,
-              bs_layer_kind_to_string (layer->kind), bs_precision_to_string (layer->precision),
-              median[l] / 1e3, sum_of_medians ? 100.0 * median[l] / sum_of_medians : 0.0);
-    }
+  for (int r = 0; r < t->n_rows; r++)
+    printf ("%3d  %-28s %-15s %-7s %12.2f %6.1f%%\n", r, t->row_name (t->source, r),
+            t->row_kind (t->source, r), t->row_precision (t->source, r), median[r] / 1e3,
+            sum_of_medians ? 100.0 * median[r] / sum_of_medians : 0.0);
   for (int i = 0; i < t->n_inferences; i++)
-    for (int l = 0; l < t->n_layers; l++)
-      totals[i] += t->ns[(gsize) i * t->n_layers + l];
+    for (int r = 0; r < t->n_rows; r++)
+      totals[i] += t->ns[(gsize) i * t->n_rows + r];
   qsort (totals, t->n_inferences, sizeof (int64_t), compare_i64);
   printf ("per inference: median %.3f ms, min %.3f ms, max %.3f ms\n",
           totals[t->n_inferences / 2] / 1e6, totals[0] / 1e6, totals[t->n_inferences - 1] / 1e6);
+}
+
+static const char *
+layer_name (gconstpointer model, int row)
+{
+  return bs_model_layer (model, row)->name;
+}
+
+static const char *
+layer_kind (gconstpointer model, int row)
+{
+  return bs_layer_kind_to_string (bs_model_layer (model, row)->kind);
+}
+
+static const char *
+layer_precision (gconstpointer model, int row)
+{
+  return bs_precision_to_string (bs_model_layer (model, row)->precision);
+}
+
+static const char *
+op_name (gconstpointer plan, int row)
+{
+  return bs_plan_op_name (plan, row);
+}
+
+static const char *
+op_kind (gconstpointer plan, int row)
+{
+  return bs_plan_op_kind_to_string (((const BsPlan *) plan)->ops[row].kind);
+}
+
+static const char *
+op_precision (gconstpointer plan, int row)
+{
+  const BsPlan *p = plan;
+  return bs_precision_to_string (bs_model_layer (p->model, p->ops[row].primary)->precision);
 }
 
 static const char *
@@ -112,34 +154,119 @@ write_logits (const char *path, const int32_t *logits, int n_images, int n_logit
   return bs_npy_write (path, BS_NPY_I32, 2, dims, logits, error);
 }
 
-static int
-run_reference (const BsModel *model, const BsImageBatch *batch, const RunOptions *opts)
+static void
+print_results (const BsModel *model, const BsImageBatch *batch, const int32_t *logits,
+               int n_logits, const RunOptions *opts, const Timings *t)
 {
-  g_autoptr (GError) error = NULL;
-  BsShape out = bs_model_output_shape (model);
-  int n_logits = out.c * out.h * out.w;
-  int n_layers = bs_model_n_layers (model);
-  int n_inferences = MAX (opts->iterations, batch->n_images);
-  g_autofree int32_t *logits = g_new0 (int32_t, (gsize) batch->n_images * n_logits);
-  g_autofree int32_t *scratch_logits = g_new0 (int32_t, n_logits);
-  Timings t = { n_layers, n_inferences, g_new0 (int64_t, (gsize) n_inferences * n_layers) };
-  BsInterp *interp = bs_interp_new (model);
-
-  for (int i = 0; i < n_inferences; i++)
-    {
-      int image = i % batch->n_images;
-      int32_t *dest = i < batch->n_images ? logits + (gsize) image * n_logits : scratch_logits;
-      bs_interp_run (interp, bs_image_batch_image (batch, image), dest,
-                     t.ns + (gsize) i * n_layers);
-    }
-  bs_interp_free (interp);
-
-  printf ("engine: reference interpreter (scalar, the oracle)\n");
   for (int i = 0; i < MIN (batch->n_images, N_IMAGES_SHOWN); i++)
     print_top (model, i, logits + (gsize) i * n_logits, n_logits, opts->top);
   if (batch->n_images > N_IMAGES_SHOWN)
     printf ("... and %d more images\n", batch->n_images - N_IMAGES_SHOWN);
-  print_timings (model, &t);
+  print_timings (t);
+}
+
+static void
+run_reference (const BsModel *model, const BsImageBatch *batch, int32_t *logits, int n_logits,
+               Timings *t)
+{
+  g_autofree int32_t *scratch_logits = g_new0 (int32_t, n_logits);
+  BsInterp *interp = bs_interp_new (model);
+
+  t->n_rows = bs_model_n_layers (model);
+  t->ns = g_new0 (int64_t, (gsize) t->n_inferences * t->n_rows);
+  t->clock = "host";
+  t->row_name = layer_name;
+  t->row_kind = layer_kind;
+  t->row_precision = layer_precision;
+  t->source = model;
+  for (int i = 0; i < t->n_inferences; i++)
+    {
+      int image = i % batch->n_images;
+      int32_t *dest = i < batch->n_images ? logits + (gsize) image * n_logits : scratch_logits;
+      bs_interp_run (interp, bs_image_batch_image (batch, image), dest,
+                     t->ns + (gsize) i * t->n_rows);
+    }
+  bs_interp_free (interp);
+}
+
+typedef struct
+{
+  Timings *t;
+  int inference;
+} EventSink;
+
+/* Runs on the backend's thread between inferences: copy durations, nothing more. */
+static void
+collect_events (const BsLayerEvent *events, int n_events, gpointer user_data)
+{
+  EventSink *sink = user_data;
+  int64_t *row = sink->t->ns + (gsize) sink->inference * sink->t->n_rows;
+
+  for (int e = 0; e < n_events; e++)
+    row[events[e].op] = events[e].t_end_ns - events[e].t_start_ns;
+  if (n_events > 0)
+    sink->t->clock = bs_clock_source_to_string (events[0].clock);
+  sink->inference++;
+}
+
+static gboolean
+run_backend (const BsModel *model, const BsImageBatch *batch, const char *spec, int32_t *logits,
+             int n_logits, Timings *t, BsPlan **plan_out, GError **error)
+{
+  g_autoptr (BsBackend) backend = NULL;
+  g_autoptr (BsPlan) plan = NULL;
+  g_autofree int32_t *scratch_logits = g_new0 (int32_t, n_logits);
+  EventSink sink = { t, 0 };
+
+  plan = bs_plan_compile (model, error);
+  if (plan == NULL)
+    return FALSE;
+  backend = bs_backend_open (spec, error);
+  if (backend == NULL || !bs_backend_prepare (backend, plan, error))
+    return FALSE;
+
+  t->n_rows = plan->n_ops;
+  t->ns = g_new0 (int64_t, (gsize) t->n_inferences * t->n_rows);
+  t->clock = "host";
+  t->row_name = op_name;
+  t->row_kind = op_kind;
+  t->row_precision = op_precision;
+  t->source = plan;
+  /* Batch 1, as a latency measurement: one image per run call. */
+  for (int i = 0; i < t->n_inferences; i++)
+    {
+      int image = i % batch->n_images;
+      int32_t *dest = i < batch->n_images ? logits + (gsize) image * n_logits : scratch_logits;
+      if (!bs_backend_run (backend, bs_image_batch_image (batch, image), 1, dest, collect_events,
+                           &sink, error))
+        return FALSE;
+    }
+  printf ("backend: %s (%s)\n", spec, bs_backend_get_class (backend)->description);
+  *plan_out = g_steal_pointer (&plan);
+  return TRUE;
+}
+
+static int
+run_model (const BsModel *model, const BsImageBatch *batch, const RunOptions *opts)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsPlan) plan = NULL;
+  BsShape out = bs_model_output_shape (model);
+  int n_logits = out.c * out.h * out.w;
+  g_autofree int32_t *logits = g_new0 (int32_t, (gsize) batch->n_images * n_logits);
+  Timings t = { .n_inferences = MAX (opts->iterations, batch->n_images) };
+
+  if (opts->reference)
+    {
+      printf ("engine: reference interpreter (scalar, the oracle)\n");
+      run_reference (model, batch, logits, n_logits, &t);
+    }
+  else if (!run_backend (model, batch, opts->backend, logits, n_logits, &t, &plan, &error))
+    {
+      g_free (t.ns);
+      return bs_cli_fail (error);
+    }
+  print_results (model, batch, logits, n_logits, opts, &t);
   g_free (t.ns);
 
   if (opts->logits_out != NULL
@@ -157,8 +284,11 @@ bs_cli_run (int argc, char **argv)
       "PNG image or .npy uint8 array (C,H,W) or (N,C,H,W); random images if absent", "FILE" },
     { "iterations", 'n', 0, G_OPTION_ARG_INT, &opts.iterations,
       "Inferences to run (at least one per input image; images are cycled)", "N" },
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &opts.backend,
+      "Backend and options, e.g. cpu, cpu:threads=2,isa=avx2, csim, xrt:device=0,xclbin=F (cpu)",
+      "SPEC" },
     { "reference", 0, 0, G_OPTION_ARG_NONE, &opts.reference,
-      "Run on the reference interpreter (the oracle)", NULL },
+      "Run on the reference interpreter (the oracle) instead of a backend", NULL },
     { "logits-out", 0, 0, G_OPTION_ARG_FILENAME, &opts.logits_out,
       "Write the logits of every input image as int32 .npy (N, K)", "FILE" },
     { "top", 0, 0, G_OPTION_ARG_INT, &opts.top, "Classes to show per image (3)", "K" },
@@ -189,8 +319,11 @@ bs_cli_run (int argc, char **argv)
   if (batch == NULL)
     return bs_cli_fail (error);
 
-  status = run_reference (model, batch, &opts);
+  if (opts.backend == NULL)
+    opts.backend = g_strdup ("cpu");
+  status = run_model (model, batch, &opts);
   g_free (opts.input);
   g_free (opts.logits_out);
+  g_free (opts.backend);
   return status;
 }

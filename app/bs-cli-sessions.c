@@ -25,6 +25,8 @@ format_ns (double ns)
 {
   if (isnan (ns))
     return g_strdup ("-");
+  if (fabs (ns) >= 1e11)
+    return g_strdup_printf ("%.0f s", ns / 1e9);
   if (fabs (ns) >= 1e9)
     return g_strdup_printf ("%.3g s", ns / 1e9);
   if (fabs (ns) >= 1e6)
@@ -83,25 +85,14 @@ print_ns_cell (double ns, int width)
   print_cell (s, width, TRUE);
 }
 
-/* Options shared by every command: --db. */
-
-typedef struct
-{
-  char *db;
-} Common;
-
-static void
-common_clear (Common *c)
-{
-  g_free (c->db);
-}
+/* Every command takes --db FILE. */
 
 static GOptionContext *
-context_new (const char *parameters, const char *summary, Common *common)
+context_new (const char *parameters, const char *summary, char **db)
 {
   GOptionContext *context = g_option_context_new (parameters);
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &common->db,
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, db,
       "Session database (default: $XDG_DATA_HOME/blendscope/blendscope.db)", "FILE" },
     { NULL },
   };
@@ -112,11 +103,11 @@ context_new (const char *parameters, const char *summary, Common *common)
 }
 
 static BsStore *
-open_store (Common *common, GError **error)
+open_store (char **db, GError **error)
 {
-  if (common->db == NULL)
-    common->db = bs_cli_default_db ();
-  return bs_store_open (common->db, BS_STORE_OPEN_DEFAULT, error);
+  if (*db == NULL)
+    *db = bs_cli_default_db ();
+  return bs_store_open (*db, BS_STORE_OPEN_DEFAULT, error);
 }
 
 static int
@@ -146,7 +137,7 @@ print_run_line (const BsRun *r)
 int
 bs_cli_runs (int argc, char **argv)
 {
-  Common common = { 0 };
+  g_autofree char *db = NULL;
   BsRunFilter filter = { 0 };
   g_autofree char *session = NULL, *model = NULL, *tag = NULL;
   GOptionEntry entries[] = {
@@ -157,7 +148,7 @@ bs_cli_runs (int argc, char **argv)
     { NULL },
   };
   g_autoptr (GOptionContext) context =
-    context_new (NULL, "List recorded runs, newest first.", &common);
+    context_new (NULL, "List recorded runs, newest first.", &db);
   g_autoptr (GError) error = NULL;
   g_autoptr (BsStore) store = NULL;
   g_autoptr (GPtrArray) runs = NULL;
@@ -170,9 +161,8 @@ bs_cli_runs (int argc, char **argv)
   filter.session = session;
   filter.model = model;
   filter.tag = tag;
-  store = open_store (&common, &error);
+  store = open_store (&db, &error);
   runs = store ? bs_store_list_runs (store, &filter, &error) : NULL;
-  common_clear (&common);
   if (runs == NULL)
     return bs_cli_fail (error);
   printf ("%5s  %-11s %-19s %9s  %-14s %-6s %-12s %9s %10s  %s\n", "id", "status", "started",
@@ -189,9 +179,9 @@ bs_cli_runs (int argc, char **argv)
 int
 bs_cli_sessions (int argc, char **argv)
 {
-  Common common = { 0 };
+  g_autofree char *db = NULL;
   g_autoptr (GOptionContext) context =
-    context_new (NULL, "List sessions (named sets of runs) with their run counts.", &common);
+    context_new (NULL, "List sessions (named sets of runs) with their run counts.", &db);
   g_autoptr (GError) error = NULL;
   g_autoptr (BsStore) store = NULL;
   g_autoptr (GPtrArray) sessions = NULL;
@@ -200,9 +190,8 @@ bs_cli_sessions (int argc, char **argv)
     return 2;
   if (argc != 1)
     return usage_error ("sessions", "takes no arguments");
-  store = open_store (&common, &error);
+  store = open_store (&db, &error);
   sessions = store ? bs_store_list_sessions (store, &error) : NULL;
-  common_clear (&common);
   if (sessions == NULL)
     return bs_cli_fail (error);
   printf ("%-24s %5s  %-19s  %s\n", "session", "runs", "last run", "notes");
@@ -357,11 +346,11 @@ bs_cli_print_run (const char *db_path, int64_t run)
 int
 bs_cli_show (int argc, char **argv)
 {
-  Common common = { 0 };
+  g_autofree char *db = NULL;
   g_autoptr (GOptionContext) context =
     context_new ("RUN", "Show a run: where and how it ran, per-layer times (median, p5, p95, "
                         "mean) and energy, and its binary/fixed-point split. RUN is an id or "
-                        "'last'.", &common);
+                        "'last'.", &db);
   g_autoptr (GError) error = NULL;
   g_autoptr (BsStore) store = NULL;
   int64_t run;
@@ -370,8 +359,7 @@ bs_cli_show (int argc, char **argv)
     return 2;
   if (argc != 2)
     return usage_error ("show", "expected one RUN");
-  store = open_store (&common, &error);
-  common_clear (&common);
+  store = open_store (&db, &error);
   if (store == NULL || !bs_store_resolve_run (store, argv[1], &run, &error))
     return bs_cli_fail (error);
   return show_run (store, run);
@@ -411,6 +399,8 @@ print_compare_cells (double mean, double delta, double ratio, double p, gboolean
     printf (" %6.3fx", ratio);
   if (isnan (p))
     printf (" %8s ", "-");
+  else if (p < 1e-99)
+    printf (" %8s%s", "<1e-99", significant ? "*" : " ");
   else
     printf (" %8.2g%s", p, significant ? "*" : " ");
 }
@@ -493,11 +483,11 @@ print_comparison (BsStore *store, const BsComparison *c)
 int
 bs_cli_compare (int argc, char **argv)
 {
-  Common common = { 0 };
+  g_autofree char *db = NULL;
   g_autoptr (GOptionContext) context =
     context_new ("RUN RUN [RUN [RUN]]", "Compare 2 to 4 runs layer by layer against the first "
                                         "(the baseline): deltas, ratios, significance, and the "
-                                        "binary/fixed-point split of each.", &common);
+                                        "binary/fixed-point split of each.", &db);
   g_autoptr (GError) error = NULL;
   g_autoptr (BsStore) store = NULL;
   g_autoptr (BsComparison) comparison = NULL;
@@ -507,8 +497,7 @@ bs_cli_compare (int argc, char **argv)
     return 2;
   if (argc < 3 || argc > 1 + BS_COMPARE_MAX_RUNS)
     return usage_error ("compare", "expected 2 to 4 RUNs");
-  store = open_store (&common, &error);
-  common_clear (&common);
+  store = open_store (&db, &error);
   if (store == NULL)
     return bs_cli_fail (error);
   for (int i = 1; i < argc; i++)
@@ -537,7 +526,7 @@ open_output (const char *path, GError **error)
 int
 bs_cli_export (int argc, char **argv)
 {
-  Common common = { 0 };
+  g_autofree char *db = NULL;
   g_autofree char *format_name = NULL, *table_name = NULL, *output = NULL;
   GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
@@ -548,7 +537,7 @@ bs_cli_export (int argc, char **argv)
     { NULL },
   };
   g_autoptr (GOptionContext) context =
-    context_new ("RUN", "Export a run. Times are nanoseconds since the run started.", &common);
+    context_new ("RUN", "Export a run. Times are nanoseconds since the run started.", &db);
   g_autoptr (GError) error = NULL;
   g_autoptr (BsStore) store = NULL;
   g_autoptr (GOutputStream) out = NULL;
@@ -565,8 +554,7 @@ bs_cli_export (int argc, char **argv)
     return usage_error ("export", "--format must be csv, json or perfetto");
   if (table_name != NULL && (format != BS_EXPORT_CSV || !bs_export_table_from_string (table_name, &table)))
     return usage_error ("export", "--table applies to csv: events, samples, markers, layers or stats");
-  store = open_store (&common, &error);
-  common_clear (&common);
+  store = open_store (&db, &error);
   if (store == NULL || !bs_store_resolve_run (store, argv[1], &run, &error))
     return bs_cli_fail (error);
   out = open_output (output, &error);
@@ -583,10 +571,10 @@ bs_cli_export (int argc, char **argv)
 int
 bs_cli_delete (int argc, char **argv)
 {
-  Common common = { 0 };
+  g_autofree char *db = NULL;
   g_autoptr (GOptionContext) context =
     context_new ("RUN [RUN...]", "Delete runs and everything recorded with them. A run still "
-                                 "being recorded is refused.", &common);
+                                 "being recorded is refused.", &db);
   g_autoptr (GError) error = NULL;
   g_autoptr (BsStore) store = NULL;
   int status = 0;
@@ -595,8 +583,7 @@ bs_cli_delete (int argc, char **argv)
     return 2;
   if (argc < 2)
     return usage_error ("delete", "expected at least one RUN");
-  store = open_store (&common, &error);
-  common_clear (&common);
+  store = open_store (&db, &error);
   if (store == NULL)
     return bs_cli_fail (error);
   for (int i = 1; i < argc; i++)
