@@ -1,0 +1,246 @@
+/* bs-queries.c: layer statistics, run totals and comparisons, from stored summaries
+ * when they are current and from the raw chunks otherwise. */
+#include "bs-queries.h"
+#include "bs-runs.h"
+#include "bs-summaries.h"
+
+#include <math.h>
+#include <string.h>
+
+#define SIGNIFICANCE_LEVEL 0.05
+
+const char *
+bs_clock_mask_to_string (BsClockMask clocks)
+{
+  switch (clocks)
+    {
+    case 0: return "none";
+    case 1u << BS_CLOCK_HOST: return "host";
+    case 1u << BS_CLOCK_DEVICE: return "device";
+    case 1u << BS_CLOCK_MODELLED: return "modelled";
+    case (1u << BS_CLOCK_HOST) | (1u << BS_CLOCK_DEVICE): return "host+device (mixed)";
+    case (1u << BS_CLOCK_HOST) | (1u << BS_CLOCK_MODELLED): return "host+modelled (mixed)";
+    case (1u << BS_CLOCK_DEVICE) | (1u << BS_CLOCK_MODELLED): return "device+modelled (mixed)";
+    default: return "host+device+modelled (mixed)";
+    }
+}
+
+static void
+clear_layer_stats (gpointer p)
+{
+  BsLayerStats *st = p;
+  g_free (st->name);
+}
+
+static GArray *
+layer_stats_array_new (void)
+{
+  GArray *stats = g_array_new (FALSE, TRUE, sizeof (BsLayerStats));
+
+  g_array_set_clear_func (stats, clear_layer_stats);
+  return stats;
+}
+
+/* Loads current summaries, or computes them (and stores them unless the run is still
+ * being recorded, or `refresh` asks for a recomputation). */
+static gboolean
+get_summaries (BsStore *store, int64_t run, gboolean refresh, GArray *stats, BsRunTotals *totals,
+               GError **error)
+{
+  g_autoptr (BsRun) r = bs_store_get_run (store, run, error);
+  g_autoptr (GArray) layers = NULL;
+  gboolean found = FALSE;
+
+  if (r == NULL)
+    return FALSE;
+  layers = bs_store_get_run_layers (store, run, error);
+  if (layers == NULL)
+    return FALSE;
+  if (!refresh && r->status != BS_RUN_RUNNING
+      && !bs_summaries_load (store, run, layers, stats, totals, &found, error))
+    return FALSE;
+  if (found)
+    return TRUE;
+  g_array_set_size (stats, 0);
+  if (!bs_summaries_compute (store, run, layers, stats, totals, error))
+    return FALSE;
+  if (r->status == BS_RUN_RUNNING)
+    return TRUE;
+  /* A read-only or busy file still answers the query. */
+  return bs_summaries_save (store, run, stats, totals, refresh ? error : NULL) || !refresh;
+}
+
+GArray *
+bs_query_layer_stats (BsStore *store, int64_t run, GError **error)
+{
+  g_autoptr (GArray) stats = layer_stats_array_new ();
+  BsRunTotals totals;
+
+  if (!get_summaries (store, run, FALSE, stats, &totals, error))
+    return NULL;
+  return g_steal_pointer (&stats);
+}
+
+gboolean
+bs_query_run_totals (BsStore *store, int64_t run, BsRunTotals *totals, GError **error)
+{
+  g_autoptr (GArray) stats = layer_stats_array_new ();
+
+  return get_summaries (store, run, FALSE, stats, totals, error);
+}
+
+gboolean
+bs_query_refresh_summaries (BsStore *store, int64_t run, GError **error)
+{
+  g_autoptr (GArray) stats = layer_stats_array_new ();
+  BsRunTotals totals;
+
+  return get_summaries (store, run, TRUE, stats, &totals, error);
+}
+
+/* Comparison */
+
+static void
+clear_row (gpointer p)
+{
+  BsCompareRow *row = p;
+  g_free (row->name);
+}
+
+void
+bs_comparison_free (BsComparison *comparison)
+{
+  if (comparison == NULL)
+    return;
+  g_clear_pointer (&comparison->rows, g_array_unref);
+  g_free (comparison);
+}
+
+static void
+init_row (BsCompareRow *row, const BsLayerStats *st)
+{
+  memset (row, 0, sizeof *row);
+  row->name = g_strdup (st->name);
+  row->precision = st->precision;
+  row->path = st->path;
+  for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
+    {
+      row->op[i] = -1;
+      row->time_ns[i] = (BsSummary) { 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
+      row->delta_ns[i] = row->ratio[i] = row->p_holm[i] = NAN;
+      row->test[i] = (BsWelch) { NAN, NAN, NAN };
+    }
+}
+
+/* Layers match by name; a name repeated within a run matches its k-th repetition. */
+static char *
+match_key (GHashTable *seen, const char *name)
+{
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (seen, name)) + 1;
+
+  g_hash_table_replace (seen, g_strdup (name), GUINT_TO_POINTER (count));
+  return g_strdup_printf ("%s\x1f%u", name, count);
+}
+
+static void
+place_run (BsComparison *c, GHashTable *rows_by_key, int i, GArray *stats)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint k = 0; k < stats->len; k++)
+    {
+      const BsLayerStats *st = &g_array_index (stats, BsLayerStats, k);
+      char *key = match_key (seen, st->name);
+      gpointer found = g_hash_table_lookup (rows_by_key, key);
+      guint index;
+      BsCompareRow *row;
+
+      if (found == NULL)
+        {
+          BsCompareRow fresh;
+          init_row (&fresh, st);
+          g_array_append_val (c->rows, fresh);
+          index = c->rows->len - 1;
+          g_hash_table_insert (rows_by_key, key, GUINT_TO_POINTER (index + 1));
+        }
+      else
+        {
+          index = GPOINTER_TO_UINT (found) - 1;
+          g_free (key);
+        }
+      row = &g_array_index (c->rows, BsCompareRow, index);
+      row->op[i] = st->op;
+      row->time_ns[i] = st->time_ns;
+    }
+}
+
+static void
+test_rows (BsComparison *c)
+{
+  guint n = c->rows->len;
+  g_autofree double *p = g_new (double, MAX (n, 1));
+  g_autofree double *adjusted = g_new (double, MAX (n, 1));
+
+  for (int i = 1; i < c->n_runs; i++)
+    {
+      for (guint k = 0; k < n; k++)
+        {
+          BsCompareRow *row = &g_array_index (c->rows, BsCompareRow, k);
+
+          p[k] = NAN;
+          if (row->op[0] < 0 || row->op[i] < 0)
+            continue;
+          row->delta_ns[i] = row->time_ns[i].mean - row->time_ns[0].mean;
+          row->ratio[i] = row->time_ns[i].mean / row->time_ns[0].mean;
+          bs_stats_welch (&row->time_ns[0], &row->time_ns[i], &row->test[i]);
+          p[k] = row->test[i].p;
+        }
+      bs_stats_holm (p, n, adjusted);
+      for (guint k = 0; k < n; k++)
+        {
+          BsCompareRow *row = &g_array_index (c->rows, BsCompareRow, k);
+          row->p_holm[i] = adjusted[k];
+          row->significant[i] = !isnan (adjusted[k]) && adjusted[k] < SIGNIFICANCE_LEVEL;
+        }
+    }
+}
+
+static gboolean
+origins_differ (const BsComparison *c)
+{
+  for (int i = 0; i < c->n_runs; i++)
+    {
+      BsClockMask m = c->totals[i].clocks;
+      if (m != c->totals[0].clocks || (m & (m - 1)) != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+BsComparison *
+bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **error)
+{
+  g_autoptr (BsComparison) c = g_new0 (BsComparison, 1);
+  g_autoptr (GHashTable) rows_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                              NULL);
+
+  g_return_val_if_fail (n_runs >= 2 && n_runs <= BS_COMPARE_MAX_RUNS, NULL);
+  c->n_runs = n_runs;
+  c->rows = g_array_new (FALSE, TRUE, sizeof (BsCompareRow));
+  g_array_set_clear_func (c->rows, clear_row);
+  for (int i = 0; i < n_runs; i++)
+    {
+      g_autoptr (GArray) stats = layer_stats_array_new ();
+
+      c->runs[i] = runs[i];
+      if (!get_summaries (store, runs[i], FALSE, stats, &c->totals[i], error))
+        return NULL;
+      place_run (c, rows_by_key, i, stats);
+      c->latency_test[i] = (BsWelch) { NAN, NAN, NAN };
+      if (i > 0)
+        bs_stats_welch (&c->totals[0].latency_ns, &c->totals[i].latency_ns, &c->latency_test[i]);
+    }
+  test_rows (c);
+  c->mixed_origins = origins_differ (c);
+  return g_steal_pointer (&c);
+}

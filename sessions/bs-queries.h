@@ -1,0 +1,108 @@
+/* bs-queries.h: what the numbers of a run say, and how runs differ.
+ *
+ * Times are per inference: a layer's time in one inference is the sum of its events in
+ * that inference; a run's latency is first start to last end of an inference. Every
+ * figure keeps its origin (the clocks its events came from), and comparisons flag runs
+ * whose origins differ. Summaries of finished runs are computed once and stored.
+ */
+#pragma once
+
+#include "bs-model.h"
+#include "bs-stats.h"
+#include "bs-store.h"
+
+G_BEGIN_DECLS
+
+/* Bit (1 << BsClockSource) for each origin seen. */
+typedef guint BsClockMask;
+
+/* "host", "device", "modelled", "host+device (mixed)", or "none". */
+const char *bs_clock_mask_to_string (BsClockMask clocks);
+
+typedef struct
+{
+  int op;
+  char *name;
+  BsLayerKind kind;          /* BS_LAYER_N_KINDS: the op is missing from the run's table */
+  BsPrecision precision;
+  BsPath path;
+  uint64_t binary_macs;      /* per inference, from the layer table */
+  uint64_t fixed_macs;
+  BsClockMask clocks;
+  BsSummary time_ns;         /* over inferences; n = inferences the op ran in */
+  int64_t energy_n;          /* inferences with an energy figure; 0 without power data */
+  double energy_j;           /* mean energy per inference */
+  double energy_lo_j;        /* 95 % confidence interval of that mean */
+  double energy_hi_j;
+} BsLayerStats;
+
+/* Mean per-inference figures by the layer table's precision tags. */
+typedef struct
+{
+  double time_ns[3];         /* indexed by BsPrecision: binary, fixed, float */
+  double energy_j[3];
+  uint64_t macs[3];          /* binary + fixed-point MACs of the layers of each precision */
+  uint64_t param_bits[3];
+  double unknown_time_ns;    /* ops missing from the layer table */
+} BsSplit;
+
+typedef struct
+{
+  int64_t run;
+  BsClockMask clocks;
+  int64_t n_inferences;
+  int64_t n_events;
+  int64_t n_samples;
+  int64_t span_ns;           /* first event start to last event end */
+  BsSummary latency_ns;      /* per inference */
+  double busy_ns;            /* mean per inference of the layers' summed time */
+  double throughput;         /* inferences per second over the span */
+  gboolean has_power;
+  double energy_j;           /* power channels summed and integrated over the span */
+  double mean_power_w;
+  double energy_per_inference_j;
+  BsSplit split;
+} BsRunTotals;
+
+/* BsLayerStats by op, for every op in the run's table or its events; the array frees
+ * the names. */
+GArray *bs_query_layer_stats (BsStore *store, int64_t run, GError **error);
+gboolean bs_query_run_totals (BsStore *store, int64_t run, BsRunTotals *totals, GError **error);
+
+/* Recomputes a run's stored summaries from its events and samples. Runs still being
+ * recorded are never stored (their figures change). */
+gboolean bs_query_refresh_summaries (BsStore *store, int64_t run, GError **error);
+
+#define BS_COMPARE_MAX_RUNS 4
+
+/* One layer across the compared runs, matched by name. Index 0 is the baseline. */
+typedef struct
+{
+  char *name;
+  BsPrecision precision;     /* from the first run that has the layer */
+  BsPath path;
+  int op[BS_COMPARE_MAX_RUNS];          /* -1: the run has no such layer */
+  BsSummary time_ns[BS_COMPARE_MAX_RUNS];
+  double delta_ns[BS_COMPARE_MAX_RUNS]; /* mean - baseline mean; NaN if either is missing */
+  double ratio[BS_COMPARE_MAX_RUNS];    /* mean / baseline mean */
+  BsWelch test[BS_COMPARE_MAX_RUNS];    /* Welch's t-test against the baseline */
+  double p_holm[BS_COMPARE_MAX_RUNS];   /* Holm-adjusted over the layers of that pair */
+  gboolean significant[BS_COMPARE_MAX_RUNS]; /* p_holm < 0.05 */
+} BsCompareRow;
+
+typedef struct
+{
+  int n_runs;
+  int64_t runs[BS_COMPARE_MAX_RUNS];
+  BsRunTotals totals[BS_COMPARE_MAX_RUNS];
+  BsWelch latency_test[BS_COMPARE_MAX_RUNS]; /* per-inference latency against the baseline */
+  gboolean mixed_origins;    /* the runs' times come from different clocks */
+  GArray *rows;              /* BsCompareRow: baseline order, then layers only later runs have */
+} BsComparison;
+
+/* Compares 2 to 4 runs against the first. */
+BsComparison *bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **error);
+void bs_comparison_free (BsComparison *comparison);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsComparison, bs_comparison_free)
+
+G_END_DECLS

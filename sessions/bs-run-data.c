@@ -1,0 +1,171 @@
+/* bs-run-data.c: decoding a run's chunks. A chunk that fails its checksum is reported
+ * with the run and chunk it belongs to; nothing is guessed. */
+#include "bs-run-data.h"
+#include "bs-codec.h"
+#include "bs-store-private.h"
+
+static void
+clear_channel (gpointer p)
+{
+  BsChannel *c = p;
+  g_free (c->name);
+}
+
+static gboolean
+quantity_from_string (const char *s, BsQuantity *quantity)
+{
+  for (int q = 0; q < BS_N_QUANTITIES; q++)
+    if (g_strcmp0 (s, bs_quantity_to_string ((BsQuantity) q)) == 0)
+      {
+        *quantity = (BsQuantity) q;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+GArray *
+bs_store_get_channels (BsStore *store, int64_t run, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
+    "SELECT c.id, c.channel, c.quantity, c.name, c.resolution, "
+    "coalesce(sum(k.n), 0), coalesce(sum(length(k.data)), 0) "
+    "FROM channels c LEFT JOIN sample_chunks k ON k.channel_id = c.id "
+    "WHERE c.run_id = ? GROUP BY c.id ORDER BY c.channel, c.quantity", error);
+  g_autoptr (GArray) channels = g_array_new (FALSE, TRUE, sizeof (BsChannel));
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  g_array_set_clear_func (channels, clear_channel);
+  sqlite3_bind_int64 (stmt, 1, run);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      BsChannel c = {
+        .id = sqlite3_column_int64 (stmt, 0),
+        .channel = sqlite3_column_int (stmt, 1),
+        .name = g_strdup ((const char *) sqlite3_column_text (stmt, 3)),
+        .resolution = sqlite3_column_double (stmt, 4),
+        .n_samples = sqlite3_column_int64 (stmt, 5),
+        .stored_bytes = sqlite3_column_int64 (stmt, 6),
+      };
+
+      if (!quantity_from_string ((const char *) sqlite3_column_text (stmt, 2), &c.quantity))
+        {
+          g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_CORRUPT,
+                       "%s: run %" G_GINT64_FORMAT " has a channel of unknown quantity '%s'",
+                       store->path, run, sqlite3_column_text (stmt, 2));
+          g_free (c.name);
+          return NULL;
+        }
+      g_array_append_val (channels, c);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      bs_store_fail (store, rc, error, "reading run %" G_GINT64_FORMAT "'s channels", run);
+      return NULL;
+    }
+  return g_steal_pointer (&channels);
+}
+
+static gboolean
+damaged_chunk (BsStore *store, GError *cause, const char *what, int64_t seq, GError **error)
+{
+  g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_CORRUPT,
+               "%s is damaged: chunk %" G_GINT64_FORMAT " of %s cannot be read (%s)",
+               store->path, seq, what, cause->message);
+  g_error_free (cause);
+  return FALSE;
+}
+
+gboolean
+bs_store_read_samples (BsStore *store, const BsChannel *channel, int64_t t_min_ns,
+                       int64_t t_max_ns, GArray *out, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
+    "SELECT seq, data FROM sample_chunks WHERE channel_id = ? AND t_max_ns >= ? AND t_min_ns <= ? "
+    "ORDER BY seq", error);
+  BsSample proto = { 0, channel->channel, channel->quantity, bs_quantity_unit (channel->quantity), 0 };
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, channel->id);
+  sqlite3_bind_int64 (stmt, 2, t_min_ns);
+  sqlite3_bind_int64 (stmt, 3, t_max_ns);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const guint8 *data = sqlite3_column_blob (stmt, 1);
+      size_t len = (size_t) sqlite3_column_bytes (stmt, 1);
+      guint first = out->len, kept = first;
+      GError *cause = NULL;
+
+      if (!bs_codec_decode_samples (data, len, &proto, out, &cause))
+        {
+          g_autofree char *what = g_strdup_printf ("the samples of channel '%s'", channel->name);
+          return damaged_chunk (store, cause, what, sqlite3_column_int64 (stmt, 0), error);
+        }
+      /* Chunks straddling the window: keep only what is inside. */
+      for (guint i = first; i < out->len; i++)
+        {
+          BsSample *s = &g_array_index (out, BsSample, i);
+          if (s->t_ns >= t_min_ns && s->t_ns <= t_max_ns)
+            g_array_index (out, BsSample, kept++) = *s;
+        }
+      g_array_set_size (out, kept);
+    }
+  if (rc != SQLITE_DONE)
+    return bs_store_fail (store, rc, error, "reading samples of channel '%s'", channel->name);
+  return TRUE;
+}
+
+gboolean
+bs_store_foreach_event_chunk (BsStore *store, int64_t run, BsEventChunkFunc func,
+                              gpointer user_data, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
+    "SELECT seq, data, n FROM event_chunks WHERE run_id = ? ORDER BY seq", error);
+  g_autofree char *what = g_strdup_printf ("run %" G_GINT64_FORMAT "'s layer events", run);
+  g_autoptr (GArray) events = g_array_new (FALSE, FALSE, sizeof (BsLayerEvent));
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const guint8 *data = sqlite3_column_blob (stmt, 1);
+      size_t len = (size_t) sqlite3_column_bytes (stmt, 1);
+      GError *cause = NULL;
+
+      g_array_set_size (events, 0);
+      if (!bs_codec_decode_events (data, len, events, &cause))
+        return damaged_chunk (store, cause, what, sqlite3_column_int64 (stmt, 0), error);
+      if (events->len != (guint) sqlite3_column_int64 (stmt, 2))
+        {
+          cause = g_error_new_literal (BS_STORE_ERROR, BS_STORE_ERROR_CORRUPT,
+                                       "its event count differs from its row's");
+          return damaged_chunk (store, cause, what, sqlite3_column_int64 (stmt, 0), error);
+        }
+      func ((const BsLayerEvent *) (void *) events->data, events->len, user_data);
+    }
+  if (rc != SQLITE_DONE)
+    return bs_store_fail (store, rc, error, "reading %s", what);
+  return TRUE;
+}
+
+static void
+append_events (const BsLayerEvent *events, guint n, gpointer user_data)
+{
+  g_array_append_vals (user_data, events, n);
+}
+
+gboolean
+bs_store_read_events (BsStore *store, int64_t run, GArray *out, GError **error)
+{
+  guint before = out->len;
+
+  if (bs_store_foreach_event_chunk (store, run, append_events, out, error))
+    return TRUE;
+  g_array_set_size (out, before);
+  return FALSE;
+}

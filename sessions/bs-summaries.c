@@ -1,0 +1,670 @@
+/* bs-summaries.c: per-layer and per-run figures from raw events and samples.
+ *
+ * Energy: the power channels of the run are summed (one channel per rail) and
+ * interpolated linearly at each event's midpoint; an event's energy is that power times
+ * its duration. With a 10 Hz meter and microsecond layers this is the board's gross
+ * power spread over time, idle included: it says where the energy goes because of
+ * time, not which layer draws more power. Per-layer power needs a sweep (probes/).
+ */
+#include "bs-summaries.h"
+#include "bs-run-data.h"
+#include "bs-runs.h"
+#include "bs-store-private.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Ops in [0, DENSE_OPS) are found by index, others by hash. */
+#define DENSE_OPS 4096
+
+/* A growable array of doubles, appended to once per inference and op: a GArray's
+ * function call per element shows in the profile. */
+typedef struct
+{
+  double *v;
+  guint len;
+  guint capacity;
+} Doubles;
+
+static void
+doubles_init (Doubles *d, guint capacity)
+{
+  d->capacity = MAX (capacity, 16);
+  d->v = g_new (double, d->capacity);
+  d->len = 0;
+}
+
+static inline void
+doubles_append (Doubles *d, double x)
+{
+  if (G_UNLIKELY (d->len == d->capacity))
+    {
+      d->capacity *= 2;
+      d->v = g_renew (double, d->v, d->capacity);
+    }
+  d->v[d->len++] = x;
+}
+
+typedef struct
+{
+  int op;
+  Doubles times;         /* ns, one per inference */
+  Doubles energy;        /* J, one per inference */
+  BsClockMask clocks;
+  int64_t inference;     /* being summed; INT64_MIN before the first */
+  double time;
+  double joules;
+} OpAcc;
+
+typedef struct
+{
+  GArray *samples;       /* BsSample of one power channel, by time */
+  guint hint;
+  /* The segment last interpolated in: t in [seg_t0, seg_t1) is v0 + slope (t - t0). */
+  int64_t seg_t0;
+  int64_t seg_t1;
+  double seg_v0;
+  double seg_slope;
+} PowerTrace;
+
+typedef struct
+{
+  GPtrArray *ops;        /* OpAcc, by first appearance */
+  OpAcc *dense[DENSE_OPS];
+  GHashTable *sparse;    /* int op -> OpAcc */
+  GArray *traces;        /* PowerTrace */
+  GArray *latency;       /* double ns per inference */
+  guint expected;        /* inferences, to size the arrays once */
+  double busy_sum;
+  int64_t inference;
+  int64_t span_start, span_end, busy;
+  int64_t first_start, last_end;
+  int64_t n_events;
+} Accumulator;
+
+static void
+op_acc_free (gpointer p)
+{
+  OpAcc *a = p;
+  g_free (a->times.v);
+  g_free (a->energy.v);
+  g_free (a);
+}
+
+static void
+clear_trace (gpointer p)
+{
+  PowerTrace *tr = p;
+  g_array_unref (tr->samples);
+}
+
+static Accumulator *
+accumulator_new (void)
+{
+  Accumulator *acc = g_new0 (Accumulator, 1);
+
+  acc->ops = g_ptr_array_new_with_free_func (op_acc_free);
+  acc->sparse = g_hash_table_new (g_direct_hash, g_direct_equal);
+  acc->traces = g_array_new (FALSE, TRUE, sizeof (PowerTrace));
+  g_array_set_clear_func (acc->traces, clear_trace);
+  acc->latency = g_array_new (FALSE, FALSE, sizeof (double));
+  acc->inference = INT64_MIN;
+  acc->first_start = INT64_MAX;
+  acc->last_end = INT64_MIN;
+  return acc;
+}
+
+static void
+accumulator_free (Accumulator *acc)
+{
+  g_ptr_array_unref (acc->ops);
+  g_hash_table_unref (acc->sparse);
+  g_array_unref (acc->traces);
+  g_array_unref (acc->latency);
+  g_free (acc);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Accumulator, accumulator_free)
+
+static OpAcc *
+op_acc (Accumulator *acc, int op)
+{
+  OpAcc *a = op >= 0 && op < DENSE_OPS ? acc->dense[op]
+                                       : g_hash_table_lookup (acc->sparse, GINT_TO_POINTER (op));
+
+  if (a != NULL)
+    return a;
+  a = g_new0 (OpAcc, 1);
+  a->op = op;
+  doubles_init (&a->times, acc->expected);
+  doubles_init (&a->energy, acc->traces->len > 0 ? acc->expected : 0);
+  a->inference = INT64_MIN;
+  g_ptr_array_add (acc->ops, a);
+  if (op >= 0 && op < DENSE_OPS)
+    acc->dense[op] = a;
+  else
+    g_hash_table_insert (acc->sparse, GINT_TO_POINTER (op), a);
+  return a;
+}
+
+static void
+op_acc_flush (OpAcc *a, gboolean with_energy)
+{
+  if (a->inference == INT64_MIN)
+    return;
+  doubles_append (&a->times, a->time);
+  if (with_energy)
+    doubles_append (&a->energy, a->joules);
+}
+
+/* Linear interpolation; the ends are held. Events arrive nearly in time order, so
+ * most fall in the segment of the one before. */
+static double
+trace_at (PowerTrace *tr, int64_t t)
+{
+  const BsSample *s = (const BsSample *) (void *) tr->samples->data;
+  guint n = tr->samples->len, lo, hi;
+
+  if (t >= tr->seg_t0 && t < tr->seg_t1)
+    return tr->seg_v0 + tr->seg_slope * (double) (t - tr->seg_t0);
+  if (t <= s[0].t_ns)
+    return s[0].value;
+  if (t >= s[n - 1].t_ns)
+    return s[n - 1].value;
+  lo = tr->hint < n - 1 ? tr->hint : 0;
+  for (int steps = 0; steps < 4 && s[lo + 1].t_ns <= t; steps++)
+    lo++;
+  if (s[lo].t_ns > t || s[lo + 1].t_ns <= t)
+    {
+      lo = 0;
+      hi = n - 1;    /* invariant: s[lo].t <= t < s[hi].t */
+      while (hi - lo > 1)
+        {
+          guint mid = lo + (hi - lo) / 2;
+          if (s[mid].t_ns <= t)
+            lo = mid;
+          else
+            hi = mid;
+        }
+    }
+  tr->hint = lo;
+  /* Here s[lo].t <= t < s[lo + 1].t, so the segment has a length. */
+  tr->seg_t0 = s[lo].t_ns;
+  tr->seg_t1 = s[lo + 1].t_ns;
+  tr->seg_v0 = s[lo].value;
+  tr->seg_slope = (s[lo + 1].value - s[lo].value) / (double) (tr->seg_t1 - tr->seg_t0);
+  return tr->seg_v0 + tr->seg_slope * (double) (t - tr->seg_t0);
+}
+
+static double
+power_at (Accumulator *acc, int64_t t)
+{
+  double p = 0;
+
+  for (guint i = 0; i < acc->traces->len; i++)
+    p += trace_at (&g_array_index (acc->traces, PowerTrace, i), t);
+  return p;
+}
+
+static void
+end_inference (Accumulator *acc)
+{
+  double latency;
+
+  if (acc->inference == INT64_MIN)
+    return;
+  latency = (double) (acc->span_end - acc->span_start);
+  g_array_append_val (acc->latency, latency);
+  acc->busy_sum += (double) acc->busy;
+}
+
+static void
+add_event (Accumulator *acc, const BsLayerEvent *e)
+{
+  OpAcc *a = op_acc (acc, e->op);
+  int64_t duration = e->t_end_ns - e->t_start_ns;
+  gboolean with_energy = acc->traces->len > 0;
+  double joules = with_energy
+                    ? power_at (acc, e->t_start_ns + duration / 2) * (double) duration * 1e-9
+                    : 0;
+
+  if (e->inference != acc->inference)
+    {
+      end_inference (acc);
+      acc->inference = e->inference;
+      acc->span_start = e->t_start_ns;
+      acc->span_end = e->t_end_ns;
+      acc->busy = 0;
+    }
+  acc->span_start = MIN (acc->span_start, e->t_start_ns);
+  acc->span_end = MAX (acc->span_end, e->t_end_ns);
+  acc->busy += duration;
+  acc->first_start = MIN (acc->first_start, e->t_start_ns);
+  acc->last_end = MAX (acc->last_end, e->t_end_ns);
+
+  if (e->inference != a->inference)
+    {
+      op_acc_flush (a, with_energy);
+      a->inference = e->inference;
+      a->time = 0;
+      a->joules = 0;
+    }
+  a->time += (double) duration;
+  a->joules += joules;
+  a->clocks |= 1u << e->clock;
+}
+
+static int
+compare_sample_time (gconstpointer x, gconstpointer y)
+{
+  const BsSample *a = x, *b = y;
+  return (a->t_ns > b->t_ns) - (a->t_ns < b->t_ns);
+}
+
+static gboolean
+load_power (BsStore *store, int64_t run, Accumulator *acc, int64_t *n_samples, GError **error)
+{
+  g_autoptr (GArray) channels = bs_store_get_channels (store, run, error);
+
+  if (channels == NULL)
+    return FALSE;
+  *n_samples = 0;
+  for (guint i = 0; i < channels->len; i++)
+    {
+      const BsChannel *c = &g_array_index (channels, BsChannel, i);
+      PowerTrace tr = { NULL, 0, 0, 0, 0, 0 };
+      gboolean sorted = TRUE;
+
+      *n_samples += c->n_samples;
+      if (c->quantity != BS_QUANTITY_POWER)
+        continue;
+      tr.samples = g_array_new (FALSE, FALSE, sizeof (BsSample));
+      if (!bs_store_read_samples (store, c, INT64_MIN, INT64_MAX, tr.samples, error))
+        {
+          g_array_unref (tr.samples);
+          return FALSE;
+        }
+      if (tr.samples->len == 0)
+        {
+          g_array_unref (tr.samples);
+          continue;
+        }
+      for (guint k = 1; k < tr.samples->len && sorted; k++)
+        sorted = g_array_index (tr.samples, BsSample, k - 1).t_ns
+                 <= g_array_index (tr.samples, BsSample, k).t_ns;
+      if (!sorted)
+        g_array_sort (tr.samples, compare_sample_time);
+      g_array_append_val (acc->traces, tr);
+    }
+  return TRUE;
+}
+
+/* Trapezoids over [a, b], with the interpolated trace at both ends. */
+static double
+integrate (PowerTrace *tr, int64_t a, int64_t b)
+{
+  const BsSample *s = (const BsSample *) (void *) tr->samples->data;
+  guint n = tr->samples->len, i = 0;
+  int64_t t_prev = a;
+  double v_prev = trace_at (tr, a), sum = 0;
+
+  while (i < n && s[i].t_ns <= a)
+    i++;
+  for (; i < n && s[i].t_ns < b; i++)
+    {
+      sum += 0.5 * (v_prev + s[i].value) * (double) (s[i].t_ns - t_prev);
+      t_prev = s[i].t_ns;
+      v_prev = s[i].value;
+    }
+  sum += 0.5 * (v_prev + trace_at (tr, b)) * (double) (b - t_prev);
+  return sum * 1e-9;
+}
+
+static void
+summarize_energy (const Doubles *energy, BsLayerStats *st)
+{
+  BsSummary e;
+  double half;
+
+  st->energy_n = energy->len;
+  if (energy->len == 0)
+    {
+      st->energy_j = st->energy_lo_j = st->energy_hi_j = NAN;
+      return;
+    }
+  bs_stats_moments (energy->v, energy->len, &e);
+  half = bs_stats_ci95_half_width (&e);
+  st->energy_j = e.mean;
+  st->energy_lo_j = e.mean - half;
+  st->energy_hi_j = e.mean + half;
+}
+
+static void
+describe_op (BsLayerStats *st, GArray *layers, int op)
+{
+  st->op = op;
+  if (op >= 0 && op < (int) layers->len)
+    {
+      const BsRunLayer *l = &g_array_index (layers, BsRunLayer, op);
+      st->name = g_strdup (l->name);
+      st->kind = l->kind;
+      st->precision = l->precision;
+      st->path = l->path;
+      st->binary_macs = l->binary_macs;
+      st->fixed_macs = bs_run_layer_fixed_macs (l);
+    }
+  else
+    {
+      st->name = g_strdup_printf ("op %d", op);
+      st->kind = BS_LAYER_N_KINDS;
+    }
+}
+
+static int
+compare_op (gconstpointer x, gconstpointer y)
+{
+  const OpAcc *a = *(OpAcc *const *) x, *b = *(OpAcc *const *) y;
+  return (a->op > b->op) - (a->op < b->op);
+}
+
+/* One entry per op of the table, then ops only the events name. */
+static void
+collect_layer_stats (Accumulator *acc, GArray *layers, GArray *stats)
+{
+  gboolean with_energy = acc->traces->len > 0;
+
+  for (guint op = 0; op < layers->len; op++)
+    op_acc (acc, (int) op);
+  g_ptr_array_sort (acc->ops, compare_op);
+  for (guint i = 0; i < acc->ops->len; i++)
+    {
+      OpAcc *a = acc->ops->pdata[i];
+      BsLayerStats st = { 0 };
+
+      op_acc_flush (a, with_energy);
+      a->inference = INT64_MIN;
+      describe_op (&st, layers, a->op);
+      st.clocks = a->clocks;
+      bs_stats_summarize (a->times.v, a->times.len, &st.time_ns);
+      summarize_energy (&a->energy, &st);
+      g_array_append_val (stats, st);
+    }
+}
+
+static void
+collect_totals (Accumulator *acc, int64_t run, int64_t n_events, int64_t n_samples,
+                GArray *stats, BsRunTotals *t)
+{
+  memset (t, 0, sizeof *t);
+  t->run = run;
+  t->n_events = n_events;
+  t->n_samples = n_samples;
+  end_inference (acc);
+  acc->inference = INT64_MIN;
+  t->n_inferences = acc->latency->len;
+  for (guint i = 0; i < stats->len; i++)
+    t->clocks |= g_array_index (stats, BsLayerStats, i).clocks;
+  t->busy_ns = t->n_inferences > 0 ? acc->busy_sum / (double) t->n_inferences : NAN;
+  bs_stats_summarize ((double *) (void *) acc->latency->data, acc->latency->len, &t->latency_ns);
+  t->span_ns = n_events > 0 ? acc->last_end - acc->first_start : 0;
+  t->throughput = t->span_ns > 0 ? (double) t->n_inferences / ((double) t->span_ns * 1e-9) : NAN;
+  t->has_power = acc->traces->len > 0 && t->span_ns > 0;
+  t->energy_j = t->mean_power_w = t->energy_per_inference_j = NAN;
+  if (t->has_power)
+    {
+      t->energy_j = 0;
+      for (guint i = 0; i < acc->traces->len; i++)
+        t->energy_j += integrate (&g_array_index (acc->traces, PowerTrace, i), acc->first_start,
+                                  acc->last_end);
+      t->mean_power_w = t->energy_j / ((double) t->span_ns * 1e-9);
+      t->energy_per_inference_j = t->energy_j / (double) t->n_inferences;
+    }
+}
+
+static void
+add_events (const BsLayerEvent *events, guint n, gpointer user_data)
+{
+  Accumulator *acc = user_data;
+
+  for (guint i = 0; i < n; i++)
+    add_event (acc, &events[i]);
+  acc->n_events += n;
+}
+
+gboolean
+bs_summaries_compute (BsStore *store, int64_t run, GArray *layers, GArray *stats,
+                      BsRunTotals *totals, GError **error)
+{
+  g_autoptr (Accumulator) acc = accumulator_new ();
+  g_autoptr (BsRun) r = bs_store_get_run (store, run, error);
+  int64_t n_samples;
+
+  if (r == NULL)
+    return FALSE;
+  /* Most ops run once per inference. */
+  acc->expected = (guint) CLAMP (r->n_events / MAX (layers->len, 1), 16, 1 << 22);
+  if (!load_power (store, run, acc, &n_samples, error)
+      || !bs_store_foreach_event_chunk (store, run, add_events, acc, error))
+    return FALSE;
+  collect_layer_stats (acc, layers, stats);
+  collect_totals (acc, run, acc->n_events, n_samples, stats, totals);
+  bs_summaries_split (stats, totals);
+  return TRUE;
+}
+
+void
+bs_summaries_split (GArray *stats, BsRunTotals *totals)
+{
+  BsSplit *split = &totals->split;
+  double n = (double) totals->n_inferences;
+
+  memset (split, 0, sizeof *split);
+  for (guint i = 0; i < stats->len; i++)
+    {
+      const BsLayerStats *st = &g_array_index (stats, BsLayerStats, i);
+      /* Mean over all inferences, including those the op skipped. */
+      double time = st->time_ns.n > 0 ? st->time_ns.mean * (double) st->time_ns.n / n : 0;
+
+      if (st->kind == BS_LAYER_N_KINDS)
+        {
+          split->unknown_time_ns += time;
+          continue;
+        }
+      split->time_ns[st->precision] += time;
+      if (st->energy_n > 0)
+        split->energy_j[st->precision] += st->energy_j * (double) st->energy_n / n;
+      split->macs[st->precision] += st->binary_macs + st->fixed_macs;
+    }
+}
+
+/* Storage */
+
+static gboolean
+save_layer (BsStore *store, sqlite3_stmt *stmt, int64_t run, const BsLayerStats *st,
+            GError **error)
+{
+  const double values[] = {
+    st->time_ns.mean, st->time_ns.sd, st->time_ns.median, st->time_ns.p5, st->time_ns.p95,
+    st->time_ns.min, st->time_ns.max,
+  };
+
+  sqlite3_bind_int64 (stmt, 1, run);
+  sqlite3_bind_int (stmt, 2, st->op);
+  sqlite3_bind_int (stmt, 3, BS_SUMMARY_VERSION);
+  sqlite3_bind_int (stmt, 4, (int) st->clocks);
+  sqlite3_bind_int64 (stmt, 5, st->time_ns.n);
+  for (int i = 0; i < (int) G_N_ELEMENTS (values); i++)
+    sqlite3_bind_double (stmt, 6 + i, values[i]);   /* NaN binds as NULL */
+  sqlite3_bind_int64 (stmt, 13, st->energy_n);
+  sqlite3_bind_double (stmt, 14, st->energy_j);
+  sqlite3_bind_double (stmt, 15, st->energy_lo_j);
+  sqlite3_bind_double (stmt, 16, st->energy_hi_j);
+  return bs_store_step_done (store, stmt, error, "storing layer summaries");
+}
+
+static gboolean
+save_totals (BsStore *store, int64_t run, const BsRunTotals *t, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
+    "INSERT OR REPLACE INTO run_summaries (run_id, version, clocks, n_inferences, n_events, "
+    "n_samples, span_ns, latency_n, latency_mean_ns, latency_sd_ns, latency_median_ns, "
+    "latency_p5_ns, latency_p95_ns, latency_min_ns, latency_max_ns, busy_ns, has_power, energy_j, "
+    "mean_power_w, energy_per_inference_j) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  const double latency[] = {
+    t->latency_ns.mean, t->latency_ns.sd, t->latency_ns.median, t->latency_ns.p5,
+    t->latency_ns.p95, t->latency_ns.min, t->latency_ns.max, t->busy_ns,
+  };
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run);
+  sqlite3_bind_int (stmt, 2, BS_SUMMARY_VERSION);
+  sqlite3_bind_int (stmt, 3, (int) t->clocks);
+  sqlite3_bind_int64 (stmt, 4, t->n_inferences);
+  sqlite3_bind_int64 (stmt, 5, t->n_events);
+  sqlite3_bind_int64 (stmt, 6, t->n_samples);
+  sqlite3_bind_int64 (stmt, 7, t->span_ns);
+  sqlite3_bind_int64 (stmt, 8, t->latency_ns.n);
+  for (int i = 0; i < (int) G_N_ELEMENTS (latency); i++)
+    sqlite3_bind_double (stmt, 9 + i, latency[i]);
+  sqlite3_bind_int (stmt, 17, t->has_power);
+  sqlite3_bind_double (stmt, 18, t->energy_j);
+  sqlite3_bind_double (stmt, 19, t->mean_power_w);
+  sqlite3_bind_double (stmt, 20, t->energy_per_inference_j);
+  return bs_store_step_done (store, stmt, error, "storing run summaries");
+}
+
+static gboolean
+save_all (BsStore *store, int64_t run, GArray *stats, const BsRunTotals *totals, GError **error)
+{
+  g_autoptr (sqlite3_stmt) clear = bs_store_prepare (store,
+    "DELETE FROM layer_summaries WHERE run_id = ?", error);
+  g_autoptr (sqlite3_stmt) put = clear == NULL ? NULL : bs_store_prepare (store,
+    "INSERT INTO layer_summaries (run_id, op, version, clocks, n, mean_ns, sd_ns, median_ns, "
+    "p5_ns, p95_ns, min_ns, max_ns, energy_n, energy_j, energy_lo_j, energy_hi_j) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+
+  if (put == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (clear, 1, run);
+  if (!bs_store_step_done (store, clear, error, "replacing layer summaries"))
+    return FALSE;
+  for (guint i = 0; i < stats->len; i++)
+    if (!save_layer (store, put, run, &g_array_index (stats, BsLayerStats, i), error))
+      return FALSE;
+  return save_totals (store, run, totals, error);
+}
+
+gboolean
+bs_summaries_save (BsStore *store, int64_t run, GArray *stats, const BsRunTotals *totals,
+                   GError **error)
+{
+  if (!bs_store_begin (store, error))
+    return FALSE;
+  if (!save_all (store, run, stats, totals, error) || !bs_store_commit (store, error))
+    {
+      bs_store_rollback (store);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static double
+column_double (sqlite3_stmt *stmt, int i)
+{
+  return sqlite3_column_type (stmt, i) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, i);
+}
+
+static void
+read_summary (sqlite3_stmt *stmt, int first, int64_t n, BsSummary *s)
+{
+  s->n = n;
+  s->mean = column_double (stmt, first);
+  s->sd = column_double (stmt, first + 1);
+  s->median = column_double (stmt, first + 2);
+  s->p5 = column_double (stmt, first + 3);
+  s->p95 = column_double (stmt, first + 4);
+  s->min = column_double (stmt, first + 5);
+  s->max = column_double (stmt, first + 6);
+}
+
+static gboolean
+load_totals (BsStore *store, int64_t run, BsRunTotals *t, gboolean *found, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
+    "SELECT clocks, n_inferences, n_events, n_samples, span_ns, latency_n, latency_mean_ns, "
+    "latency_sd_ns, latency_median_ns, latency_p5_ns, latency_p95_ns, latency_min_ns, "
+    "latency_max_ns, busy_ns, has_power, energy_j, mean_power_w, energy_per_inference_j "
+    "FROM run_summaries WHERE run_id = ? AND version = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run);
+  sqlite3_bind_int (stmt, 2, BS_SUMMARY_VERSION);
+  rc = sqlite3_step (stmt);
+  *found = rc == SQLITE_ROW;
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  if (rc != SQLITE_ROW)
+    return bs_store_fail (store, rc, error, "reading run %" G_GINT64_FORMAT "'s summary", run);
+  memset (t, 0, sizeof *t);
+  t->run = run;
+  t->clocks = (BsClockMask) sqlite3_column_int (stmt, 0);
+  t->n_inferences = sqlite3_column_int64 (stmt, 1);
+  t->n_events = sqlite3_column_int64 (stmt, 2);
+  t->n_samples = sqlite3_column_int64 (stmt, 3);
+  t->span_ns = sqlite3_column_int64 (stmt, 4);
+  read_summary (stmt, 6, sqlite3_column_int64 (stmt, 5), &t->latency_ns);
+  t->busy_ns = column_double (stmt, 13);
+  t->has_power = sqlite3_column_int (stmt, 14);
+  t->energy_j = column_double (stmt, 15);
+  t->mean_power_w = column_double (stmt, 16);
+  t->energy_per_inference_j = column_double (stmt, 17);
+  t->throughput = t->span_ns > 0 ? (double) t->n_inferences / ((double) t->span_ns * 1e-9) : NAN;
+  return TRUE;
+}
+
+static gboolean
+load_layers (BsStore *store, int64_t run, GArray *layers, GArray *stats, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
+    "SELECT op, clocks, n, mean_ns, sd_ns, median_ns, p5_ns, p95_ns, min_ns, max_ns, energy_n, "
+    "energy_j, energy_lo_j, energy_hi_j FROM layer_summaries WHERE run_id = ? ORDER BY op", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      BsLayerStats st = { 0 };
+
+      describe_op (&st, layers, sqlite3_column_int (stmt, 0));
+      st.clocks = (BsClockMask) sqlite3_column_int (stmt, 1);
+      read_summary (stmt, 3, sqlite3_column_int64 (stmt, 2), &st.time_ns);
+      st.energy_n = sqlite3_column_int64 (stmt, 10);
+      st.energy_j = column_double (stmt, 11);
+      st.energy_lo_j = column_double (stmt, 12);
+      st.energy_hi_j = column_double (stmt, 13);
+      g_array_append_val (stats, st);
+    }
+  if (rc != SQLITE_DONE)
+    return bs_store_fail (store, rc, error, "reading run %" G_GINT64_FORMAT "'s layer summaries",
+                          run);
+  return TRUE;
+}
+
+gboolean
+bs_summaries_load (BsStore *store, int64_t run, GArray *layers, GArray *stats,
+                   BsRunTotals *totals, gboolean *found, GError **error)
+{
+  if (!load_totals (store, run, totals, found, error))
+    return FALSE;
+  if (!*found)
+    return TRUE;
+  if (!load_layers (store, run, layers, stats, error))
+    return FALSE;
+  bs_summaries_split (stats, totals);
+  return TRUE;
+}

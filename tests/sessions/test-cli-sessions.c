@@ -1,0 +1,196 @@
+/* test-cli-sessions.c: the session subcommands of blendscope-cli, called as the CLI
+ * calls them, with their output captured. */
+#include "bs-cli.h"
+#include "bs-record.h"
+#include "session-test-util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct
+{
+  char *dir;
+  char *db;
+  int64_t runs[2];
+} Fixture;
+
+static int64_t
+record (const char *db, int64_t extra)
+{
+  const int64_t durations[3] = { 1000 + extra, 2000, 3000 };
+  g_autoptr (BsModel) model = bs_test_model_new ("blendnet-ish", 3);
+  g_autoptr (GArray) events = bs_test_events (40, 3, 1000000, durations, BS_CLOCK_HOST);
+  BsSample power[2] = { { 900000, 0, BS_QUANTITY_POWER, BS_UNIT_WATT, 3.0 },
+                        { 9000000, 0, BS_QUANTITY_POWER, BS_UNIT_WATT, 3.0 } };
+  const char *tags[] = { "nightly", NULL };
+  BsRunInfo info = { .backend = "cpu", .session = "bench", .tags = tags };
+  BsRecordData data = { (const BsLayerEvent *) (void *) events->data, events->len, power, 2 };
+  g_autoptr (GError) error = NULL;
+  int64_t run = bs_record_run (db, model, &info, &data, BS_RUN_COMPLETE, &error);
+
+  g_assert_no_error (error);
+  return run;
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  f->dir = bs_test_tmpdir_new ();
+  f->db = g_build_filename (f->dir, "cli.db", NULL);
+  f->runs[0] = record (f->db, 0);
+  f->runs[1] = record (f->db, 400);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_free (f->db);
+  bs_test_tmpdir_free (f->dir);
+}
+
+/* Runs a subcommand with stdout and stderr captured into *out and *err. */
+static int
+run (Fixture *f, char **out, char **err, const char *first, ...)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autofree char *out_path = g_build_filename (f->dir, "stdout", NULL);
+  g_autofree char *err_path = g_build_filename (f->dir, "stderr", NULL);
+  int (*command) (int, char **) = NULL;
+  int saved_out, saved_err, status;
+  FILE *o, *e;
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  if (strcmp (first, "runs") == 0) command = bs_cli_runs;
+  else if (strcmp (first, "sessions") == 0) command = bs_cli_sessions;
+  else if (strcmp (first, "show") == 0) command = bs_cli_show;
+  else if (strcmp (first, "compare") == 0) command = bs_cli_compare;
+  else if (strcmp (first, "export") == 0) command = bs_cli_export;
+  else if (strcmp (first, "delete") == 0) command = bs_cli_delete;
+  g_assert_nonnull (command);
+
+  fflush (stdout);
+  fflush (stderr);
+  saved_out = dup (1);
+  saved_err = dup (2);
+  o = fopen (out_path, "w");
+  e = fopen (err_path, "w");
+  dup2 (fileno (o), 1);
+  dup2 (fileno (e), 2);
+  status = command ((int) args->len - 1, (char **) args->pdata);
+  fflush (stdout);
+  fflush (stderr);
+  dup2 (saved_out, 1);
+  dup2 (saved_err, 2);
+  close (saved_out);
+  close (saved_err);
+  fclose (o);
+  fclose (e);
+  g_assert_true (g_file_get_contents (out_path, out, NULL, NULL));
+  g_assert_true (g_file_get_contents (err_path, err, NULL, NULL));
+  return status;
+}
+
+static void
+test_runs_and_sessions (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+
+  g_assert_cmpint (run (f, &out, &err, "runs", "--db", f->db, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "complete"));
+  g_assert_nonnull (strstr (out, "blendnet-ish"));
+  g_assert_nonnull (strstr (out, "nightly"));
+  g_assert_cmpint (run (f, &out2, &err2, "sessions", "--db", f->db, NULL), ==, 0);
+  g_assert_nonnull (strstr (out2, "bench"));
+}
+
+static void
+test_show (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_cmpint (run (f, &out, &err, "show", "--db", f->db, "last", NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "40 inferences"));
+  g_assert_nonnull (strstr (out, "binary vs fixed point"));
+  g_assert_nonnull (strstr (out, "layer1"));
+  g_assert_nonnull (strstr (out, "times measured by: host"));
+  /* Median of layer0 in the second run: 1400 ns. */
+  g_assert_nonnull (strstr (out, "1.4 µs"));
+}
+
+static void
+test_compare (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *a = g_strdup_printf ("%" G_GINT64_FORMAT, f->runs[0]);
+  g_autofree char *b = g_strdup_printf ("%" G_GINT64_FORMAT, f->runs[1]);
+
+  g_assert_cmpint (run (f, &out, &err, "compare", "--db", f->db, a, b, NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "+400 ns"));
+  g_assert_nonnull (strstr (out, "1.400x"));
+  g_assert_null (strstr (out, "WARNING"));
+}
+
+static void
+test_export (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL, *file_out = NULL, *file_err = NULL, *contents = NULL;
+  g_autofree char *file = g_build_filename (f->dir, "trace.json", NULL);
+
+  g_assert_cmpint (run (f, &out, &err, "export", "--db", f->db, "--format", "csv", "last", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "inference,op,layer"));
+  g_assert_cmpint (run (f, &file_out, &file_err, "export", "--db", f->db, "--format", "perfetto",
+                        "--output", file, "last", NULL), ==, 0);
+  g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "\"traceEvents\""));
+}
+
+static void
+test_errors (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL, *out3 = NULL, *err3 = NULL;
+  g_autofree char *junk = g_build_filename (f->dir, "junk.db", NULL);
+
+  g_assert_cmpint (run (f, &out, &err, "show", "--db", f->db, "999", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no run 999"));
+  g_assert_cmpint (run (f, &out2, &err2, "export", "--db", f->db, "--format", "xml", "1", NULL), ==, 2);
+  g_assert_true (g_file_set_contents (junk, "this is not a database, it is a shopping list: eggs, "
+                                           "flour, milk, butter, sugar, salt, lemons, apples, "
+                                           "oranges, coffee, tea\n", -1, NULL));
+  g_assert_cmpint (run (f, &out3, &err3, "runs", "--db", junk, NULL), ==, 1);
+  g_test_message ("%s", err3);
+  g_assert_nonnull (strstr (err3, "not an SQLite database"));
+}
+
+static void
+test_delete (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+  g_autofree char *a = g_strdup_printf ("%" G_GINT64_FORMAT, f->runs[0]);
+
+  g_assert_cmpint (run (f, &out, &err, "delete", "--db", f->db, a, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "deleted run"));
+  g_assert_cmpint (run (f, &out2, &err2, "delete", "--db", f->db, a, NULL), ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/cli/runs-and-sessions", test_runs_and_sessions);
+  ADD ("/cli/show", test_show);
+  ADD ("/cli/compare", test_compare);
+  ADD ("/cli/export", test_export);
+  ADD ("/cli/errors", test_errors);
+  ADD ("/cli/delete", test_delete);
+#undef ADD
+  return g_test_run ();
+}
