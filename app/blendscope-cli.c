@@ -18,6 +18,14 @@ static const Command commands[] = {
   { "probes", "[SPEC...]: power probes and devices on this machine (--read SECONDS)", bs_cli_probes },
   { "calibrate", "SPEC: measure a power meter's latency with an idle/busy load, store it",
     bs_cli_calibrate },
+  { "record", "MODEL: run and record timing and power to the session database", bs_cli_record },
+  { "runs", "list recorded runs (--session, --model, --tag, --limit)", bs_cli_runs },
+  { "sessions", "list sessions (named sets of runs)", bs_cli_sessions },
+  { "show", "RUN: a recorded run's per-layer statistics, energy and binary/fixed split",
+    bs_cli_show },
+  { "compare", "RUN RUN [RUN [RUN]]: per-layer deltas, ratios and significance", bs_cli_compare },
+  { "export", "RUN --format csv|json|perfetto: export a run", bs_cli_export },
+  { "delete", "RUN...: delete recorded runs", bs_cli_delete },
 };
 
 static void

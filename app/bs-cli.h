@@ -8,6 +8,18 @@ int bs_cli_info (int argc, char **argv);
 int bs_cli_run (int argc, char **argv);
 int bs_cli_probes (int argc, char **argv);
 int bs_cli_calibrate (int argc, char **argv);
+int bs_cli_record (int argc, char **argv);
+/* bs-cli-sessions.c */
+int bs_cli_runs (int argc, char **argv);
+int bs_cli_sessions (int argc, char **argv);
+int bs_cli_show (int argc, char **argv);
+int bs_cli_compare (int argc, char **argv);
+int bs_cli_export (int argc, char **argv);
+int bs_cli_delete (int argc, char **argv);
+/* $XDG_DATA_HOME/blendscope/blendscope.db */
+char *bs_cli_default_db (void);
+/* Prints a recorded run's summary (what `show` prints); returns the exit status. */
+int bs_cli_print_run (const char *db_path, int64_t run);
 
 /* Prints "blendscope-cli: <message>" to stderr and returns 1. */
 int bs_cli_fail (const GError *error);

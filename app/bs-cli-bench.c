@@ -1,0 +1,572 @@
+/* bs-cli-bench.c: `blendscope-cli bench MODEL`: how fast a backend runs a model, one
+ * image at a time, measured in one invocation against the reference interpreter and
+ * (for the CPU backend) against this machine's own XOR-popcount peak.
+ *
+ * Not a test: it prints figures and the targets of issue 3 next to them (PASS or
+ * MISS), and always exits 0 when it could measure. Times are per image, batch 1,
+ * wall clock (CLOCK_MONOTONIC) around each bs_backend_run of one image; per-op times
+ * come from the backend's layer events of the same runs.
+ */
+#include "bs-cli.h"
+#include "bs-backend.h"
+#include "bs-counts.h"
+#include "bs-image.h"
+#include "bs-interp.h"
+#include "bs-model.h"
+#include "bs-plan.h"
+#include "cpu/bs-cpu-backend.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Issue 3's targets (single thread, batch 1). */
+#define TARGET_MS_PER_IMAGE 0.25
+#define PAPER_FPGA_MS 0.38
+#define TARGET_VS_REFERENCE 30.0
+#define TARGET_VS_PYTORCH 10.0
+#define TARGET_PEAK_FRACTION 0.40
+#define TARGET_MIN_CIN 64
+
+typedef struct
+{
+  char *backend;
+  char *isa;
+  char *input;
+  int threads;
+  int runs;
+  int reference_runs;
+  double seconds;
+  int seed;
+  gboolean json;
+} BenchOptions;
+
+typedef struct
+{
+  int n_ops;
+  int capacity;
+  int n_runs;
+  int64_t *op_ns;            /* [run][op] */
+  int64_t *total_ns;         /* [run] */
+} Samples;
+
+typedef struct
+{
+  double median, p10, p90;
+} Spread;
+
+typedef struct
+{
+  uint64_t binary_macs, fixed_macs;
+  int32_t in_channels;
+  Spread us;
+  double gmacs;              /* nominal MACs per second of this op, /1e9 */
+  double peak_fraction;      /* binary ops: gmacs / popcount peak; else -1 */
+} OpFigures;
+
+static int
+compare_i64 (const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Nearest-rank quantiles of n values (sorted in place), in units of `scale` ns. */
+static Spread
+spread_of (int64_t *v, int n, double scale)
+{
+  Spread s;
+
+  qsort (v, n, sizeof *v, compare_i64);
+  s.median = (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0) / scale;
+  s.p10 = v[(int) floor (0.1 * (n - 1))] / scale;
+  s.p90 = v[(int) ceil (0.9 * (n - 1))] / scale;
+  return s;
+}
+
+static void
+on_events (const BsLayerEvent *events, int n_events, gpointer user_data)
+{
+  Samples *s = user_data;
+
+  if (s->n_runs >= s->capacity)
+    return;
+  for (int i = 0; i < n_events && i < s->n_ops; i++)
+    s->op_ns[(gsize) s->n_runs * s->n_ops + i] = events[i].t_end_ns - events[i].t_start_ns;
+}
+
+static char *
+backend_spec (const BenchOptions *opts)
+{
+  GString *spec = g_string_new (opts->backend);
+  gboolean has_options = strchr (opts->backend, ':') != NULL;
+
+  if (opts->threads > 0)
+    {
+      g_string_append_printf (spec, "%sthreads=%d", has_options ? "," : ":", opts->threads);
+      has_options = TRUE;
+    }
+  if (opts->isa != NULL)
+    g_string_append_printf (spec, "%sisa=%s", has_options ? "," : ":", opts->isa);
+  return g_string_free (spec, FALSE);
+}
+
+static char *
+cpu_model_name (void)
+{
+  g_autofree char *text = NULL;
+  char *line, *end;
+
+  if (!g_file_get_contents ("/proc/cpuinfo", &text, NULL, NULL)
+      || (line = strstr (text, "model name")) == NULL || (line = strchr (line, ':')) == NULL)
+    return g_strdup ("unknown CPU");
+  line++;
+  end = strchr (line, '\n');
+  return g_strstrip (g_strndup (line, end ? (gsize) (end - line) : strlen (line)));
+}
+
+/* The popcount micro-kernel's rate in binary MACs per second: best of several
+ * ~20 ms runs (the machine is shared; the best run is the least disturbed). */
+static double
+measure_peak (BsCpuPeakFunc peak)
+{
+  uint64_t iterations = 64;
+  double best = 0;
+
+  for (;;)
+    {
+      int64_t t0 = bs_clock_now_ns ();
+      uint64_t bits = peak (iterations);
+      int64_t dt = bs_clock_now_ns () - t0;
+
+      if (dt > 5000000)
+        {
+          iterations = (uint64_t) (iterations * 20e6 / dt) + 1;
+          break;
+        }
+      iterations *= 4;
+      (void) bits;
+    }
+  for (int rep = 0; rep < 7; rep++)
+    {
+      int64_t t0 = bs_clock_now_ns ();
+      uint64_t bits = peak (iterations);
+      int64_t dt = bs_clock_now_ns () - t0;
+
+      best = MAX (best, bits / (dt / 1e9));
+    }
+  return best;
+}
+
+static void
+op_counts (const BsPlan *plan, int op, OpFigures *f)
+{
+  const BsPlanOp *pop = &plan->ops[op];
+
+  f->binary_macs = f->fixed_macs = 0;
+  for (int k = 0; k < pop->n_layers; k++)
+    {
+      BsCounts c;
+
+      bs_layer_counts (plan->model, pop->layers[k], &c);
+      f->binary_macs += c.binary_macs;
+      f->fixed_macs += bs_counts_fixed_macs (&c);
+    }
+  f->in_channels = pop->n_inputs > 0 ? plan->buffers[pop->inputs[0]].shape.c : 0;
+}
+
+typedef struct
+{
+  const char *name;
+  const char *target;
+  char *measured;
+  int pass;                  /* 1, 0, or -1: not measured here */
+} Target;
+
+static void
+json_string (GString *s, const char *text)
+{
+  g_string_append_c (s, '"');
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (s, "\\%c", *p);
+      else if ((unsigned char) *p < 0x20)
+        g_string_append_printf (s, "\\u%04x", *p);
+      else
+        g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '"');
+}
+
+static void
+json_spread (GString *s, const char *key, Spread sp)
+{
+  g_string_append_printf (s, "\"%s\": {\"median\": %.6g, \"p10\": %.6g, \"p90\": %.6g}", key,
+                          sp.median, sp.p10, sp.p90);
+}
+
+typedef struct
+{
+  const BsPlan *plan;
+  const char *spec;
+  const char *isa;
+  int threads;
+  char *cpu;
+  int n_runs;
+  Spread image_ms;
+  double reference_ms;
+  int reference_runs;
+  uint64_t binary_macs, fixed_macs;
+  double binary_ms, fixed_ms;  /* sums of the op medians */
+  double peak;                 /* binary MACs/s, 0 if not measured */
+  const char *peak_isa;
+  OpFigures *ops;
+  gboolean logits_match;
+  Target targets[4];
+  int n_targets;
+} Report;
+
+static void
+print_json (const Report *r)
+{
+  GString *s = g_string_new ("{\n  \"model\": ");
+
+  json_string (s, r->plan->model->name);
+  g_string_append (s, ",\n  \"backend\": ");
+  json_string (s, r->spec);
+  g_string_append (s, ",\n  \"isa\": ");
+  json_string (s, r->isa ? r->isa : "");
+  g_string_append_printf (s, ",\n  \"threads\": %d,\n  \"batch\": 1,\n  \"runs\": %d,\n  \"cpu\": ",
+                          r->threads, r->n_runs);
+  json_string (s, r->cpu);
+  g_string_append (s, ",\n  ");
+  json_spread (s, "per_image_ms", r->image_ms);
+  g_string_append_printf (s, ",\n  \"reference_ms\": %.6g,\n  \"reference_runs\": %d,"
+                          "\n  \"speedup_vs_reference\": %.6g,",
+                          r->reference_ms, r->reference_runs, r->reference_ms / r->image_ms.median);
+  g_string_append_printf (s, "\n  \"binary\": {\"macs\": %" G_GUINT64_FORMAT ", \"ms\": %.6g, \"gmac_per_s\": %.6g},",
+                          r->binary_macs, r->binary_ms, r->binary_ms > 0 ? r->binary_macs / r->binary_ms / 1e6 : 0);
+  g_string_append_printf (s, "\n  \"fixed\": {\"macs\": %" G_GUINT64_FORMAT ", \"ms\": %.6g, \"gmac_per_s\": %.6g},",
+                          r->fixed_macs, r->fixed_ms, r->fixed_ms > 0 ? r->fixed_macs / r->fixed_ms / 1e6 : 0);
+  g_string_append_printf (s, "\n  \"popcount_peak_gmac_per_s\": %.6g,\n  \"popcount_peak_isa\": ",
+                          r->peak / 1e9);
+  json_string (s, r->peak_isa ? r->peak_isa : "");
+  g_string_append_printf (s, ",\n  \"logits_match_reference\": %s,\n  \"ops\": [",
+                          r->logits_match ? "true" : "false");
+  for (int i = 0; i < r->plan->n_ops; i++)
+    {
+      const OpFigures *f = &r->ops[i];
+
+      g_string_append_printf (s, "%s\n    {\"index\": %d, \"name\": ", i ? "," : "", i);
+      json_string (s, bs_plan_op_name (r->plan, i));
+      g_string_append (s, ", \"kind\": ");
+      json_string (s, bs_plan_op_kind_to_string (r->plan->ops[i].kind));
+      g_string_append_printf (s, ", \"in_channels\": %d, \"binary_macs\": %" G_GUINT64_FORMAT
+                              ", \"fixed_macs\": %" G_GUINT64_FORMAT ", ",
+                              f->in_channels, f->binary_macs, f->fixed_macs);
+      json_spread (s, "us", f->us);
+      g_string_append_printf (s, ", \"gmac_per_s\": %.6g", f->gmacs);
+      if (f->peak_fraction >= 0)
+        g_string_append_printf (s, ", \"peak_fraction\": %.6g", f->peak_fraction);
+      g_string_append (s, "}");
+    }
+  g_string_append (s, "\n  ],\n  \"targets\": [");
+  for (int t = 0; t < r->n_targets; t++)
+    {
+      const Target *tg = &r->targets[t];
+
+      g_string_append_printf (s, "%s\n    {\"name\": ", t ? "," : "");
+      json_string (s, tg->name);
+      g_string_append (s, ", \"target\": ");
+      json_string (s, tg->target);
+      g_string_append (s, ", \"measured\": ");
+      json_string (s, tg->measured);
+      g_string_append_printf (s, ", \"pass\": %s}", tg->pass < 0 ? "null" : tg->pass ? "true" : "false");
+    }
+  g_string_append (s, "\n  ]\n}\n");
+  fputs (s->str, stdout);
+  g_string_free (s, TRUE);
+}
+
+static void
+print_text (const Report *r)
+{
+  const BsPlan *plan = r->plan;
+
+  printf ("bench %s on %s", plan->model->name, r->spec);
+  if (r->isa != NULL)
+    printf (" (isa %s, %d thread%s)", r->isa, r->threads, r->threads == 1 ? "" : "s");
+  printf (", batch 1, %d timed runs; %s\n\n", r->n_runs, r->cpu);
+  printf ("%3s  %-30s %-14s %5s %10s %10s %9s %9s %9s %8s %6s\n", "op", "name", "kind", "cin",
+          "bin MAC", "fix MAC", "med us", "p10 us", "p90 us", "GMAC/s", "%peak");
+  for (int i = 0; i < plan->n_ops; i++)
+    {
+      const OpFigures *f = &r->ops[i];
+      g_autofree char *bm = bs_cli_format_count (f->binary_macs);
+      g_autofree char *fm = bs_cli_format_count (f->fixed_macs);
+      char peak[16] = "";
+
+      if (f->peak_fraction >= 0)
+        g_snprintf (peak, sizeof peak, "%.1f", 100 * f->peak_fraction);
+      printf ("%3d  %-30s %-14s %5d %10s %10s %9.2f %9.2f %9.2f %8.1f %6s\n", i,
+              bs_plan_op_name (plan, i), bs_plan_op_kind_to_string (plan->ops[i].kind),
+              f->in_channels, f->binary_macs ? bm : "-", f->fixed_macs ? fm : "-", f->us.median,
+              f->us.p10, f->us.p90, f->gmacs, peak);
+    }
+  printf ("\nper image: median %.4f ms (p10 %.4f, p90 %.4f)\n", r->image_ms.median,
+          r->image_ms.p10, r->image_ms.p90);
+  printf ("reference interpreter: median %.2f ms over %d runs: %.1fx faster\n", r->reference_ms,
+          r->reference_runs, r->reference_ms / r->image_ms.median);
+  printf ("binary: %" G_GUINT64_FORMAT " MACs (nominal) in %.4f ms of binary ops: %.1f GMAC/s\n",
+          r->binary_macs, r->binary_ms, r->binary_ms > 0 ? r->binary_macs / r->binary_ms / 1e6 : 0);
+  printf ("fixed: %" G_GUINT64_FORMAT " MACs (nominal) in %.4f ms of fixed-point convs: %.1f GMAC/s\n",
+          r->fixed_macs, r->fixed_ms, r->fixed_ms > 0 ? r->fixed_macs / r->fixed_ms / 1e6 : 0);
+  if (r->peak > 0)
+    printf ("popcount peak (%s micro-kernel, L1, this run): %.1f G binary MAC/s\n", r->peak_isa,
+            r->peak / 1e9);
+  printf ("logits: %s the reference interpreter's\n", r->logits_match ? "identical to" : "DIFFERENT from");
+  printf ("\ntargets (issue 3: single thread, batch 1%s):\n",
+          r->threads == 1 ? "" : "; this run is not single-threaded");
+  for (int t = 0; t < r->n_targets; t++)
+    printf ("  %-58s %-28s %s\n", r->targets[t].target, r->targets[t].measured,
+            r->targets[t].pass < 0 ? "(not measured here)" : r->targets[t].pass ? "PASS" : "MISS");
+}
+
+static void
+add_target (Report *r, const char *name, const char *target, int pass, char *measured)
+{
+  Target *t = &r->targets[r->n_targets++];
+
+  t->name = name;
+  t->target = target;
+  t->pass = pass;
+  t->measured = measured;
+}
+
+static void
+evaluate_targets (Report *r)
+{
+  double speedup = r->reference_ms / r->image_ms.median;
+  double worst = -1;
+  int worst_op = -1;
+
+  add_target (r, "ms_per_image", "per image <= 0.25 ms (paper's FPGA: 0.38 ms)",
+              r->image_ms.median <= TARGET_MS_PER_IMAGE,
+              g_strdup_printf ("%.4f ms", r->image_ms.median));
+  add_target (r, "vs_reference", ">= 30x faster than the reference interpreter",
+              speedup >= TARGET_VS_REFERENCE, g_strdup_printf ("%.1fx", speedup));
+  for (int i = 0; i < r->plan->n_ops; i++)
+    if (r->ops[i].peak_fraction >= 0 && r->ops[i].in_channels >= TARGET_MIN_CIN
+        && (worst < 0 || r->ops[i].peak_fraction < worst))
+      {
+        worst = r->ops[i].peak_fraction;
+        worst_op = i;
+      }
+  if (worst_op >= 0)
+    add_target (r, "binary_peak_fraction", "binary layers with >= 64 input channels >= 40% of peak",
+                worst >= TARGET_PEAK_FRACTION,
+                g_strdup_printf ("min %.1f%% (%s)", 100 * worst, bs_plan_op_name (r->plan, worst_op)));
+  else
+    add_target (r, "binary_peak_fraction", "binary layers with >= 64 input channels >= 40% of peak",
+                -1, g_strdup (r->peak > 0 ? "no such layer" : "no peak for this backend"));
+  add_target (r, "vs_pytorch", ">= 10x faster than PyTorch (float, 1 thread)", -1,
+              g_strdup ("bench/bench-pytorch.py"));
+}
+
+static int
+bench (const BsModel *model, const uint8_t *image, const BenchOptions *opts)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsPlan) plan = bs_plan_compile (model, &error);
+  g_autofree char *spec = backend_spec (opts);
+  g_autoptr (BsBackend) backend = NULL;
+  g_autoptr (BsInterp) interp = NULL;
+  BsShape out = bs_model_output_shape (model);
+  gsize n_logits = (gsize) out.c * out.h * out.w;
+  g_autofree int32_t *logits = g_new0 (int32_t, n_logits);
+  g_autofree int32_t *want = g_new0 (int32_t, n_logits);
+  g_autofree int64_t *column = NULL;
+  g_autofree int64_t *ref_ns = NULL;
+  Samples samples = { 0 };
+  Report r = { 0 };
+  int64_t t_end;
+
+  if (plan == NULL)
+    return bs_cli_fail (error);
+  backend = bs_backend_open (spec, &error);
+  if (backend == NULL || !bs_backend_prepare (backend, plan, &error))
+    return bs_cli_fail (error);
+
+  r.plan = plan;
+  r.spec = spec;
+  r.cpu = cpu_model_name ();
+  r.threads = 1;
+  if (bs_backend_get_class (backend) == &bs_cpu_backend_class)
+    {
+      BsCpuIsa best = bs_cpu_isa_best ();
+      const BsCpuKernels *kernels = bs_cpu_kernels_get (best, NULL);
+
+      r.isa = bs_cpu_isa_to_string (bs_cpu_backend_get_isa (backend));
+      r.threads = bs_cpu_backend_get_n_threads (backend);
+      if (kernels != NULL && kernels->popcount_peak != NULL)
+        {
+          r.peak = measure_peak (kernels->popcount_peak);
+          r.peak_isa = bs_cpu_isa_to_string (best);
+        }
+    }
+
+  /* Warm-up: caches, page faults, the pool's threads, the CPU's clock. */
+  t_end = bs_clock_now_ns () + 200000000;
+  for (int i = 0; i < 5 || bs_clock_now_ns () < t_end; i++)
+    if (!bs_backend_run (backend, image, 1, logits, NULL, NULL, &error))
+      return bs_cli_fail (error);
+
+  samples.n_ops = plan->n_ops;
+  samples.capacity = opts->runs > 0 ? opts->runs : 100000;
+  samples.op_ns = g_new0 (int64_t, (gsize) samples.capacity * plan->n_ops);
+  samples.total_ns = g_new0 (int64_t, samples.capacity);
+  t_end = bs_clock_now_ns () + (int64_t) (opts->seconds * 1e9);
+  while (samples.n_runs < samples.capacity
+         && (opts->runs > 0 || samples.n_runs < 20 || bs_clock_now_ns () < t_end))
+    {
+      int64_t t0 = bs_clock_now_ns ();
+
+      if (!bs_backend_run (backend, image, 1, logits, on_events, &samples, &error))
+        return bs_cli_fail (error);
+      samples.total_ns[samples.n_runs++] = bs_clock_now_ns () - t0;
+    }
+  r.n_runs = samples.n_runs;
+  r.image_ms = spread_of (samples.total_ns, samples.n_runs, 1e6);
+
+  r.ops = g_new0 (OpFigures, plan->n_ops);
+  column = g_new (int64_t, samples.n_runs);
+  for (int i = 0; i < plan->n_ops; i++)
+    {
+      OpFigures *f = &r.ops[i];
+      uint64_t macs;
+
+      for (int run = 0; run < samples.n_runs; run++)
+        column[run] = samples.op_ns[(gsize) run * plan->n_ops + i];
+      f->us = spread_of (column, samples.n_runs, 1e3);
+      op_counts (plan, i, f);
+      macs = f->binary_macs + f->fixed_macs;
+      f->gmacs = f->us.median > 0 ? macs / f->us.median / 1e3 : 0;
+      f->peak_fraction = -1;
+      if (f->binary_macs > 0)
+        {
+          r.binary_macs += f->binary_macs;
+          r.binary_ms += f->us.median / 1e3;
+          if (r.peak > 0)
+            f->peak_fraction = f->binary_macs / (f->us.median * 1e-6) / r.peak;
+        }
+      else if (f->fixed_macs > 0)
+        {
+          r.fixed_macs += f->fixed_macs;
+          r.fixed_ms += f->us.median / 1e3;
+        }
+    }
+
+  /* The oracle on the same image: fewer runs, it is slow. */
+  interp = bs_interp_new (model);
+  r.reference_runs = MAX (1, opts->reference_runs);
+  ref_ns = g_new (int64_t, r.reference_runs);
+  for (int i = 0; i < r.reference_runs; i++)
+    {
+      int64_t t0 = bs_clock_now_ns ();
+
+      bs_interp_run (interp, image, want, NULL);
+      ref_ns[i] = bs_clock_now_ns () - t0;
+    }
+  r.reference_ms = spread_of (ref_ns, r.reference_runs, 1e6).median;
+  r.logits_match = memcmp (logits, want, n_logits * sizeof (int32_t)) == 0;
+
+  /* The peak again, after the model: the better of the two (shared machine). */
+  if (r.peak > 0)
+    {
+      double again = measure_peak (bs_cpu_kernels_get (bs_cpu_isa_best (), NULL)->popcount_peak);
+
+      if (again > r.peak)
+        {
+          for (int i = 0; i < plan->n_ops; i++)
+            if (r.ops[i].peak_fraction >= 0)
+              r.ops[i].peak_fraction *= r.peak / again;
+          r.peak = again;
+        }
+    }
+
+  evaluate_targets (&r);
+  if (opts->json)
+    print_json (&r);
+  else
+    print_text (&r);
+
+  for (int t = 0; t < r.n_targets; t++)
+    g_free (r.targets[t].measured);
+  g_free (r.ops);
+  g_free (r.cpu);
+  g_free (samples.op_ns);
+  g_free (samples.total_ns);
+  return 0;
+}
+
+int
+bs_cli_bench (int argc, char **argv)
+{
+  BenchOptions opts = { .runs = 0, .reference_runs = 5, .seconds = 3.0, .seed = 1 };
+  GOptionEntry entries[] = {
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &opts.backend,
+      "Backend spec, e.g. cpu or cpu:isa=avx2 (cpu)", "SPEC" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &opts.threads,
+      "Threads (the backend's default: 1)", "N" },
+    { "isa", 0, 0, G_OPTION_ARG_STRING, &opts.isa,
+      "CPU kernels: scalar, avx2, avx512 (the best this CPU has)", "ISA" },
+    { "runs", 'n', 0, G_OPTION_ARG_INT, &opts.runs,
+      "Timed runs (default: as many as fit in --seconds, at least 20)", "N" },
+    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opts.seconds, "Time to spend on timed runs (3)", "S" },
+    { "reference-runs", 0, 0, G_OPTION_ARG_INT, &opts.reference_runs,
+      "Runs of the reference interpreter (5)", "N" },
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &opts.input,
+      "PNG or .npy uint8 image (its first image); a random one if absent", "FILE" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &opts.seed, "Seed for the random image (1)", "S" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &opts.json, "Machine-readable output", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("MODEL");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsModel) model = NULL;
+  g_autoptr (BsImageBatch) batch = NULL;
+  int status;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+                                "Time a backend on a model, one image at a time: per op (median, "
+                                "p10, p90), per image, binary and fixed-point throughput, the\n"
+                                "reference interpreter on the same image, and the fraction of this "
+                                "machine's XOR-popcount peak each binary layer reaches.");
+  if (!bs_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 2 || opts.threads < 0 || opts.runs < 0 || opts.seconds <= 0)
+    {
+      fprintf (stderr, "blendscope-cli bench: expected one MODEL file, --threads ≥ 1, "
+                       "--runs ≥ 1, --seconds > 0\n");
+      return 2;
+    }
+  if (opts.backend == NULL)
+    opts.backend = g_strdup ("cpu");
+  model = bs_model_load (argv[1], &error);
+  if (model == NULL)
+    return bs_cli_fail (error);
+  batch = opts.input != NULL ? bs_image_batch_load (opts.input, model->input_shape, &error)
+                             : bs_image_batch_random (model->input_shape, 1, (guint32) opts.seed);
+  if (batch == NULL)
+    return bs_cli_fail (error);
+
+  status = bench (model, bs_image_batch_image (batch, 0), &opts);
+  g_free (opts.backend);
+  g_free (opts.isa);
+  g_free (opts.input);
+  return status;
+}

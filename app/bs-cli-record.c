@@ -1,0 +1,277 @@
+/* bs-cli-record.c: `blendscope-cli record MODEL`: run on a backend while a probe samples
+ * power, and record both to the session database as they happen. */
+#include "bs-backend.h"
+#include "bs-cli.h"
+#include "bs-counts.h"
+#include "bs-image.h"
+#include "bs-model.h"
+#include "bs-plan.h"
+#include "bs-probe.h"
+#include "bs-recorder.h"
+
+#include <signal.h>
+#include <stdio.h>
+
+typedef struct
+{
+  char *backend;
+  char *probe;
+  char *session;
+  char *db;
+  char *input;
+  char *notes;
+  char **tags;
+  int iterations;
+  double duration_s;
+} RecordOptions;
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint (int signum)
+{
+  interrupted = 1;
+}
+
+/* One row per plan op (fused layers share one row), tagged by the op's primary layer and
+ * counting the ops of every layer it computes. */
+static GArray *
+op_table (const BsPlan *plan)
+{
+  GArray *rows = g_array_sized_new (FALSE, TRUE, sizeof (BsRunLayer), plan->n_ops);
+
+  for (int o = 0; o < plan->n_ops; o++)
+    {
+      const BsPlanOp *op = &plan->ops[o];
+      const BsLayer *primary = bs_model_layer (plan->model, op->primary);
+      BsRunLayer row = { 0 };
+      int n_widths = MIN (BS_N_MAC_WIDTHS, BS_RUN_MAX_MAC_WIDTHS);
+      static const int width_bits[] = { 4, 8, 16, 32 };
+
+      row.name = (char *) bs_plan_op_name (plan, o);
+      row.kind = primary->kind;
+      row.precision = primary->precision;
+      row.path = primary->path;
+      for (int w = 0; w < n_widths; w++)
+        row.fixed_macs[w].bits = width_bits[w];
+      for (int i = 0; i < op->n_layers; i++)
+        {
+          BsCounts c;
+
+          bs_layer_counts (plan->model, op->layers[i], &c);
+          row.binary_macs += c.binary_macs;
+          for (int w = 0; w < n_widths; w++)
+            row.fixed_macs[w].macs += c.fixed_macs[w];
+          row.param_bits += c.param_bits;
+          row.activation_bytes = c.activation_bytes;  /* the op's output: its last layer's */
+        }
+      g_array_append_val (rows, row);
+    }
+  return rows;
+}
+
+static GArray *
+channel_table (BsProbe *probe)
+{
+  guint n = bs_probe_get_n_channels (probe);
+  GArray *channels = g_array_sized_new (FALSE, TRUE, sizeof (BsChannelInfo), n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const BsProbeChannel *pc = bs_probe_get_channel (probe, i);
+      BsChannelInfo info = { (int32_t) i, pc->quantity, pc->name, 0.0 };
+      g_array_append_val (channels, info);
+    }
+  return channels;
+}
+
+static void
+push_samples (const BsSample *samples, guint n, gpointer recorder)
+{
+  bs_recorder_push_samples (recorder, samples, n);
+}
+
+/* A meter that goes away mid-run: say so, mark the moment in the run, keep running. */
+static void
+on_fault (const BsProbeFault *fault, gpointer recorder)
+{
+  g_autofree char *label = g_strdup_printf ("meter %s: %s",
+                                            bs_probe_fault_kind_to_string (fault->kind),
+                                            fault->message);
+  fprintf (stderr, "blendscope-cli: %s (the run continues)\n", label);
+  bs_recorder_add_marker (recorder, fault->t_ns, label);
+}
+
+static void
+push_events (const BsLayerEvent *events, int n, gpointer recorder)
+{
+  bs_recorder_push_events (recorder, events, (gsize) n);
+}
+
+/* Runs batch-1 inferences until the count or the time is reached, Ctrl-C, or an error. */
+static BsRunStatus
+run_inferences (BsBackend *backend, const BsImageBatch *batch, int n_logits, BsRecorder *recorder,
+                const RecordOptions *opts, int *n_done, GError **error)
+{
+  g_autofree int32_t *logits = g_new0 (int32_t, n_logits);
+  int64_t deadline = opts->iterations > 0
+                       ? G_MAXINT64 : bs_clock_now_ns () + (int64_t) (opts->duration_s * 1e9);
+
+  for (*n_done = 0; opts->iterations == 0 || *n_done < opts->iterations; (*n_done)++)
+    {
+      if (interrupted)
+        return BS_RUN_ABORTED;
+      if (bs_clock_now_ns () >= deadline)
+        break;
+      if (!bs_backend_run (backend, bs_image_batch_image (batch, *n_done % batch->n_images), 1,
+                           logits, push_events, recorder, error))
+        return BS_RUN_FAILED;
+    }
+  return BS_RUN_COMPLETE;
+}
+
+static int
+record (const BsModel *model, const RecordOptions *opts, const char *command_line)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsPlan) plan = NULL;
+  g_autoptr (BsBackend) backend = NULL;
+  g_autoptr (BsImageBatch) batch = NULL;
+  g_autoptr (BsRecorder) recorder = NULL;
+  g_autoptr (GArray) ops = NULL;
+  g_autoptr (GArray) channels = NULL;
+  BsProbe *probe;
+  BsShape out = bs_model_output_shape (model);
+  BsRunInfo info = { 0 };
+  BsProbeSink sink = { push_samples, on_fault, NULL };
+  BsRunStatus status;
+  g_autofree char *device = NULL;
+  int64_t run;
+  int n_done = 0;
+  int64_t n_events, n_samples;
+
+  batch = opts->input ? bs_image_batch_load (opts->input, model->input_shape, &error)
+                      : bs_image_batch_random (model->input_shape, 16, 1);
+  if (batch == NULL || (plan = bs_plan_compile (model, &error)) == NULL
+      || (backend = bs_backend_open (opts->backend, &error)) == NULL
+      || !bs_backend_prepare (backend, plan, &error))
+    return bs_cli_fail (error);
+  probe = bs_probe_open (opts->probe, &error);
+  if (probe == NULL)
+    return bs_cli_fail (error);
+  recorder = bs_recorder_new (opts->db, &error);
+  if (recorder == NULL)
+    {
+      bs_probe_close (probe);
+      return bs_cli_fail (error);
+    }
+
+  ops = op_table (plan);
+  channels = channel_table (probe);
+  device = g_strdup_printf ("%s; probe %s (%s)%s", bs_backend_get_class (backend)->description,
+                            bs_probe_get_spec (probe), bs_probe_get_label (probe),
+                            bs_probe_is_simulated (probe) ? ", SIMULATED power" : "");
+  info.backend = opts->backend;
+  info.device = device;
+  info.config = command_line;
+  info.session = opts->session;
+  info.notes = opts->notes;
+  info.tags = (const char *const *) opts->tags;
+  info.layers = (const BsRunLayer *) ops->data;
+  info.n_layers = ops->len;
+  info.channels = (const BsChannelInfo *) channels->data;
+  info.n_channels = channels->len;
+  run = bs_recorder_begin_run (recorder, model, &info, &error);
+  if (run < 0)
+    {
+      bs_probe_close (probe);
+      return bs_cli_fail (error);
+    }
+  printf ("run %" G_GINT64_FORMAT ": recording %s on %s with %s%s\n", run, model->name,
+          opts->backend, bs_probe_get_label (probe),
+          bs_probe_is_simulated (probe) ? " (simulated power)" : "");
+
+  sink.user_data = recorder;
+  if (!bs_probe_start (probe, &sink, &error))
+    {
+      /* No power, but timing is still worth recording; say so in the run. */
+      fprintf (stderr, "blendscope-cli: %s; recording timing only\n", error->message);
+      bs_recorder_add_marker (recorder, bs_clock_now_ns (), error->message);
+      g_clear_error (&error);
+    }
+
+  signal (SIGINT, on_sigint);
+  status = run_inferences (backend, batch, out.c * out.h * out.w, recorder, opts, &n_done, &error);
+  signal (SIGINT, SIG_DFL);
+  bs_probe_stop (probe);
+  bs_probe_close (probe);
+  if (error != NULL)
+    fprintf (stderr, "blendscope-cli: run %" G_GINT64_FORMAT " failed after %d inferences: %s\n",
+             run, n_done, error->message);
+
+  g_clear_error (&error);
+  if (!bs_recorder_end_run (recorder, status, &error))
+    return bs_cli_fail (error);
+  bs_recorder_get_committed (recorder, &n_events, &n_samples);
+  printf ("run %" G_GINT64_FORMAT " %s: %d inferences, %" G_GINT64_FORMAT " layer events, %"
+          G_GINT64_FORMAT " power samples\n\n", run, bs_run_status_to_string (status), n_done,
+          n_events, n_samples);
+  g_clear_pointer (&recorder, bs_recorder_free);
+  return bs_cli_print_run (opts->db, run) != 0 || status == BS_RUN_FAILED ? 1 : 0;
+}
+
+int
+bs_cli_record (int argc, char **argv)
+{
+  RecordOptions opts = { 0 };
+  GOptionEntry entries[] = {
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &opts.backend, "Backend spec (cpu)", "SPEC" },
+    { "probe", 'p', 0, G_OPTION_ARG_STRING, &opts.probe,
+      "Power probe spec (an attached meter, else sigrok:demo)", "SPEC" },
+    { "iterations", 'n', 0, G_OPTION_ARG_INT, &opts.iterations, "Inferences to run", "N" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &opts.duration_s,
+      "Seconds to run (3 unless --iterations)", "S" },
+    { "session", 's', 0, G_OPTION_ARG_STRING, &opts.session, "Session to add the run to", "NAME" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opts.db, "Session database (the XDG data folder)", "FILE" },
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &opts.input, "PNG or .npy input images", "FILE" },
+    { "notes", 0, 0, G_OPTION_ARG_STRING, &opts.notes, "Notes stored with the run", "TEXT" },
+    { "tag", 't', 0, G_OPTION_ARG_STRING_ARRAY, &opts.tags, "A tag (repeatable)", "TAG" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("MODEL");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsModel) model = NULL;
+  g_autofree char *command_line = g_strjoinv (" ", argv);
+  int status;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context, "Run a model and record per-layer timing and power.");
+  if (!bs_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 2 || opts.iterations < 0 || opts.duration_s < 0
+      || (opts.iterations > 0 && opts.duration_s > 0))
+    {
+      fprintf (stderr, "blendscope-cli record: expected one MODEL and at most one of "
+                       "--iterations N or --duration S\n");
+      return 2;
+    }
+  if (opts.iterations == 0 && opts.duration_s == 0)
+    opts.duration_s = 3.0;
+  if (opts.backend == NULL)
+    opts.backend = g_strdup ("cpu");
+  if (opts.probe == NULL)
+    opts.probe = bs_probe_pick_default ();
+  if (opts.db == NULL)
+    opts.db = bs_cli_default_db ();
+
+  model = bs_model_load (argv[1], &error);
+  status = model == NULL ? bs_cli_fail (error) : record (model, &opts, command_line);
+  g_free (opts.backend);
+  g_free (opts.probe);
+  g_free (opts.session);
+  g_free (opts.db);
+  g_free (opts.input);
+  g_free (opts.notes);
+  g_strfreev (opts.tags);
+  return status;
+}
