@@ -18,6 +18,8 @@ static const Command commands[] = {
   { "probes", "[SPEC...]: power probes and devices on this machine (--read SECONDS)", bs_cli_probes },
   { "calibrate", "SPEC: measure a power meter's latency with an idle/busy load, store it",
     bs_cli_calibrate },
+  { "sweep", "MODEL: per-layer power and energy by looping each layer under a meter",
+    bs_cli_sweep },
   { "record", "MODEL: run and record timing and power to the session database", bs_cli_record },
   { "runs", "list recorded runs (--session, --model, --tag, --limit)", bs_cli_runs },
   { "sessions", "list sessions (named sets of runs)", bs_cli_sessions },
