@@ -68,14 +68,19 @@ def make_inputs(shape, n, seed):
     return x
 
 
-class CliJob:
-    """blendscope-cli run ... --reference, started in the background."""
+# The C engines checked against the oracle: the reference interpreter and the CPU backend
+# (its best instruction set on this machine, as users run it).
+ENGINES = (("reference", ["--reference"]), ("cpu", ["--backend", "cpu"]))
 
-    def __init__(self, model_path, x, tmp, tag):
+
+class CliJob:
+    """blendscope-cli run ... on one engine, started in the background."""
+
+    def __init__(self, model_path, x, tmp, tag, engine=ENGINES[0]):
         self.inp = os.path.join(tmp, f"{tag}-inputs.npy")
-        self.out = os.path.join(tmp, f"{tag}-logits.npy")
+        self.out = os.path.join(tmp, f"{tag}-{engine[0]}-logits.npy")
         np.save(self.inp, np.ascontiguousarray(x, dtype=np.uint8))
-        self.cmd = [CLI, "run", model_path, "--input", self.inp, "--logits-out", self.out, "--reference"]
+        self.cmd = [CLI, "run", model_path, "--input", self.inp, "--logits-out", self.out] + engine[1]
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def result(self, tc):
@@ -301,10 +306,10 @@ class CrossCheckC(Timed):
 
     def _compare(self, what, model, path, x, tag):
         t = time.time()
-        job = CliJob(path, x, self.tmp.name, tag)
+        jobs = [(engine[0], CliJob(path, x, self.tmp.name, tag, engine)) for engine in ENGINES]
         ours = intref.run_batched(model, x)
-        theirs = job.result(self)
-        assert_identical(self, what, ours.numpy(), theirs)
+        for name, job in jobs:
+            assert_identical(self, f"{what} [{name}]", ours.numpy(), job.result(self))
         return time.time() - t
 
     def test_bundled_models(self):
@@ -320,12 +325,15 @@ class CrossCheckC(Timed):
             x = make_inputs(m.input_shape, N_INPUTS, 4242)
             if sample.shape[1:] == tuple(m.input_shape):
                 x[N_INPUTS - len(sample):] = sample
-            jobs.append((name, m, x, CliJob(path, x, self.tmp.name, name)))
-        for name, m, x, job in jobs:
+            jobs.append((name, m, x, [(e[0], CliJob(path, x, self.tmp.name, name, e)) for e in ENGINES]))
+        for name, m, x, engine_jobs in jobs:
             with self.subTest(model=name):
                 ours = intref.run_batched(m, x)
-                assert_identical(self, f"data/models/{name}.bsm", ours.numpy(), job.result(self))
-                note(f"C == PyTorch: data/models/{name}.bsm, {N_INPUTS} inputs, bit-identical")
+                for engine, job in engine_jobs:
+                    assert_identical(self, f"data/models/{name}.bsm [{engine}]", ours.numpy(),
+                                     job.result(self))
+                note(f"C == PyTorch: data/models/{name}.bsm, {N_INPUTS} inputs, bit-identical "
+                     f"on {', '.join(e[0] for e in ENGINES)}")
 
     def test_exported_configurations(self):
         for i, (label, arch, opts, perturb) in enumerate(RANDOM_CONFIGS):
