@@ -1,10 +1,13 @@
 /* bs-backends.c: the registry, one table of backend classes. */
 #include "bs-backend.h"
 #include "cpu/bs-cpu-backend.h"
+#include "csim/bs-csim-backend.h"
+#include "xrt/bs-xrt-backend.h"
 
 static const BsBackendClass *const classes[] = {
   &bs_cpu_backend_class,
-  /* csim, xrt: to come */
+  &bs_csim_backend_class,
+  &bs_xrt_backend_class,
   NULL
 };
 

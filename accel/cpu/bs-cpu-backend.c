@@ -208,7 +208,7 @@ prepare_op (BsCpuBackend *self, int i)
   args->out_data = self->arena + args->out->offset;
   self->funcs[i] = bs_cpu_kernels_select (self->kernels, plan, op, &pack);
   if (pack != NULL)
-    self->packed[i] = pack (op);
+    self->packed[i] = pack (plan, op);
   args->weights = self->packed[i] ? self->packed[i] : op->weights;
   self->n_tiles[i] = split_output (args->out, self->n_threads, &self->tiles[i * self->n_threads]);
 }

@@ -36,8 +36,9 @@ static const char *
 missing_avx2 (void)
 {
   __builtin_cpu_init ();
-  if (!__builtin_cpu_supports ("avx2") || !__builtin_cpu_supports ("popcnt"))
-    return "the CPU lacks AVX2";
+  if (!__builtin_cpu_supports ("avx2") || !__builtin_cpu_supports ("fma")
+      || !__builtin_cpu_supports ("bmi2") || !__builtin_cpu_supports ("popcnt"))
+    return "the CPU lacks AVX2/FMA/BMI2";
   return NULL;
 }
 
@@ -46,8 +47,9 @@ missing_avx512 (void)
 {
   __builtin_cpu_init ();
   if (!__builtin_cpu_supports ("avx512f") || !__builtin_cpu_supports ("avx512bw")
-      || !__builtin_cpu_supports ("avx512vl") || !__builtin_cpu_supports ("avx512vpopcntdq"))
-    return "the CPU lacks AVX-512 F/BW/VL/VPOPCNTDQ";
+      || !__builtin_cpu_supports ("avx512vl") || !__builtin_cpu_supports ("avx512vpopcntdq")
+      || !__builtin_cpu_supports ("avx512vnni") || missing_avx2 () != NULL)
+    return "the CPU lacks AVX-512 F/BW/VL/VPOPCNTDQ/VNNI";
   return NULL;
 }
 
@@ -172,9 +174,13 @@ bs_cpu_kernels_select (const BsCpuKernels *kernels, const BsPlan *plan, const Bs
       func = kernels->bconv;
       break;
     case BS_PLAN_OP_QCONV:
-      *pack = kernels->qconv_pack;
-      func = kernels->qconv[qconv_input (plan->buffers[op->inputs[0]].type)]
-                          [op->weight_type == BS_DTYPE_I16 ? BS_CPU_QW_I16 : BS_CPU_QW_I8];
+      {
+        BsCpuQconvInput x = qconv_input (plan->buffers[op->inputs[0]].type);
+        BsCpuQconvWeight w = op->weight_type == BS_DTYPE_I16 ? BS_CPU_QW_I16 : BS_CPU_QW_I8;
+
+        *pack = kernels->qconv_pack[x][w];
+        func = kernels->qconv[x][w];
+      }
       break;
     case BS_PLAN_OP_INPUT:
     case BS_PLAN_OP_QUANTIZE_INPUT:
@@ -186,6 +192,7 @@ bs_cpu_kernels_select (const BsCpuKernels *kernels, const BsPlan *plan, const Bs
     case BS_PLAN_OP_GLOBAL_AVGPOOL:
     case BS_PLAN_OP_CONCAT:
     case BS_PLAN_OP_TRANSPOSE:
+      *pack = kernels->ops_pack[op->kind];
       func = kernels->ops[op->kind];
       break;
     case BS_PLAN_OP_N_KINDS:

@@ -37,10 +37,17 @@ typedef struct
 
 typedef void (*BsCpuKernelFunc) (const BsCpuOpArgs *args, const BsCpuTile *tile);
 
-/* Optional per-family weight repacking for a variant that wants its own layout:
- * returns memory from g_aligned_alloc (the backend frees it with g_aligned_free) that
- * the kernel then gets as args->weights. NULL: the plan's layout is used. */
-typedef void *(*BsCpuPackFunc) (const BsPlanOp *op);
+/* Optional per-kernel preparation for a variant that wants its own weight layout or
+ * precomputed tables: returns memory from g_aligned_alloc (the backend frees it with
+ * g_aligned_free) that the kernel then gets as args->weights. NULL: the plan's
+ * weights are used. A pack function is installed together with its kernel, so a
+ * kernel inherited from a lower ISA keeps its own (or none). */
+typedef void *(*BsCpuPackFunc) (const BsPlan *plan, const BsPlanOp *op);
+
+/* The popcount-peak micro-kernel: XOR + popcount + add on L1-resident operands with
+ * register-resident accumulators, the best this ISA does. Runs `iterations` rounds
+ * and returns the binary MACs (bits) it computed; the caller times it. */
+typedef uint64_t (*BsCpuPeakFunc) (uint64_t iterations);
 
 /* QCONV kernels by input element (i4 and i8 share int8) and weight element. */
 typedef enum { BS_CPU_QX_I8, BS_CPU_QX_I16, BS_CPU_QX_I32, BS_CPU_N_QX } BsCpuQconvInput;
@@ -51,9 +58,11 @@ typedef struct
   BsCpuKernelFunc bconv;
   BsCpuPackFunc bconv_pack;
   BsCpuKernelFunc qconv[BS_CPU_N_QX][BS_CPU_N_QW];
-  BsCpuPackFunc qconv_pack;
+  BsCpuPackFunc qconv_pack[BS_CPU_N_QX][BS_CPU_N_QW];
   /* Indexed by BsPlanOpKind; the BCONV and QCONV slots are unused. */
   BsCpuKernelFunc ops[BS_PLAN_OP_N_KINDS];
+  BsCpuPackFunc ops_pack[BS_PLAN_OP_N_KINDS];
+  BsCpuPeakFunc popcount_peak;   /* NULL for scalar */
 } BsCpuKernels;
 
 typedef enum

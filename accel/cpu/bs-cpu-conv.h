@@ -1,0 +1,319 @@
+/* bs-cpu-conv.h: the part of the SIMD conv kernels that is not SIMD: the dense rows
+ * their windows are read from, and walking a tile in blocks, for the micro-kernels
+ * and output transforms of each instruction set (bs-bconv-*.c, bs-qconv-*.c), which
+ * include this header and pass their block function as a compile-time constant.
+ *
+ * A dense row is an input row with each pixel's channels packed to nb bytes (binary:
+ * the first nb bytes of its words; int8 widened to int16 for the 16-bit kernels) and
+ * `pad` zero pixels each side; rows outside the image are zero rows. A ring of
+ * `kernel` of them serves every output row that reads them, and a window is
+ * `kernel` segments of kernel · nb bytes at the same offset in consecutive rows, read
+ * in place (bs-cpu-pack.h): no patch is copied. A 1x1 conv reads the input rows
+ * themselves.
+ */
+#pragma once
+
+#include <string.h>
+
+#include "bs-cpu-pack.h"
+
+#ifdef __AVX512BW__
+#include <immintrin.h>
+#endif
+
+G_BEGIN_DECLS
+
+#define BS_CONV_ALWAYS_INLINE inline __attribute__ ((always_inline))
+
+/* The most pixels a micro-kernel block handles. */
+#define BS_CONV_MAX_P BS_CPU_MAX_P
+
+/* Copies exactly n bytes with a few possibly overlapping fixed-size moves (an
+ * out-of-line memcpy call per pixel would cost more than the pixel). */
+static BS_CONV_ALWAYS_INLINE void
+bs_conv_copy (uint8_t *restrict d, const uint8_t *restrict s, gsize n)
+{
+  while (n > 64)
+    {
+      memcpy (d, s, 64);
+      d += 64;
+      s += 64;
+      n -= 64;
+    }
+  if (n >= 32)
+    {
+      memcpy (d, s, 32);
+      memcpy (d + n - 32, s + n - 32, 32);
+    }
+  else if (n >= 16)
+    {
+      memcpy (d, s, 16);
+      memcpy (d + n - 16, s + n - 16, 16);
+    }
+  else if (n >= 8)
+    {
+      memcpy (d, s, 8);
+      memcpy (d + n - 8, s + n - 8, 8);
+    }
+  else if (n >= 4)
+    {
+      memcpy (d, s, 4);
+      memcpy (d + n - 4, s + n - 4, 4);
+    }
+  else if (n > 0)
+    {
+      d[0] = s[0];
+      d[n / 2] = s[n / 2];
+      d[n - 1] = s[n - 1];
+    }
+}
+
+static BS_CONV_ALWAYS_INLINE uint64_t
+bs_load64 (const uint8_t *p)
+{
+  uint64_t v;
+
+  memcpy (&v, p, 8);
+  return v;
+}
+
+/* A 32-bit word at any byte address (segments start at any byte). */
+static BS_CONV_ALWAYS_INLINE uint32_t
+bs_conv_load32 (const uint8_t *p)
+{
+  uint32_t v;
+
+  memcpy (&v, p, 4);
+  return v;
+}
+
+typedef struct
+{
+  int32_t kernel, stride, pad;
+  int32_t nb;                /* bytes per pixel in dense rows */
+  gboolean direct;           /* kernel 1: read the input rows themselves */
+  gboolean widen;            /* int8 input, int16 dense rows */
+  gboolean flip;             /* int8 input, dense rows of x XOR 0x80 = x + 128 (VPDPBUSD's
+                              * unsigned operand), padding 0x80 (x = 0) */
+  int32_t concat_kd;         /* > 0: copy each window as one segment of this many words */
+} BsConvGeom;
+
+typedef struct
+{
+  BsConvGeom g;
+  const uint8_t *in;
+  int32_t in_h, in_w;
+  gsize in_pixel;            /* bytes per input pixel */
+  uint8_t *rows;             /* the ring: kernel rows of row_bytes */
+  gsize row_bytes;
+  int32_t row_of[16];        /* the input row each slot holds */
+  uint8_t *patches;          /* concatenated windows of one output row */
+} BsDenseRows;
+
+static inline void
+bs_dense_rows_init (BsDenseRows *dr, const BsConvGeom *g, const BsPlanBuffer *in,
+                    const void *in_data, uint8_t *scratch, gsize scratch_size)
+{
+  dr->g = *g;
+  dr->in = in_data;
+  dr->in_h = in->shape.h;
+  dr->in_w = in->shape.w;
+  dr->in_pixel = bs_plan_pixel_bytes (in->type, in->shape.c);
+  dr->rows = scratch;
+  dr->row_bytes = bs_cpu_dense_row_bytes (dr->in_w, g->pad, g->nb);
+  for (int i = 0; i < 16; i++)
+    dr->row_of[i] = G_MININT32;
+  dr->patches = scratch + g->kernel * dr->row_bytes;
+  g_assert (g->direct || g->kernel * dr->row_bytes <= scratch_size);
+}
+
+/* Packs n pixels' first nb bytes (nb = 1, 2 or 4) into dst with 8-byte stores: the
+ * segments read right after overlap several pixels, and a load from several small
+ * stores still in flight cannot be forwarded (it waits for them to retire). */
+static BS_CONV_ALWAYS_INLINE void
+bs_dense_pack (uint8_t *dst, const uint8_t *src, gsize src_step, int32_t n, const int nb)
+{
+  const int per = 8 / nb;
+  int32_t x = 0;
+
+  for (; x + per <= n; x += per, dst += 8)
+    {
+      uint64_t v = 0;
+
+#pragma GCC unroll 8
+      for (int j = 0; j < per; j++)
+        {
+          uint32_t p;
+
+          memcpy (&p, src + (gsize) (x + j) * src_step, 4);
+          v |= (uint64_t) (nb == 4 ? p : p & ((1u << (8 * nb)) - 1)) << (8 * nb * j);
+        }
+      memcpy (dst, &v, 8);
+    }
+  for (; x < n; x++, dst += nb)
+    memcpy (dst, src + (gsize) x * src_step, nb);
+}
+
+/* Dense row iy (any integer) of the ring, filling its slot if it holds another row. */
+static inline const uint8_t *
+bs_dense_row (BsDenseRows *dr, int32_t iy)
+{
+  const BsConvGeom *g = &dr->g;
+  int32_t slot = ((iy % g->kernel) + g->kernel) % g->kernel;
+  uint8_t *row = dr->rows + slot * dr->row_bytes;
+  gsize nb = g->nb, pad_bytes = (gsize) g->pad * nb;
+  const uint8_t *src;
+  uint8_t *dst;
+
+  if (dr->row_of[slot] == iy)
+    return row;
+  dr->row_of[slot] = iy;
+  if (iy < 0 || iy >= dr->in_h)
+    {
+      memset (row, g->flip ? 0x80 : 0, dr->row_bytes);
+      return row;
+    }
+  memset (row, g->flip ? 0x80 : 0, pad_bytes);
+  memset (row + pad_bytes + (gsize) dr->in_w * nb, g->flip ? 0x80 : 0,
+          dr->row_bytes - pad_bytes - (gsize) dr->in_w * nb);
+  src = dr->in + (gsize) iy * dr->in_w * dr->in_pixel;
+  dst = row + pad_bytes;
+  if (g->widen)
+    {
+      gsize n = (gsize) dr->in_w * (nb / 2);
+      const int8_t *s8 = (const int8_t *) src;
+      int16_t *d16 = (int16_t *) dst;
+
+      /* HWC int8 with no gaps: the row is one run. */
+      for (gsize i = 0; i < n; i++)
+        d16[i] = s8[i];
+    }
+  else if (g->flip)
+    {
+      gsize n = (gsize) dr->in_w * nb, i = 0;
+
+#ifdef __AVX512BW__
+      for (; i + 64 <= n; i += 64)
+        _mm512_storeu_si512 (dst + i, _mm512_xor_si512 (_mm512_loadu_si512 (src + i),
+                                                        _mm512_set1_epi8 ((char) 0x80)));
+#endif
+      for (; i + 8 <= n; i += 8)
+        {
+          uint64_t v = bs_load64 (src + i) ^ 0x8080808080808080ull;
+
+          memcpy (dst + i, &v, 8);
+        }
+      for (; i < n; i++)
+        dst[i] = src[i] ^ 0x80;
+    }
+  else if (nb == dr->in_pixel)
+    memcpy (dst, src, (gsize) dr->in_w * nb);
+  else
+    /* Bits: the low bytes of each pixel's words. */
+    switch (nb)
+      {
+      case 1: bs_dense_pack (dst, src, dr->in_pixel, dr->in_w, 1); break;
+      case 2: bs_dense_pack (dst, src, dr->in_pixel, dr->in_w, 2); break;
+      case 4: bs_dense_pack (dst, src, dr->in_pixel, dr->in_w, 4); break;
+      default:
+        for (int32_t x = 0; x < dr->in_w; x++)
+          bs_conv_copy (dst + x * nb, src + x * dr->in_pixel, nb);
+        break;
+      }
+  return row;
+}
+
+/* Concatenated windows of n pixels, kernel runs of at most 8 bytes each: every run
+ * is loaded as 8 bytes, masked to its length and stored as 8; the zeros past a run
+ * are overwritten by the next run, those past the last are the window's zero tail
+ * (and the next window overwrites them in turn). Kernel 3 has its rows unrolled. */
+static inline void
+bs_conv_concat (uint8_t *p, const uint8_t *const *rows, gsize step, int32_t n, int32_t k,
+                gsize run, gsize patch)
+{
+  uint64_t mask = run == 8 ? ~0ull : (1ull << (8 * run)) - 1;
+
+  if (k == 3)
+    {
+      const uint8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
+
+      for (int32_t i = 0; i < n; i++, r0 += step, r1 += step, r2 += step, p += patch)
+        {
+          uint64_t v0 = bs_load64 (r0) & mask, v1 = bs_load64 (r1) & mask, v2 = bs_load64 (r2) & mask;
+
+          memcpy (p, &v0, 8);
+          memcpy (p + run, &v1, 8);
+          memcpy (p + 2 * run, &v2, 8);
+        }
+      return;
+    }
+  for (int32_t i = 0; i < n; i++, p += patch)
+    for (int32_t dy = 0; dy < k; dy++)
+      {
+        uint64_t v = bs_load64 (rows[dy] + (gsize) i * step) & mask;
+
+        memcpy (p + dy * run, &v, 8);
+      }
+}
+
+/* The ISA's part of a conv kernel. */
+typedef struct
+{
+  /* One output row y for the c chunks of 16 channels (1..4) from o: pixel x's
+   * segment of kernel row dy starts at rows[dy] + x · pitch. Accumulates blocks of
+   * pixels in registers, then transforms and stores them. */
+  void (*row) (const BsCpuOpArgs *args, const void *packed, int32_t c,
+               const uint8_t *const *rows, gsize pitch, int32_t o, int32_t y);
+} BsConvHooks;
+
+/* Byte offsets (from the row start) of the P pixels of the block at x0 of an output
+ * row of out_w pixels; a short last block repeats pixel x0. Returns how many are
+ * real. */
+static BS_CONV_ALWAYS_INLINE int32_t
+bs_conv_block_offsets (int32_t x0, int32_t out_w, gsize pitch, const int P, gsize *off)
+{
+  int32_t n = MIN (P, out_w - x0);
+
+  off[0] = (gsize) x0 * pitch;
+  for (int i = 1; i < P; i++)
+    off[i] = i < n ? off[i - 1] + pitch : off[0];
+  return n;
+}
+
+/* Runs a tile: for each output row its kernel rows (dense, or the input's), swept
+ * by 64-channel groups (one output word of bits). */
+static BS_CONV_ALWAYS_INLINE void
+bs_conv_drive (const BsCpuOpArgs *args, const BsCpuTile *tile, const void *packed,
+               const BsConvGeom *geom, int32_t cout, const BsConvHooks *hooks)
+{
+  uint8_t scratch[BS_CPU_SCRATCH] __attribute__ ((aligned (64)));
+  const uint8_t *rows[16];
+  int32_t out_w = args->out->shape.w;
+  BsDenseRows dr;
+  gsize step;
+
+  bs_dense_rows_init (&dr, geom, args->in[0], args->in_data[0], scratch, sizeof scratch);
+  step = geom->direct ? geom->stride * dr.in_pixel : (gsize) geom->stride * geom->nb;
+  for (int32_t y = tile->y0; y < tile->y1; y++)
+    {
+      gsize pitch = step;
+
+      if (geom->direct)
+        rows[0] = dr.in + (gsize) y * geom->stride * dr.in_w * dr.in_pixel;
+      else
+        for (int32_t dy = 0; dy < geom->kernel; dy++)
+          rows[dy] = bs_dense_row (&dr, y * geom->stride - geom->pad + dy);
+      if (geom->concat_kd > 0)
+        {
+          /* The row's windows, copied once for every channel group. */
+          pitch = (gsize) geom->concat_kd * 4;
+          bs_conv_concat (dr.patches, rows, step, out_w, geom->kernel,
+                          (gsize) geom->kernel * geom->nb, pitch);
+          rows[0] = dr.patches;
+        }
+      for (int32_t o = tile->c0; o < tile->c1; o += 64)
+        hooks->row (args, packed, MIN (4, (MIN (o + 64, cout) - o + 15) / 16), rows, pitch, o, y);
+    }
+}
+
+G_END_DECLS

@@ -1,0 +1,160 @@
+/* bs-qconv-avx2.c: fixed-point conv/FC with AVX2 VPMADDWD.
+ *
+ * Every width (int4/int8/int16 activations, 8- or 16-bit weights) runs on int16
+ * pairs: VPMADDWD multiplies 16 int16 pairs and adds each pair into an int32 lane,
+ * exactly (weights are never -32768, so a pair cannot overflow; lanes may wrap in
+ * between but the result fits int32). VPMADDUBSW would be twice as wide but
+ * saturates its 16-bit pair sums, so it cannot be exact here. int8 activations are
+ * widened while the patches are built; int32 ones keep the scalar kernel.
+ */
+#include "bs-cpu-avx2.h"
+#include "bs-cpu-conv.h"
+
+#define P 4
+
+static void
+accumulate (const void *packed, int32_t c, const uint8_t *const *rows, const gsize *off,
+            int32_t o, int32_t *acc)
+{
+  const BsCpuQconvPacked *pk = packed;
+  const int32_t kds = pk->kds, cpad = pk->cpad;
+
+  for (int j = 0; j < c; j++)
+    {
+      const uint32_t *w = (const uint32_t *) pk->w + o + 16 * j;
+      int32_t *a = acc + 16 * j;
+      __m256i a00 = _mm256_setzero_si256 (), a01 = a00, a10 = a00, a11 = a00;
+      __m256i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+
+      for (int32_t dy = 0; dy < pk->kernel; dy++)
+        {
+          const uint8_t *x0 = rows[dy] + off[0], *x1 = rows[dy] + off[1];
+          const uint8_t *x2 = rows[dy] + off[2], *x3 = rows[dy] + off[3];
+
+          for (int32_t k = 0; k < kds; k++, w += cpad)
+            {
+              __m256i w0 = _mm256_load_si256 ((const __m256i *) w);
+              __m256i w1 = _mm256_load_si256 ((const __m256i *) (w + 8));
+              __m256i x;
+
+#define STEP(xi, a0, a1)                                                \
+              x = _mm256_set1_epi32 ((int) bs_conv_load32 (xi + 4 * k));  \
+              a0 = _mm256_add_epi32 (a0, _mm256_madd_epi16 (x, w0));    \
+              a1 = _mm256_add_epi32 (a1, _mm256_madd_epi16 (x, w1));
+              STEP (x0, a00, a01)
+              STEP (x1, a10, a11)
+              STEP (x2, a20, a21)
+              STEP (x3, a30, a31)
+#undef STEP
+            }
+        }
+      _mm256_store_si256 ((__m256i *) (a + 0 * 64), a00);
+      _mm256_store_si256 ((__m256i *) (a + 0 * 64 + 8), a01);
+      _mm256_store_si256 ((__m256i *) (a + 1 * 64), a10);
+      _mm256_store_si256 ((__m256i *) (a + 1 * 64 + 8), a11);
+      _mm256_store_si256 ((__m256i *) (a + 2 * 64), a20);
+      _mm256_store_si256 ((__m256i *) (a + 2 * 64 + 8), a21);
+      _mm256_store_si256 ((__m256i *) (a + 3 * 64), a30);
+      _mm256_store_si256 ((__m256i *) (a + 3 * 64 + 8), a31);
+    }
+}
+
+static void
+finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32_t y,
+        int32_t x0, int32_t n, const int32_t *acc)
+{
+  const BsCpuQconvPacked *pk = packed;
+  int32_t out_w = args->out->shape.w;
+  int elem = bs_plan_elem_size (pk->req.type);
+
+  for (int32_t i = 0; i < n; i++)
+    {
+      uint64_t px = (uint64_t) y * out_w + x0 + i;
+
+      for (int j = 0; j < 2 * c && o + 8 * j < pk->cout; j++)
+        {
+          int32_t oj = o + 8 * j;
+
+          bs_avx2_transform_store (&pk->req, oj, _mm256_load_si256 ((const __m256i *) (acc + i * 64 + 8 * j)),
+                                   (uint8_t *) args->out_data + (px * pk->cout + oj) * elem,
+                                   MIN (8, pk->cout - oj));
+        }
+    }
+}
+
+/* Accumulates into memory (16 ymm registers hold one chunk's 4 pixels), then
+ * transforms; a row in blocks of P pixels. */
+static void
+row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
+     gsize pitch, int32_t o, int32_t y)
+{
+  int32_t acc[P * 64] __attribute__ ((aligned (32)));
+  int32_t out_w = args->out->shape.w;
+  gsize off[P];
+
+  for (int32_t x0 = 0; x0 < out_w; x0 += P)
+    {
+      int32_t n = bs_conv_block_offsets (x0, out_w, pitch, P, off);
+
+      accumulate (packed, c, rows, off, o, acc);
+      finish (args, packed, c, o, y, x0, n, acc);
+    }
+}
+
+static const BsConvHooks hooks = {
+  .row = row,
+};
+
+static BS_AVX2_INLINE void
+qconv (const BsCpuOpArgs *args, const BsCpuTile *tile, BsCpuKernelFunc scalar)
+{
+  const BsCpuQconvPacked *pk = args->weights;
+  BsConvGeom geom = { pk->kernel, pk->stride, pk->pad, pk->nb, pk->direct,
+                      pk->in_elem != pk->elem, FALSE, 0 };
+
+  if (pk->fallback)
+    {
+      BsCpuOpArgs plain = *args;
+
+      plain.weights = args->op->weights;
+      scalar (&plain, tile);
+      return;
+    }
+  bs_conv_drive (args, tile, pk, &geom, pk->cout, &hooks);
+}
+
+static void
+bs_qconv_x8w8_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
+{
+  qconv (args, tile, bs_qconv_x8w8_scalar);
+}
+
+static void
+bs_qconv_x8w16_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
+{
+  qconv (args, tile, bs_qconv_x8w16_scalar);
+}
+
+static void
+bs_qconv_x16w8_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
+{
+  qconv (args, tile, bs_qconv_x16w8_scalar);
+}
+
+static void
+bs_qconv_x16w16_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
+{
+  qconv (args, tile, bs_qconv_x16w16_scalar);
+}
+
+void
+bs_qconv_install_avx2 (BsCpuKernels *table)
+{
+  table->qconv[BS_CPU_QX_I8][BS_CPU_QW_I8] = bs_qconv_x8w8_avx2;
+  table->qconv[BS_CPU_QX_I8][BS_CPU_QW_I16] = bs_qconv_x8w16_avx2;
+  table->qconv[BS_CPU_QX_I16][BS_CPU_QW_I8] = bs_qconv_x16w8_avx2;
+  table->qconv[BS_CPU_QX_I16][BS_CPU_QW_I16] = bs_qconv_x16w16_avx2;
+  for (int x = BS_CPU_QX_I8; x <= BS_CPU_QX_I16; x++)
+    for (int w = 0; w < BS_CPU_N_QW; w++)
+      table->qconv_pack[x][w] = bs_cpu_qconv_pack_pair16;
+}

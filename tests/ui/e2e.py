@@ -1,0 +1,363 @@
+#!/usr/bin/python3
+"""End-to-end test of the blendscope workbench.
+
+Starts the real application under Xvfb on a private D-Bus session bus, with a private
+HOME and XDG folders and the memory GSettings backend, and drives it the way a script
+would: over org.gtk.Actions (open the bundled BlendNet-20, record a continuous run with
+the demo meter, switch views, enter and leave demo mode, stop). Then it checks that
+
+  * the run reached the session database: one finished run on the cpu backend with layer
+    events, power samples, its op table and its summaries (queried with sqlite3);
+  * the screenshots show the charts, not a blank window: enough variation, and pixels of
+    the binary and fixed-point colours (and of the power trace) where the views draw them;
+  * the UI kept answering during the run (D-Bus round trips) and kept drawing (the app's
+    frame log: no gap of a second between frames);
+  * bad input (a file that is not a model, a backend that does not exist) is reported,
+    not fatal.
+
+Screenshots go to a temporary folder, and to docs/screenshots/ when
+BS_UPDATE_SCREENSHOTS=1. Run by hand:  tests/ui/e2e.py --app build/app/blendscope
+"""
+import argparse
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+APP_ID = "org.blendscope.Blendscope"
+APP_PATH = "/org/blendscope/Blendscope"
+SCREEN = (1280, 800)
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def log(*args):
+    print("#", *args, flush=True)
+
+
+def fail(message):
+    print("not ok 1 - e2e:", message, flush=True)
+    sys.exit(1)
+
+
+def palette():
+    """The renderers' colours, read from the one place they are defined."""
+    text = open(os.path.join(SOURCE_ROOT, "ui", "bs-chart-style.c")).read()
+    colours = {}
+    for name, value in re.findall(r"#define (\w+)\s+0x([0-9a-fA-F]{6})", text):
+        colours[name] = tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
+    for needed in ("BINARY_LIGHT", "FIXED_LIGHT", "POWER_LIGHT", "BINARY_DEMO", "POWER_DEMO"):
+        if needed not in colours:
+            fail("colour %s not found in ui/bs-chart-style.c" % needed)
+    return colours
+
+
+class Image:
+    """An RGB screenshot, decoded by ImageMagick (no Python imaging library needed)."""
+
+    def __init__(self, path):
+        self.path = path
+        size = subprocess.run(["identify", "-format", "%w %h", path], check=True,
+                              capture_output=True, text=True).stdout.split()
+        self.width, self.height = int(size[0]), int(size[1])
+        self.data = subprocess.run(["convert", path, "-depth", "8", "rgb:-"], check=True,
+                                   capture_output=True).stdout
+
+    def count(self, colour, tolerance=24, region=None):
+        x0, y0, x1, y1 = region or (0, 0, self.width, self.height)
+        r, g, b = colour
+        n = 0
+        for y in range(y0, y1):
+            row = self.data[(y * self.width + x0) * 3:(y * self.width + x1) * 3]
+            for i in range(0, len(row), 3):
+                if abs(row[i] - r) + abs(row[i + 1] - g) + abs(row[i + 2] - b) <= tolerance:
+                    n += 1
+        return n
+
+    def distinct_colours(self):
+        step = 7  # a sample is enough to tell a drawn view from a blank one
+        seen = set()
+        for i in range(0, len(self.data) - 2, 3 * step):
+            seen.add(self.data[i:i + 3])
+        return len(seen)
+
+    def luminance_stddev(self):
+        step = 5
+        values = [(self.data[i] * 299 + self.data[i + 1] * 587 + self.data[i + 2] * 114) / 1000
+                  for i in range(0, len(self.data) - 2, 3 * step)]
+        mean = sum(values) / len(values)
+        return (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
+
+
+def gdbus(*args, timeout=20):
+    result = subprocess.run(["gdbus", "call", "--session", "--dest", APP_ID] + list(args),
+                            capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError("gdbus %s: %s" % (" ".join(args), result.stderr.strip()))
+    return result.stdout.strip()
+
+
+def activate(path, action, parameter=None):
+    params = "[%s]" % parameter if parameter is not None else "[]"
+    return gdbus("--object-path", path, "--method", "org.gtk.Actions.Activate", action, params, "{}")
+
+
+def set_state(path, action, value):
+    return gdbus("--object-path", path, "--method", "org.gtk.Actions.SetState", action, value, "{}")
+
+
+def describe(path, action):
+    return gdbus("--object-path", path, "--method", "org.gtk.Actions.Describe", action)
+
+
+def wait_for(what, predicate, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception:  # the app or the database may not be there yet
+            pass
+        time.sleep(0.25)
+    fail("timed out waiting for " + what)
+
+
+def screenshot(name, folder):
+    path = os.path.join(folder, name + ".png")
+    # The pointer out of the way: no tooltip in the picture.
+    if shutil.which("xdotool"):
+        subprocess.run(["xdotool", "mousemove", str(SCREEN[0] - 1), str(SCREEN[1] - 1)], check=False)
+        time.sleep(0.3)
+    subprocess.run(["import", "-window", "root", path], check=True)
+    return Image(path)
+
+
+def query_db(path):
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+    try:
+        runs = db.execute("SELECT id, status, backend, n_events, n_samples, duration_ns, device "
+                          "FROM runs ORDER BY id").fetchall()
+        out = {"runs": runs}
+        if runs:
+            run = runs[-1][0]
+            out["layers"] = db.execute("SELECT COUNT(*), SUM(precision = 'binary'), "
+                                       "SUM(precision = 'fixed') FROM run_layers WHERE run_id = ?",
+                                       (run,)).fetchone()
+            out["event_chunks"] = db.execute("SELECT COUNT(*) FROM event_chunks WHERE run_id = ?",
+                                             (run,)).fetchone()[0]
+            out["power_channels"] = db.execute("SELECT COUNT(*) FROM channels WHERE run_id = ? "
+                                               "AND quantity = 'power'", (run,)).fetchone()[0]
+            out["summary"] = db.execute("SELECT n_inferences, latency_median_ns, has_power "
+                                        "FROM run_summaries WHERE run_id = ?", (run,)).fetchone()
+        return out
+    finally:
+        db.close()
+
+
+def inner(args):
+    colours = palette()
+    home = tempfile.mkdtemp(prefix="blendscope-e2e-")
+    shots = os.path.join(home, "screenshots")
+    os.makedirs(shots)
+    env = dict(os.environ)
+    env.update({
+        "HOME": home,
+        "XDG_DATA_HOME": os.path.join(home, "data"),
+        "XDG_CONFIG_HOME": os.path.join(home, "config"),
+        "XDG_CACHE_HOME": os.path.join(home, "cache"),
+        "XDG_STATE_HOME": os.path.join(home, "state"),
+        "GSETTINGS_BACKEND": "memory",
+        "NO_AT_BRIDGE": "1",
+        "GTK_A11Y": "none",
+        "BLENDSCOPE_FRAME_LOG": os.path.join(home, "frames.log"),
+    })
+    # Xvfb has no GPU: GL would be llvmpipe, software rendering no user runs, at a frame
+    # rate that measures the machine rather than the app. GSK_RENDERER=gl overrides.
+    env.setdefault("GSK_RENDERER", "cairo")
+    db_path = os.path.join(home, "data", "blendscope", "blendscope.db")
+    app_log = open(os.path.join(home, "app.log"), "w")
+    log("app", args.app, "home", home)
+    app = subprocess.Popen([args.app], env=env, stdout=app_log, stderr=subprocess.STDOUT)
+    window = APP_PATH + "/window/1"
+    try:
+        subprocess.run(["gdbus", "wait", "--session", "--timeout", "20", APP_ID], check=True)
+        wait_for("the window's actions", lambda: "'view'" in gdbus(
+            "--object-path", window, "--method", "org.gtk.Actions.List"), 20)
+
+        # The demo meter is the default; say which one this build has.
+        probe = describe(APP_PATH, "probe")
+        log("probe action:", probe)
+        if "demo" not in probe and "synthetic" not in probe:
+            fail("the default probe is not the demo meter: " + probe)
+
+        # Bad input never takes the app down: a file that is not a model, a backend that
+        # does not exist. Each is a message; the app goes on answering.
+        bogus = os.path.join(home, "not-a-model.bsm")
+        with open(bogus, "w") as f:
+            f.write("this is not a model\n")
+        activate(APP_PATH, "open-bundled", "<'blendnet20'>")
+        activate(APP_PATH, "open-model", "<'%s'>" % bogus)
+        activate(APP_PATH, "backend", "<'no-such-backend'>")
+        activate(APP_PATH, "run")
+        wait_for("the failed start to end", lambda: "(true," in describe(APP_PATH, "run"), 20)
+        activate(APP_PATH, "backend", "<'%s'>" % args.backend)
+        if app.poll() is not None:
+            fail("the app died on bad input")
+
+        activate(APP_PATH, "open-bundled", "<'blendnet20'>")
+        set_state(APP_PATH, "record", "<true>")
+        activate(APP_PATH, "mode", "<'continuous'>")
+        activate(window, "view", "<'live'>")
+        activate(APP_PATH, "run")
+        started = time.monotonic()
+
+        # While it runs, the UI answers promptly.
+        worst = 0.0
+        while time.monotonic() - started < 7:
+            t = time.monotonic()
+            describe(APP_PATH, "run")
+            worst = max(worst, time.monotonic() - t)
+            time.sleep(0.2)
+        log("slowest D-Bus round trip during the run: %.0f ms" % (worst * 1000))
+        if worst > 1.0:
+            fail("the UI took %.2f s to answer during the run" % worst)
+
+        # Zoomed in while following: a 15 s window at the live edge.
+        activate(window, "zoom-in")
+        time.sleep(1)
+        live = screenshot("live", shots)
+        activate(window, "view", "<'layers'>")
+        time.sleep(2)
+        layers = screenshot("layers", shots)
+        activate(window, "metric", "<'ops'>")
+        time.sleep(1)
+        layers_ops = screenshot("layers-ops", shots)
+        activate(window, "metric", "<'time'>")
+        activate(window, "view", "<'live'>")
+        set_state(window, "demo", "<true>")
+        time.sleep(3)
+        demo = screenshot("demo", shots)
+        set_state(window, "demo", "<false>")
+        time.sleep(1)
+        activate(APP_PATH, "stop")
+
+        result = wait_for("the run to be finished in the database",
+                          lambda: (lambda r: r if r["runs"] and r["runs"][-1][1] != "running"
+                                   and r.get("summary") else None)(query_db(db_path)), 30)
+        time.sleep(0.5)
+        after = screenshot("live-stopped", shots)
+        # One inference, its layers one by one.
+        activate(window, "zoom-inference")
+        time.sleep(1)
+        zoomed = screenshot("live-inference", shots)
+        try:
+            activate(APP_PATH, "quit")
+        except RuntimeError as error:  # the app may exit before it replies
+            if "NoReply" not in str(error):
+                raise
+        if app.wait(timeout=20) != 0:
+            fail("the app exited with status %d" % app.returncode)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        app_log.close()
+
+    # ---- the database ----
+    log("runs:", result["runs"])
+    run_id, status, backend, n_events, n_samples, duration, device = result["runs"][-1]
+    if len(result["runs"]) != 1:
+        fail("expected one run, found %d" % len(result["runs"]))
+    if status != "complete":
+        fail("a continuous run stopped by the user is complete, not %s" % status)
+    if backend != args.backend:
+        fail("backend %r" % backend)
+    if n_events < 1000 or result["event_chunks"] < 1:
+        fail("too few layer events recorded: %d" % n_events)
+    if n_samples < 20 or result["power_channels"] < 1:
+        fail("too few power samples recorded: %d (channels %d)" % (n_samples, result["power_channels"]))
+    if "simulated" not in (device or ""):
+        fail("the run does not say its power was simulated: device %r" % device)
+    n_layers, n_binary, n_fixed = result["layers"]
+    if n_layers < 10 or not n_binary or not n_fixed:
+        fail("the op table is wrong: %r" % (result["layers"],))
+    n_inferences, latency, has_power = result["summary"]
+    log("recorded run %d: %d inferences, %d events, %d samples, latency %.0f us, %.1f s"
+        % (run_id, n_inferences, n_events, n_samples, latency / 1e3, duration / 1e9))
+    if n_inferences < 50 or not has_power:
+        fail("summaries: %r" % (result["summary"],))
+
+    # ---- the pixels ----
+    def check(image, name, needs, minimum_colours=200, minimum_stddev=20):
+        distinct = image.distinct_colours()
+        stddev = image.luminance_stddev()
+        found = {key: image.count(colours[key], region=region) for key, region in needs}
+        log("%s: %d colours, luminance sd %.1f, %s" % (name, distinct, stddev,
+                                                      ", ".join("%s %d px" % kv for kv in found.items())))
+        if distinct < minimum_colours or stddev < minimum_stddev:
+            fail("%s looks blank (%d colours, sd %.1f)" % (name, distinct, stddev))
+        for key, n in found.items():
+            if n < 300:
+                fail("%s: only %d pixels of %s" % (name, n, key))
+
+    w, h = live.width, live.height
+    # Live: the timeline (lower half) in both precision colours, the power trace above it.
+    check(live, "live", [("BINARY_LIGHT", (0, h // 2, w, h)), ("FIXED_LIGHT", (0, h // 2, w, h)),
+                         ("POWER_LIGHT", (0, h // 4, w, h * 3 // 5))])
+    # Layers: the breakdown's stacked bars and the table's chips.
+    check(layers, "layers", [("BINARY_LIGHT", (0, 0, w, h)), ("FIXED_LIGHT", (0, 0, w, h))])
+    check(layers_ops, "layers (ops)", [("BINARY_LIGHT", (0, 0, w, h)), ("FIXED_LIGHT", (0, 0, w, h))])
+    # Demo: black, with the bright trace.
+    check(demo, "demo", [("POWER_DEMO", (0, h // 3, w, h))], minimum_colours=30, minimum_stddev=10)
+    black = demo.count((0, 0, 0), tolerance=12)
+    if black < w * h // 3:
+        fail("demo mode is not on black (%d black pixels)" % black)
+    check(after, "live after the run", [("BINARY_LIGHT", (0, h // 2, w, h))])
+    # Zoomed to one inference: solid boxes of both colours in the timeline.
+    check(zoomed, "one inference", [("BINARY_LIGHT", (0, h // 2, w, h)), ("FIXED_LIGHT", (0, h // 2, w, h))])
+
+    # ---- frames ----
+    frames_path = env["BLENDSCOPE_FRAME_LOG"]
+    if os.path.exists(frames_path):
+        report = open(frames_path).read().strip()
+        log("frame log:", report.replace("\n", " | "))
+        gaps = [float(x) for x in re.findall(r"max_gap_ms=([0-9.]+)", report)]
+        if gaps and max(gaps) > 1000:
+            fail("a frame took %.0f ms during a run" % max(gaps))
+
+    if os.environ.get("BS_UPDATE_SCREENSHOTS") == "1" and args.screenshots:
+        os.makedirs(args.screenshots, exist_ok=True)
+        for name in ("live", "live-inference", "layers", "layers-ops", "demo"):
+            shutil.copy(os.path.join(shots, name + ".png"), os.path.join(args.screenshots, name + ".png"))
+        log("screenshots copied to", args.screenshots)
+    log("screenshots in", shots)
+    print("ok 1 - e2e", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--app", required=True, help="the blendscope executable")
+    parser.add_argument("--screenshots", help="where BS_UPDATE_SCREENSHOTS=1 copies the screenshots")
+    parser.add_argument("--backend", default="cpu", help="backend spec for the run (cpu)")
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    print("1..1", flush=True) if args.inner else None
+    if args.inner:
+        inner(args)
+        return
+    # Our own bus and display, so the test neither needs nor disturbs a desktop.
+    command = ["dbus-run-session", "--", "xvfb-run", "-a", "-s",
+               "-screen 0 %dx%dx24 -noreset" % SCREEN, sys.executable, os.path.abspath(__file__),
+               "--inner", "--app", os.path.abspath(args.app)]
+    if args.screenshots:
+        command += ["--screenshots", args.screenshots]
+    command += ["--backend", args.backend]
+    sys.exit(subprocess.run(command).returncode)
+
+
+if __name__ == "__main__":
+    main()

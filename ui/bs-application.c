@@ -1,0 +1,449 @@
+/* bs-application.c: actions, accelerators, preferences, the style sheet.
+ *
+ * Application actions (parameters in GVariant notation; all reachable over D-Bus with
+ * org.gtk.Actions.Activate / SetState):
+ *   open-model (s path)        open-bundled (s name)      run       stop
+ *   backend    (s, state)      probe        (s, state)    mode      (s, state: count, continuous, sweep)
+ *   inferences (i, state)      record       (b state)     session   (s, state)
+ *   about      quit
+ * Window actions (bs-window.c): view (s), demo (b), open, zoom-in, zoom-out, zoom-reset,
+ * zoom-inference, pan-left, pan-right, metric (s). */
+#include "bs-application.h"
+
+#include "bs-bundled.h"
+#include "bs-chart-style.h"
+#include "bs-probe.h"
+#include "bs-settings.h"
+#include "bs-window.h"
+
+struct _BsApplication
+{
+  GtkApplication parent_instance;
+
+  BsRunController *controller;
+  GSettings *settings;
+};
+
+G_DEFINE_FINAL_TYPE (BsApplication, bs_application, GTK_TYPE_APPLICATION)
+
+static void
+report (BsApplication *self, const char *text, gboolean error)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window != NULL && BS_IS_WINDOW (window))
+    bs_window_show_message (BS_WINDOW (window), text, error);
+  else
+    g_warning ("%s", text);
+}
+
+static BsWindow *
+ensure_window (BsApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    window = GTK_WINDOW (bs_window_new (GTK_APPLICATION (self), self->controller, self->settings));
+  return BS_WINDOW (window);
+}
+
+static gboolean
+open_model (BsApplication *self, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!bs_run_controller_load_model (self->controller, path, &error))
+    {
+      g_autofree char *text = g_strdup_printf ("Could not open the model %s: %s", path, error->message);
+      report (self, text, TRUE);
+      return FALSE;
+    }
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "last-model", path);
+  return TRUE;
+}
+
+/* ---- actions ---- */
+
+static void
+activate_open_model (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  open_model (data, g_variant_get_string (param, NULL));
+}
+
+static void
+activate_open_bundled (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsApplication *self = data;
+  const char *name = g_variant_get_string (param, NULL);
+  g_autofree char *path = bs_bundled_model_path (name);
+
+  if (path == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("There is no bundled model “%s”.", name);
+      report (self, text, TRUE);
+      return;
+    }
+  open_model (self, path);
+}
+
+static void
+activate_run (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsApplication *self = data;
+  g_autoptr (GError) error = NULL;
+
+  if (!bs_run_controller_start (self->controller, &error))
+    report (self, error->message, TRUE);
+}
+
+static void
+activate_stop (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsApplication *self = data;
+
+  bs_run_controller_stop (self->controller);
+}
+
+static void
+change_backend (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsApplication *self = data;
+  const char *spec = g_variant_get_string (value, NULL);
+
+  if (bs_run_controller_is_busy (self->controller))
+    {
+      report (self, "The backend cannot change during a run.", FALSE);
+      return;
+    }
+  bs_run_controller_set_backend (self->controller, spec);
+  g_simple_action_set_state (action, value);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "backend", spec);
+}
+
+static void
+change_probe (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsApplication *self = data;
+  const char *spec = g_variant_get_string (value, NULL);
+
+  if (bs_run_controller_is_busy (self->controller))
+    {
+      report (self, "The power meter cannot change during a run.", FALSE);
+      return;
+    }
+  bs_run_controller_set_probe (self->controller, g_str_equal (spec, "none") ? "" : spec);
+  g_simple_action_set_state (action, value);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "probe", spec);
+}
+
+static void
+change_mode (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsApplication *self = data;
+  BsRunMode mode;
+
+  if (!bs_run_mode_from_string (g_variant_get_string (value, NULL), &mode))
+    {
+      report (self, "Run modes are count, continuous and sweep.", FALSE);
+      return;
+    }
+  bs_run_controller_set_mode (self->controller, mode);
+  g_simple_action_set_state (action, value);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "mode", bs_run_mode_to_string (mode));
+}
+
+static void
+change_inferences (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsApplication *self = data;
+
+  bs_run_controller_set_inferences (self->controller, g_variant_get_int32 (value));
+  g_simple_action_set_state (action, g_variant_new_int32 (bs_run_controller_get_inferences (self->controller)));
+  if (self->settings != NULL)
+    g_settings_set_int (self->settings, "inferences", bs_run_controller_get_inferences (self->controller));
+}
+
+static void
+change_record (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsApplication *self = data;
+
+  bs_run_controller_set_record (self->controller, g_variant_get_boolean (value));
+  g_simple_action_set_state (action, value);
+  if (self->settings != NULL)
+    g_settings_set_boolean (self->settings, "record", g_variant_get_boolean (value));
+}
+
+static void
+change_session (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsApplication *self = data;
+
+  bs_run_controller_set_session (self->controller, g_variant_get_string (value, NULL));
+  g_simple_action_set_state (action, value);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "session", g_variant_get_string (value, NULL));
+}
+
+static void
+activate_about (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsApplication *self = data;
+  const char *authors[] = { "The blendscope developers", NULL };
+
+  gtk_show_about_dialog (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                         "program-name", "blendscope",
+                         "logo-icon-name", BS_APP_ID,
+                         "version", BS_VERSION,
+                         "comments", "Latency and power of binary and fixed-point neural networks "
+                                     "on FPGAs, layer by layer",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "authors", authors,
+                         NULL);
+}
+
+static void
+activate_quit (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsApplication *self = data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  bs_run_controller_shutdown (self->controller);
+  for (GList *l = windows; l != NULL;)
+    {
+      GList *next = l->next;
+      gtk_window_close (GTK_WINDOW (l->data));
+      l = next;
+    }
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_entries[] = {
+  { "open-model", activate_open_model, "s" },
+  { "open-bundled", activate_open_bundled, "s" },
+  { "run", activate_run },
+  { "stop", activate_stop },
+  { "backend", NULL, "s", "'cpu'", change_backend },
+  { "probe", NULL, "s", "'none'", change_probe },
+  { "mode", NULL, "s", "'count'", change_mode },
+  { "inferences", NULL, "i", "200", change_inferences },
+  { "record", NULL, NULL, "false", change_record },
+  { "session", NULL, "s", "''", change_session },
+  { "about", activate_about },
+  { "quit", activate_quit },
+};
+
+/* run needs an idle controller and a model; stop a run. */
+static void
+update_enabled (BsApplication *self)
+{
+  gboolean busy = bs_run_controller_is_busy (self->controller);
+  gboolean model = bs_run_controller_get_model (self->controller) != NULL;
+  GAction *run = g_action_map_lookup_action (G_ACTION_MAP (self), "run");
+  GAction *stop = g_action_map_lookup_action (G_ACTION_MAP (self), "stop");
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (run), !busy && model);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (stop), busy);
+}
+
+static void
+on_controller_state (BsRunController *controller, GParamSpec *pspec, BsApplication *self)
+{
+  update_enabled (self);
+}
+
+static void
+on_model_changed (BsRunController *controller, BsApplication *self)
+{
+  update_enabled (self);
+}
+
+/* ---- preferences ---- */
+
+static void
+apply_settings (BsApplication *self)
+{
+  GActionGroup *group = G_ACTION_GROUP (self);
+  g_autofree char *backend = NULL, *probe = NULL, *mode = NULL, *session = NULL, *db = NULL;
+
+  if (self->settings == NULL)
+    {
+      /* Without a schema: the documented defaults, the demo meter included. */
+      g_action_group_change_action_state (group, "probe", g_variant_new_string (bs_probe_default_spec ()));
+      return;
+    }
+  backend = g_settings_get_string (self->settings, "backend");
+  probe = g_settings_get_string (self->settings, "probe");
+  mode = g_settings_get_string (self->settings, "mode");
+  session = g_settings_get_string (self->settings, "session");
+  db = g_settings_get_string (self->settings, "database");
+  /* The default meter: whatever this build's demo meter is called. */
+  if (*probe == '\0')
+    {
+      g_free (probe);
+      probe = g_strdup (bs_probe_default_spec ());
+    }
+  bs_run_controller_set_db_path (self->controller, db);
+  bs_run_controller_set_sweep_times (self->controller,
+                                     (int64_t) g_settings_get_int (self->settings, "sweep-busy-ms") * 1000000,
+                                     (int64_t) g_settings_get_int (self->settings, "sweep-idle-ms") * 1000000);
+  g_action_group_change_action_state (group, "backend", g_variant_new_string (backend));
+  g_action_group_change_action_state (group, "probe", g_variant_new_string (probe));
+  g_action_group_change_action_state (group, "mode", g_variant_new_string (mode));
+  g_action_group_change_action_state (group, "inferences",
+                                      g_variant_new_int32 (g_settings_get_int (self->settings, "inferences")));
+  g_action_group_change_action_state (group, "record",
+                                      g_variant_new_boolean (g_settings_get_boolean (self->settings, "record")));
+  g_action_group_change_action_state (group, "session", g_variant_new_string (session));
+}
+
+static void
+load_style (void)
+{
+  g_autofree char *palette = bs_chart_style_css ();
+  g_autoptr (GBytes) sheet = g_resources_lookup_data ("/org/blendscope/Blendscope/ui/bs-style.css",
+                                                      G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  g_autofree char *css = g_strconcat (palette, sheet != NULL ? (const char *) g_bytes_get_data (sheet, NULL) : "",
+                                      NULL);
+  GtkCssProvider *provider = gtk_css_provider_new ();
+
+  /* The palette's @define-color lines and the sheet in one provider, so the sheet's
+   * @bs_binary is the renderers' binary colour. */
+  gtk_css_provider_load_from_data (provider, css, -1);
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_unref (provider);
+}
+
+static void
+bs_application_startup (GApplication *app)
+{
+  BsApplication *self = BS_APPLICATION (app);
+  struct { const char *action; const char *accels[4]; } accels[] = {
+    { "app.run", { "<Control>r", "F5", NULL } },
+    { "app.stop", { "<Control>period", "<Shift>F5", NULL } },
+    { "app.quit", { "<Control>q", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "win.view::live", { "<Control>1", NULL } },
+    { "win.view::layers", { "<Control>2", NULL } },
+    { "win.demo", { "F11", NULL } },
+    { "win.zoom-in", { "<Control>plus", "<Control>equal", "<Control>KP_Add", NULL } },
+    { "win.zoom-out", { "<Control>minus", "<Control>KP_Subtract", NULL } },
+    { "win.zoom-reset", { "<Control>0", NULL } },
+    { "win.zoom-inference", { "<Control>i", NULL } },
+    { "win.pan-left", { "<Control>Left", NULL } },
+    { "win.pan-right", { "<Control>Right", NULL } },
+  };
+
+  G_APPLICATION_CLASS (bs_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries), self);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
+
+  load_style ();
+  self->settings = bs_settings_new ();
+  self->controller = bs_run_controller_new ();
+  g_signal_connect_object (self->controller, "notify::state", G_CALLBACK (on_controller_state), self, 0);
+  g_signal_connect_object (self->controller, "model-changed", G_CALLBACK (on_model_changed), self, 0);
+  apply_settings (self);
+  update_enabled (self);
+}
+
+static void
+load_initial_model (BsApplication *self)
+{
+  g_autofree char *last = self->settings != NULL ? g_settings_get_string (self->settings, "last-model") : NULL;
+  g_autofree char *bundled = NULL;
+
+  if (bs_run_controller_get_model (self->controller) != NULL)
+    return;
+  /* The last model, or BlendNet-20: the app always opens on something it can run. */
+  if (last != NULL && *last && g_file_test (last, G_FILE_TEST_IS_REGULAR) && open_model (self, last))
+    return;
+  bundled = bs_bundled_model_path ("blendnet20");
+  if (bundled != NULL)
+    open_model (self, bundled);
+}
+
+static void
+bs_application_activate (GApplication *app)
+{
+  BsApplication *self = BS_APPLICATION (app);
+  BsWindow *window = ensure_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+  load_initial_model (self);
+}
+
+static void
+bs_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  BsApplication *self = BS_APPLICATION (app);
+  BsWindow *window = ensure_window (self);
+  g_autofree char *path = n_files > 0 ? g_file_get_path (files[0]) : NULL;
+
+  gtk_window_present (GTK_WINDOW (window));
+  if (path != NULL)
+    open_model (self, path);
+  if (bs_run_controller_get_model (self->controller) == NULL)
+    load_initial_model (self);
+}
+
+static void
+bs_application_shutdown (GApplication *app)
+{
+  BsApplication *self = BS_APPLICATION (app);
+
+  if (self->controller != NULL)
+    bs_run_controller_shutdown (self->controller);
+  G_APPLICATION_CLASS (bs_application_parent_class)->shutdown (app);
+}
+
+static void
+bs_application_dispose (GObject *object)
+{
+  BsApplication *self = BS_APPLICATION (object);
+
+  g_clear_object (&self->controller);
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (bs_application_parent_class)->dispose (object);
+}
+
+static void
+bs_application_class_init (BsApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = bs_application_dispose;
+  app_class->startup = bs_application_startup;
+  app_class->activate = bs_application_activate;
+  app_class->open = bs_application_open;
+  app_class->shutdown = bs_application_shutdown;
+}
+
+static void
+bs_application_init (BsApplication *self)
+{
+}
+
+BsApplication *
+bs_application_new (void)
+{
+  return g_object_new (BS_TYPE_APPLICATION,
+                       "application-id", BS_APP_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/org/blendscope/Blendscope",
+                       NULL);
+}
+
+BsRunController *
+bs_application_get_controller (BsApplication *self)
+{
+  return self->controller;
+}

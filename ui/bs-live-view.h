@@ -1,0 +1,25 @@
+/* bs-live-view.h: the Live page: big-number tiles, the power chart and the layer timeline
+ * on one shared, zoomable time axis. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "bs-run-controller.h"
+#include "bs-time-view.h"
+
+G_BEGIN_DECLS
+
+#define BS_TYPE_LIVE_VIEW (bs_live_view_get_type ())
+G_DECLARE_FINAL_TYPE (BsLiveView, bs_live_view, BS, LIVE_VIEW, GtkWidget)
+
+void bs_live_view_set_controller (BsLiveView *self, BsRunController *controller);
+BsTimeView *bs_live_view_get_time_view (BsLiveView *self);
+
+/* Fills the tiles of any view from the controller's figures: shared with the demo. */
+typedef struct
+{
+  GtkWidget *rate, *latency, *watts, *energy, *efficiency;
+} BsTileSet;
+void bs_tile_set_update (const BsTileSet *tiles, BsRunController *controller);
+
+G_END_DECLS

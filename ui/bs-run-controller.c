@@ -1,0 +1,1384 @@
+/* bs-run-controller.c: one worker thread per run.
+ *
+ * The worker opens the backend, prepares the plan, opens the probe and the recorder, runs
+ * inferences and (in sweep mode) the per-layer sweep, and closes everything. Backend
+ * events (on the worker) and probe samples (on the probe's thread) go straight to the
+ * recorder, which is thread-safe, and into a pending buffer under a mutex; a timeout on
+ * the main context drains that buffer at most every BS_RUN_CONTROLLER_UPDATE_MS into the
+ * live stores and emits "updated". State changes and messages are posted with
+ * g_main_context_invoke, so every signal is emitted on the main thread. */
+#include "bs-run-controller.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bs-backend.h"
+#include "bs-bundled.h"
+#include "bs-image.h"
+#include "bs-plan.h"
+#include "bs-probe.h"
+#include "bs-recorder.h"
+#include "bs-store.h"
+
+#define SPAN_CAPACITY (1 << 20)        /* layer events kept for the timeline: 24 MB */
+#define RUN_BATCH 4                    /* inferences per backend call: stop stays prompt */
+#define SWEEP_WARMUP 16                /* inferences before a sweep (layer_loop needs one) */
+#define N_RANDOM_IMAGES 16
+
+typedef struct _RunJob RunJob;
+
+struct _BsRunController
+{
+  GObject parent_instance;
+
+  BsModel *model;
+  BsPlan *plan;
+  BsOpTable *ops;
+  BsImageBatch *images;
+  char *model_path;
+
+  char *backend;
+  char *probe;
+  BsRunMode mode;
+  int inferences;
+  gboolean record;
+  char *db_path;
+  char *session;
+  int64_t sweep_busy_ns;
+  int64_t sweep_idle_ns;
+
+  BsRunState state;
+  char *status;
+  double progress;
+  RunJob *job;
+
+  /* Live data, main thread only. */
+  BsPowerSeries *power;
+  BsSpanStore *spans;
+  BsLiveStats *stats;
+  int64_t t0;
+  char *power_label;
+  gboolean power_simulated;
+  BsSweepResult *sweep;
+  int64_t run_id;
+};
+
+struct _RunJob
+{
+  BsRunController *self;       /* strong; dropped on the main thread when finished */
+  GMainContext *main_context;
+  GThread *thread;
+
+  /* Configuration, copied at start; model, plan, ops and images are the controller's
+   * and cannot change while a job exists. */
+  char *backend_spec;
+  char *probe_spec;
+  char *db_path;
+  char *session;
+  BsRunMode mode;
+  int n_inferences;
+  gboolean record;
+  int64_t t0;
+  int64_t sweep_busy_ns;
+  int64_t sweep_idle_ns;
+  const BsModel *model;
+  const BsPlan *plan;
+  const BsOpTable *ops;
+  const BsImageBatch *images;
+
+  gint stop;                   /* atomic */
+  gboolean finished;           /* main thread */
+
+  GMutex lock;                 /* guards everything below */
+  BsBackend *backend;          /* while open, for bs_backend_cancel */
+  GArray *events;              /* BsLayerEvent, pending for the UI */
+  GArray *inference_sizes;     /* int: events per inference, in order */
+  GArray *samples;             /* BsSample, power readings pending for the UI */
+  GPtrArray *messages;         /* char*, pending */
+  GSource *flush_source;
+
+  /* Worker (and probe thread) only. */
+  BsRecorder *recorder;
+  gboolean recorder_failed;
+  int power_channel;           /* the channel drawn: the first power channel seen */
+  int32_t last_inference;
+};
+
+enum
+{
+  PROP_0,
+  PROP_STATE,
+  PROP_STATUS,
+  PROP_MODEL_PATH,
+  PROP_BACKEND,
+  PROP_PROBE,
+  PROP_MODE,
+  PROP_INFERENCES,
+  PROP_RECORD,
+  PROP_PROGRESS,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_UPDATED,
+  SIGNAL_MESSAGE,
+  SIGNAL_MODEL_CHANGED,
+  SIGNAL_RUN_STARTED,
+  SIGNAL_RUN_FINISHED,
+  SIGNAL_SWEEP_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (BsRunController, bs_run_controller, G_TYPE_OBJECT)
+
+static const char *const mode_names[] = { "count", "continuous", "sweep" };
+
+const char *
+bs_run_mode_to_string (BsRunMode mode)
+{
+  return mode < G_N_ELEMENTS (mode_names) ? mode_names[mode] : "count";
+}
+
+gboolean
+bs_run_mode_from_string (const char *s, BsRunMode *mode)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (mode_names); i++)
+    if (g_strcmp0 (s, mode_names[i]) == 0)
+      {
+        *mode = (BsRunMode) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* ---- main-thread helpers ---- */
+
+static void
+set_state (BsRunController *self, BsRunState state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_status (BsRunController *self, const char *status)
+{
+  if (g_strcmp0 (self->status, status) == 0)
+    return;
+  g_free (self->status);
+  self->status = g_strdup (status);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+}
+
+static void
+set_progress (BsRunController *self, double progress)
+{
+  if (self->progress == progress)
+    return;
+  self->progress = progress;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+}
+
+static void
+emit_message (BsRunController *self, const char *text, gboolean error)
+{
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, text, error);
+}
+
+static void
+sweep_free (BsSweepResult *sweep)
+{
+  if (sweep == NULL)
+    return;
+  bs_sweep_result_clear (sweep);
+  g_free (sweep);
+}
+
+/* ---- posting from the worker ---- */
+
+typedef enum
+{
+  POST_STATE,
+  POST_STATUS,
+  POST_MESSAGE,
+  POST_ERROR,
+  POST_POWER_LABEL,
+  POST_SWEEP,
+  POST_PROGRESS,
+} PostKind;
+
+typedef struct
+{
+  RunJob *job;
+  PostKind kind;
+  int state;
+  char *text;
+  gboolean flag;
+  BsSweepResult *sweep;
+} Post;
+
+static void
+post_free (gpointer data)
+{
+  Post *p = data;
+
+  g_free (p->text);
+  sweep_free (p->sweep);
+  g_free (p);
+}
+
+static gboolean
+post_dispatch (gpointer data)
+{
+  Post *p = data;
+  BsRunController *self = p->job->self;
+
+  switch (p->kind)
+    {
+    case POST_STATE:
+      set_state (self, (BsRunState) p->state);
+      break;
+    case POST_STATUS:
+      set_status (self, p->text);
+      break;
+    case POST_MESSAGE:
+    case POST_ERROR:
+      emit_message (self, p->text, p->kind == POST_ERROR);
+      break;
+    case POST_POWER_LABEL:
+      g_free (self->power_label);
+      self->power_label = g_strdup (p->text);
+      self->power_simulated = p->flag;
+      break;
+    case POST_PROGRESS:
+      set_progress (self, p->state / 1000.0);
+      break;
+    case POST_SWEEP:
+      sweep_free (self->sweep);
+      self->sweep = g_steal_pointer (&p->sweep);
+      g_signal_emit (self, signals[SIGNAL_SWEEP_CHANGED], 0);
+      break;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post (RunJob *job, PostKind kind, int state, const char *text, gboolean flag, BsSweepResult *sweep)
+{
+  Post *p = g_new0 (Post, 1);
+
+  p->job = job;
+  p->kind = kind;
+  p->state = state;
+  p->text = g_strdup (text);
+  p->flag = flag;
+  p->sweep = sweep;
+  /* Every post is queued (never run inline: the worker is not the main thread), in order
+   * with the others at the same priority. */
+  g_main_context_invoke_full (job->main_context, G_PRIORITY_DEFAULT, post_dispatch, p, post_free);
+}
+
+static void G_GNUC_PRINTF (2, 3)
+post_status (RunJob *job, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  post (job, POST_STATUS, 0, text, FALSE, NULL);
+}
+
+/* ---- the throttled data path ---- */
+
+static void flush_pending (RunJob *job);
+
+static gboolean
+flush_timeout (gpointer data)
+{
+  RunJob *job = data;
+
+  flush_pending (job);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with job->lock held, from any thread. */
+static void
+schedule_flush_locked (RunJob *job)
+{
+  if (job->flush_source != NULL)
+    return;
+  job->flush_source = g_timeout_source_new (BS_RUN_CONTROLLER_UPDATE_MS);
+  g_source_set_priority (job->flush_source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (job->flush_source, flush_timeout, job, NULL);
+  g_source_attach (job->flush_source, job->main_context);
+}
+
+/* Main thread: moves what the worker and the probe produced into the live stores. */
+static void
+flush_pending (RunJob *job)
+{
+  BsRunController *self = job->self;
+  g_autoptr (GArray) events = NULL;
+  g_autoptr (GArray) sizes = NULL;
+  g_autoptr (GArray) samples = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  gsize at = 0;
+
+  g_mutex_lock (&job->lock);
+  events = g_steal_pointer (&job->events);
+  sizes = g_steal_pointer (&job->inference_sizes);
+  samples = g_steal_pointer (&job->samples);
+  messages = g_steal_pointer (&job->messages);
+  job->events = g_array_new (FALSE, FALSE, sizeof (BsLayerEvent));
+  job->inference_sizes = g_array_new (FALSE, FALSE, sizeof (int));
+  job->samples = g_array_new (FALSE, FALSE, sizeof (BsSample));
+  job->messages = g_ptr_array_new_with_free_func (g_free);
+  if (job->flush_source != NULL)
+    {
+      g_source_destroy (job->flush_source);
+      g_source_unref (job->flush_source);
+      job->flush_source = NULL;
+    }
+  g_mutex_unlock (&job->lock);
+
+  for (guint i = 0; i < sizes->len; i++)
+    {
+      int n = g_array_index (sizes, int, i);
+      const BsLayerEvent *e = &g_array_index (events, BsLayerEvent, at);
+
+      bs_span_store_append_inference (self->spans, e, n);
+      bs_live_stats_add_inference (self->stats, e, n);
+      at += n;
+    }
+  for (guint i = 0; i < samples->len; i++)
+    {
+      const BsSample *s = &g_array_index (samples, BsSample, i);
+      bs_power_series_append (self->power, s->t_ns, s->value);
+    }
+  for (guint i = 0; i < messages->len; i++)
+    emit_message (self, messages->pdata[i], FALSE);
+
+  if (job->mode == BS_RUN_MODE_COUNT && sizes->len > 0)
+    set_progress (self, MIN (1.0, (double) bs_live_stats_get_n_inferences (self->stats) / job->n_inferences));
+  if (sizes->len > 0 || samples->len > 0)
+    g_signal_emit (self, signals[SIGNAL_UPDATED], 0);
+}
+
+static void
+on_events (const BsLayerEvent *events, int n, gpointer data)
+{
+  RunJob *job = data;
+  int size = n;
+
+  if (job->recorder != NULL && !job->recorder_failed
+      && !bs_recorder_push_events (job->recorder, events, n))
+    job->recorder_failed = TRUE;   /* end_run reports why */
+  g_mutex_lock (&job->lock);
+  g_array_append_vals (job->events, events, n);
+  g_array_append_val (job->inference_sizes, size);
+  schedule_flush_locked (job);
+  g_mutex_unlock (&job->lock);
+}
+
+/* The probe's thread. */
+static void
+on_samples (const BsSample *samples, guint n, gpointer data)
+{
+  RunJob *job = data;
+
+  if (job->recorder != NULL && !job->recorder_failed
+      && !bs_recorder_push_samples (job->recorder, samples, n))
+    job->recorder_failed = TRUE;
+  g_mutex_lock (&job->lock);
+  for (guint i = 0; i < n; i++)
+    {
+      if (samples[i].quantity != BS_QUANTITY_POWER)
+        continue;
+      if (job->power_channel < 0)
+        job->power_channel = samples[i].channel;
+      if (samples[i].channel == job->power_channel)
+        g_array_append_val (job->samples, samples[i]);
+    }
+  schedule_flush_locked (job);
+  g_mutex_unlock (&job->lock);
+}
+
+static void
+on_fault (const BsProbeFault *fault, gpointer data)
+{
+  RunJob *job = data;
+  char *text = g_strdup_printf ("Power meter: %s The run goes on.", fault->message);
+
+  g_mutex_lock (&job->lock);
+  g_ptr_array_add (job->messages, text);
+  schedule_flush_locked (job);
+  g_mutex_unlock (&job->lock);
+}
+
+/* ---- the worker ---- */
+
+static void
+lower_priority (void)
+{
+  /* The UI must keep its frame rate on a two-core machine: the worker and the backend's
+   * pool threads (created by bs_backend_open on this thread, so they inherit its nice
+   * value) yield to the main thread. Linux applies nice per thread. */
+  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 5) != 0)
+    g_debug ("could not lower the worker's priority");
+}
+
+static gboolean
+stopping (RunJob *job)
+{
+  return g_atomic_int_get (&job->stop) != 0;
+}
+
+static void
+set_backend_locked (RunJob *job, BsBackend *backend)
+{
+  g_mutex_lock (&job->lock);
+  job->backend = backend;
+  if (backend != NULL && stopping (job))
+    bs_backend_cancel (backend);
+  g_mutex_unlock (&job->lock);
+}
+
+/* Runs inferences until @n are done (n < 0: until stopped). FALSE with @error on a
+ * backend failure; a stop is not an error. */
+static gboolean
+run_inferences (RunJob *job, BsBackend *backend, int n, int64_t until_ns, int64_t *done_out,
+                GError **error)
+{
+  const BsImageBatch *images = job->images;
+  BsShape out = bs_model_output_shape (job->model);
+  gsize n_logits = (gsize) out.c * out.h * out.w;
+  g_autofree int32_t *logits = g_new (int32_t, n_logits * RUN_BATCH);
+  int64_t done = 0;
+  int image = 0;
+
+  while (!stopping (job) && (n < 0 || done < n) && (until_ns == 0 || bs_clock_now_ns () < until_ns))
+    {
+      int k = MIN (RUN_BATCH, images->n_images - image);
+      g_autoptr (GError) local = NULL;
+
+      if (n >= 0)
+        k = (int) MIN ((int64_t) k, n - done);
+      if (!bs_backend_run (backend, bs_image_batch_image (images, image), k, logits, on_events,
+                           job, &local))
+        {
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            break;
+          g_propagate_error (error, g_steal_pointer (&local));
+          *done_out += done;
+          return FALSE;
+        }
+      done += k;
+      image = (image + k) % images->n_images;
+    }
+  *done_out += done;
+  return TRUE;
+}
+
+/* The sweep target, on the worker. */
+typedef struct
+{
+  RunJob *job;
+  BsBackend *backend;
+} SweepCtx;
+
+static const char *
+sweep_layer_name (guint layer, gpointer data)
+{
+  SweepCtx *ctx = data;
+  return ctx->job->ops->ops[layer].name;
+}
+
+static BsPrecision
+sweep_layer_precision (guint layer, gpointer data)
+{
+  SweepCtx *ctx = data;
+  return ctx->job->ops->ops[layer].precision;
+}
+
+static gboolean
+sweep_layer_loop (guint layer, int64_t duration_ns, int64_t *iterations, gpointer data,
+                  GError **error)
+{
+  SweepCtx *ctx = data;
+  uint64_t n = 0;
+  gboolean ok = bs_backend_layer_loop (ctx->backend, (int) layer, duration_ns, &n, error);
+
+  *iterations = (int64_t) n;
+  return ok;
+}
+
+static void
+sweep_idle (int64_t duration_ns, gpointer data)
+{
+  SweepCtx *ctx = data;
+  int64_t end = bs_clock_now_ns () + duration_ns;
+
+  while (!stopping (ctx->job) && bs_clock_now_ns () < end)
+    g_usleep (MIN (20000, MAX (1, (end - bs_clock_now_ns ()) / 1000)));
+}
+
+static gboolean
+sweep_network (int64_t duration_ns, int64_t *inferences, gpointer data, GError **error)
+{
+  SweepCtx *ctx = data;
+
+  *inferences = 0;
+  return run_inferences (ctx->job, ctx->backend, -1, bs_clock_now_ns () + duration_ns,
+                         inferences, error);
+}
+
+static void
+sweep_progress (const char *what, gpointer data)
+{
+  SweepCtx *ctx = data;
+  const char *layer = strstr (what, "layer ");
+  unsigned k, n;
+
+  /* "layer 3/76: ..." says how far the sweep is. */
+  if (layer != NULL && sscanf (layer, "layer %u/%u", &k, &n) == 2 && n > 0)
+    post (ctx->job, POST_PROGRESS, (int) (1000.0 * (k - 1) / n), NULL, FALSE, NULL);
+  post_status (ctx->job, "Layer sweep: %s", what);
+  if (ctx->job->recorder != NULL && !ctx->job->recorder_failed)
+    bs_recorder_add_marker (ctx->job->recorder, bs_clock_now_ns (), what);
+}
+
+static void
+sweep_fault (const BsProbeFault *fault, gpointer data)
+{
+  SweepCtx *ctx = data;
+  on_fault (fault, ctx->job);
+}
+
+static BsSweepResult *
+run_sweep (RunJob *job, BsBackend *backend, BsProbe *probe)
+{
+  SweepCtx ctx = { job, backend };
+  BsSweepTarget target = {
+    .n_layers = (guint) job->ops->n_ops,
+    .layer_name = sweep_layer_name,
+    .layer_precision = sweep_layer_precision,
+    .run_layer_loop = sweep_layer_loop,
+    .idle = sweep_idle,
+    .run_network = sweep_network,
+    .user_data = &ctx,
+  };
+  BsSweepConfig config;
+  BsSweepResult *result = g_new0 (BsSweepResult, 1);
+  g_autoptr (GError) error = NULL;
+
+  bs_sweep_config_init (&config);
+  config.busy_ns = job->sweep_busy_ns;
+  config.idle_ns = job->sweep_idle_ns;
+  config.network_ns = 4 * job->sweep_busy_ns;
+  config.progress = sweep_progress;
+  config.fault = sweep_fault;
+  config.user_data = &ctx;
+  if (!bs_sweep_run (probe, &target, &config, result, &error))
+    {
+      g_autofree char *text = g_strdup_printf ("The layer sweep could not start: %s", error->message);
+      post (job, POST_ERROR, 0, text, FALSE, NULL);
+      sweep_free (result);
+      return NULL;
+    }
+  if (stopping (job))
+    {
+      /* A stopped sweep has failed layers that say nothing about the device. */
+      sweep_free (result);
+      return NULL;
+    }
+  return result;
+}
+
+static char *
+describe_config (RunJob *job)
+{
+  return g_strdup_printf ("{\"app\": \"blendscope\", \"mode\": \"%s\", \"inferences\": %d, "
+                          "\"probe\": \"%s\"}", bs_run_mode_to_string (job->mode),
+                          job->n_inferences, job->probe_spec != NULL ? job->probe_spec : "");
+}
+
+static gboolean
+open_recorder (RunJob *job, BsProbe *probe, int64_t *run_id, GError **error)
+{
+  g_autoptr (GArray) layers = bs_op_table_to_run_layers (job->ops);
+  g_autofree char *config = describe_config (job);
+  const char *tags[] = { "workbench", NULL };
+  BsRunInfo info = {
+    .backend = job->backend_spec,
+    .device = probe != NULL ? bs_probe_get_label (probe) : "",
+    .config = config,
+    .session = job->session != NULL && *job->session ? job->session : NULL,
+    .tags = tags,
+    .t0_ns = job->t0,
+    .layers = (const BsRunLayer *) layers->data,
+    .n_layers = layers->len,
+  };
+
+  job->recorder = bs_recorder_new (job->db_path, error);
+  if (job->recorder == NULL)
+    return FALSE;
+  *run_id = bs_recorder_begin_run (job->recorder, job->model, &info, error);
+  if (*run_id < 0)
+    {
+      g_clear_pointer (&job->recorder, bs_recorder_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  RunJob *job;
+  int64_t run_id;
+  char *summary;
+  gboolean failed;
+} Finish;
+
+static void finish_on_main (RunJob *job, int64_t run_id, const char *summary, gboolean failed);
+
+static gboolean
+finish_dispatch (gpointer data)
+{
+  Finish *f = data;
+
+  finish_on_main (f->job, f->run_id, f->summary, f->failed);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+finish_free (gpointer data)
+{
+  Finish *f = data;
+
+  g_free (f->summary);
+  g_free (f);
+}
+
+static gpointer
+worker (gpointer data)
+{
+  RunJob *job = data;
+  g_autoptr (GError) error = NULL;
+  BsBackend *backend = NULL;
+  BsProbe *probe = NULL;
+  BsSweepResult *sweep = NULL;
+  int64_t run_id = -1, done = 0;
+  gboolean ok = TRUE, probe_running = FALSE;
+  BsRunStatus status = BS_RUN_COMPLETE;
+  GString *summary = g_string_new (NULL);
+  Finish *finish;
+
+  lower_priority ();
+
+  post_status (job, "Opening %s…", job->backend_spec);
+  backend = bs_backend_open (job->backend_spec, &error);
+  if (backend == NULL)
+    {
+      g_string_printf (summary, "Backend “%s” cannot run: %s", job->backend_spec, error->message);
+      ok = FALSE;
+      goto out;
+    }
+  set_backend_locked (job, backend);
+  post_status (job, "Preparing %s on %s…", job->model->name, job->backend_spec);
+  if (!bs_backend_prepare (backend, job->plan, &error))
+    {
+      g_string_printf (summary, "Backend “%s” could not prepare the model: %s",
+                       job->backend_spec, error->message);
+      ok = FALSE;
+      goto out;
+    }
+
+  if (job->probe_spec != NULL && *job->probe_spec && g_strcmp0 (job->probe_spec, "none") != 0)
+    {
+      post_status (job, "Opening the power meter…");
+      probe = bs_probe_open (job->probe_spec, &error);
+      if (probe == NULL)
+        {
+          g_autofree char *text = g_strdup_printf ("No power readings: %s. The run goes on "
+                                                   "without power.", error->message);
+          post (job, POST_MESSAGE, 0, text, FALSE, NULL);
+          g_clear_error (&error);
+        }
+      else
+        post (job, POST_POWER_LABEL, 0, bs_probe_get_label (probe), bs_probe_is_simulated (probe), NULL);
+    }
+
+  if (job->record && !open_recorder (job, probe, &run_id, &error))
+    {
+      g_string_printf (summary, "Not started: the run could not be recorded to %s: %s",
+                       job->db_path, error->message);
+      ok = FALSE;
+      goto out;
+    }
+
+  if (probe != NULL)
+    {
+      BsProbeSink sink = { on_samples, on_fault, job };
+      if (!bs_probe_start (probe, &sink, &error))
+        {
+          g_autofree char *text = g_strdup_printf ("The power meter did not start: %s. The run "
+                                                   "goes on without power.", error->message);
+          post (job, POST_MESSAGE, 0, text, FALSE, NULL);
+          g_clear_error (&error);
+        }
+      else
+        probe_running = TRUE;
+    }
+
+  post (job, POST_STATE, BS_RUN_STATE_RUNNING, NULL, FALSE, NULL);
+  post_status (job, job->mode == BS_RUN_MODE_CONTINUOUS ? "Running until stopped…"
+                                                         : "Running…");
+  ok = run_inferences (job, backend,
+                       job->mode == BS_RUN_MODE_COUNT ? job->n_inferences
+                       : job->mode == BS_RUN_MODE_SWEEP ? SWEEP_WARMUP : -1,
+                       0, &done, &error);
+  if (!ok)
+    g_string_printf (summary, "The backend failed after %" G_GINT64_FORMAT " inferences: %s",
+                     done, error->message);
+
+  if (probe_running)
+    bs_probe_stop (probe);
+
+  if (ok && job->mode == BS_RUN_MODE_SWEEP && !stopping (job))
+    {
+      if (probe == NULL)
+        post (job, POST_MESSAGE, 0, "The layer sweep needs a power meter: none is open.", FALSE, NULL);
+      else
+        {
+          post (job, POST_STATE, BS_RUN_STATE_SWEEPING, NULL, FALSE, NULL);
+          sweep = run_sweep (job, backend, probe);
+        }
+    }
+
+  if (!ok)
+    status = BS_RUN_FAILED;
+  else if (stopping (job) && job->mode != BS_RUN_MODE_CONTINUOUS)
+    status = BS_RUN_ABORTED;
+  if (ok)
+    g_string_printf (summary, "%s: %" G_GINT64_FORMAT " inferences%s on %s",
+                     status == BS_RUN_ABORTED ? "Stopped" : "Finished", done,
+                     sweep != NULL ? " and a layer sweep" : "", job->backend_spec);
+
+out:
+  if (!ok && summary->len > 0)
+    post (job, POST_ERROR, 0, summary->str, FALSE, NULL);
+  if (job->recorder != NULL)
+    {
+      g_autoptr (GError) end_error = NULL;
+      post_status (job, "Saving the run…");
+      if (!bs_recorder_end_run (job->recorder, ok ? status : BS_RUN_FAILED, &end_error))
+        {
+          g_autofree char *text = g_strdup_printf ("The run was not fully recorded: %s "
+                                                   "(what was committed before is kept)",
+                                                   end_error->message);
+          post (job, POST_ERROR, 0, text, FALSE, NULL);
+        }
+      else if (ok)
+        g_string_append_printf (summary, ", recorded as run %" G_GINT64_FORMAT, run_id);
+      g_clear_pointer (&job->recorder, bs_recorder_free);
+    }
+  if (probe != NULL)
+    bs_probe_close (probe);
+  set_backend_locked (job, NULL);
+  if (backend != NULL)
+    bs_backend_close (backend);
+  if (sweep != NULL)
+    post (job, POST_SWEEP, 0, NULL, FALSE, sweep);
+
+  finish = g_new0 (Finish, 1);
+  finish->job = job;
+  finish->run_id = job->record && ok ? run_id : -1;
+  finish->summary = g_string_free (summary, FALSE);
+  finish->failed = !ok;
+  g_main_context_invoke_full (job->main_context, G_PRIORITY_DEFAULT, finish_dispatch, finish,
+                              finish_free);
+  return NULL;
+}
+
+static void
+job_free (RunJob *job)
+{
+  g_free (job->backend_spec);
+  g_free (job->probe_spec);
+  g_free (job->db_path);
+  g_free (job->session);
+  g_array_unref (job->events);
+  g_array_unref (job->inference_sizes);
+  g_array_unref (job->samples);
+  g_ptr_array_unref (job->messages);
+  g_mutex_clear (&job->lock);
+  g_main_context_unref (job->main_context);
+  g_free (job);
+}
+
+static void
+finish_on_main (RunJob *job, int64_t run_id, const char *summary, gboolean failed)
+{
+  BsRunController *self = job->self;
+
+  if (job->finished)
+    return;
+  job->finished = TRUE;
+  if (job->thread != NULL)
+    g_thread_join (job->thread);
+  /* Everything still pending, then the end. */
+  flush_pending (job);
+  if (run_id >= 0)
+    self->run_id = run_id;
+  self->job = NULL;
+  set_progress (self, -1);
+  set_state (self, BS_RUN_STATE_IDLE);
+  set_status (self, summary);
+  g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0, run_id, summary, failed);
+  job_free (job);
+  g_object_unref (self);
+}
+
+/* ---- public ---- */
+
+gboolean
+bs_run_controller_start (BsRunController *self, GError **error)
+{
+  return bs_run_controller_start_with_mode (self, self->mode, error);
+}
+
+gboolean
+bs_run_controller_start_with_mode (BsRunController *self, BsRunMode mode, GError **error)
+{
+  RunJob *job;
+
+  if (self->job != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "A run is in progress: stop it first.");
+      return FALSE;
+    }
+  if (self->model == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "Open a model first.");
+      return FALSE;
+    }
+
+  job = g_new0 (RunJob, 1);
+  job->self = g_object_ref (self);
+  job->main_context = g_main_context_ref_thread_default ();
+  job->backend_spec = g_strdup (self->backend);
+  job->probe_spec = g_strdup (self->probe);
+  job->db_path = self->db_path != NULL ? g_strdup (self->db_path) : bs_store_default_path ();
+  job->session = g_strdup (self->session);
+  job->mode = mode;
+  job->n_inferences = MAX (1, self->inferences);
+  job->record = self->record;
+  job->sweep_busy_ns = self->sweep_busy_ns;
+  job->sweep_idle_ns = self->sweep_idle_ns;
+  job->model = self->model;
+  job->plan = self->plan;
+  job->ops = self->ops;
+  job->images = self->images;
+  job->power_channel = -1;
+  job->events = g_array_new (FALSE, FALSE, sizeof (BsLayerEvent));
+  job->inference_sizes = g_array_new (FALSE, FALSE, sizeof (int));
+  job->samples = g_array_new (FALSE, FALSE, sizeof (BsSample));
+  job->messages = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_init (&job->lock);
+
+  /* The live stores start over here, before the worker can produce anything. */
+  job->t0 = self->t0 = bs_clock_now_ns ();
+  bs_power_series_clear (self->power);
+  bs_span_store_clear (self->spans, self->t0, self->ops);
+  bs_live_stats_reset (self->stats, self->ops->n_ops, self->t0);
+  g_clear_pointer (&self->power_label, g_free);
+  self->power_simulated = FALSE;
+
+  self->job = job;
+  set_progress (self, mode == BS_RUN_MODE_CONTINUOUS ? -1 : 0);
+  set_state (self, BS_RUN_STATE_STARTING);
+  set_status (self, "Starting…");
+  g_signal_emit (self, signals[SIGNAL_RUN_STARTED], 0);
+  job->thread = g_thread_new ("bs-run", worker, job);
+  return TRUE;
+}
+
+void
+bs_run_controller_stop (BsRunController *self)
+{
+  RunJob *job = self->job;
+
+  if (job == NULL || g_atomic_int_get (&job->stop))
+    return;
+  g_atomic_int_set (&job->stop, 1);
+  g_mutex_lock (&job->lock);
+  if (job->backend != NULL)
+    bs_backend_cancel (job->backend);
+  g_mutex_unlock (&job->lock);
+  set_state (self, BS_RUN_STATE_STOPPING);
+  set_status (self, "Stopping…");
+}
+
+void
+bs_run_controller_shutdown (BsRunController *self)
+{
+  RunJob *job = self->job;
+
+  if (job == NULL)
+    return;
+  bs_run_controller_stop (self);
+  /* The worker's last act is to queue finish_dispatch; run it now rather than wait for
+   * a main loop that may be ending. Joining first makes sure the queue is complete. */
+  g_thread_join (job->thread);
+  job->thread = NULL;
+  while (g_main_context_iteration (job->main_context, FALSE) && self->job == job)
+    ;
+}
+
+/* ---- the model ---- */
+
+static BsImageBatch *
+load_images (const BsModel *model)
+{
+  g_autofree char *inputs = bs_bundled_inputs_path ();
+  BsImageBatch *batch = NULL;
+
+  /* The bundled sample inputs when they fit the model, random images otherwise. */
+  if (inputs != NULL)
+    batch = bs_image_batch_load (inputs, model->input_shape, NULL);
+  if (batch == NULL)
+    batch = bs_image_batch_random (model->input_shape, N_RANDOM_IMAGES, 1);
+  return batch;
+}
+
+gboolean
+bs_run_controller_load_model (BsRunController *self, const char *path, GError **error)
+{
+  g_autoptr (BsModel) model = NULL;
+  g_autoptr (BsPlan) plan = NULL;
+
+  if (self->job != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "A run is in progress: stop it before opening another model.");
+      return FALSE;
+    }
+  model = bs_model_load (path, error);
+  if (model == NULL)
+    return FALSE;
+  plan = bs_plan_compile (model, error);
+  if (plan == NULL)
+    return FALSE;
+
+  bs_op_table_free (self->ops);
+  bs_plan_free (self->plan);
+  bs_model_free (self->model);
+  bs_image_batch_free (self->images);
+  self->model = g_steal_pointer (&model);
+  self->plan = g_steal_pointer (&plan);
+  self->ops = bs_op_table_new (self->plan);
+  self->images = load_images (self->model);
+  g_free (self->model_path);
+  self->model_path = g_strdup (path);
+  g_clear_pointer (&self->sweep, sweep_free);
+
+  /* The live data belonged to the previous model's ops. */
+  self->t0 = bs_clock_now_ns ();
+  bs_power_series_clear (self->power);
+  bs_span_store_clear (self->spans, self->t0, self->ops);
+  bs_live_stats_reset (self->stats, self->ops->n_ops, self->t0);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_PATH]);
+  g_signal_emit (self, signals[SIGNAL_MODEL_CHANGED], 0);
+  g_signal_emit (self, signals[SIGNAL_SWEEP_CHANGED], 0);
+  {
+    g_autofree char *text = g_strdup_printf ("%s: %d layers in %d ops", self->model->name,
+                                             bs_model_n_layers (self->model), self->ops->n_ops);
+    set_status (self, text);
+  }
+  return TRUE;
+}
+
+const BsModel *
+bs_run_controller_get_model (BsRunController *self)
+{
+  return self->model;
+}
+
+const char *
+bs_run_controller_get_model_path (BsRunController *self)
+{
+  return self->model_path;
+}
+
+const BsOpTable *
+bs_run_controller_get_op_table (BsRunController *self)
+{
+  return self->ops;
+}
+
+/* ---- settings ---- */
+
+#define SET_STRING(field, value, prop)                                        \
+  G_STMT_START {                                                              \
+    if (g_strcmp0 (self->field, value) != 0)                                  \
+      {                                                                       \
+        g_free (self->field);                                                 \
+        self->field = g_strdup (value);                                       \
+        g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);         \
+      }                                                                       \
+  } G_STMT_END
+
+void
+bs_run_controller_set_backend (BsRunController *self, const char *spec)
+{
+  SET_STRING (backend, spec != NULL ? spec : "cpu", PROP_BACKEND);
+}
+
+const char *
+bs_run_controller_get_backend (BsRunController *self)
+{
+  return self->backend;
+}
+
+void
+bs_run_controller_set_probe (BsRunController *self, const char *spec)
+{
+  SET_STRING (probe, spec != NULL ? spec : "", PROP_PROBE);
+}
+
+const char *
+bs_run_controller_get_probe (BsRunController *self)
+{
+  return self->probe;
+}
+
+void
+bs_run_controller_set_mode (BsRunController *self, BsRunMode mode)
+{
+  if (self->mode == mode)
+    return;
+  self->mode = mode;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
+}
+
+BsRunMode
+bs_run_controller_get_mode (BsRunController *self)
+{
+  return self->mode;
+}
+
+void
+bs_run_controller_set_inferences (BsRunController *self, int n)
+{
+  n = CLAMP (n, 1, 100000000);
+  if (self->inferences == n)
+    return;
+  self->inferences = n;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INFERENCES]);
+}
+
+int
+bs_run_controller_get_inferences (BsRunController *self)
+{
+  return self->inferences;
+}
+
+void
+bs_run_controller_set_record (BsRunController *self, gboolean record)
+{
+  record = !!record;
+  if (self->record == record)
+    return;
+  self->record = record;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECORD]);
+}
+
+gboolean
+bs_run_controller_get_record (BsRunController *self)
+{
+  return self->record;
+}
+
+void
+bs_run_controller_set_db_path (BsRunController *self, const char *path)
+{
+  g_free (self->db_path);
+  self->db_path = path != NULL && *path ? g_strdup (path) : NULL;
+}
+
+const char *
+bs_run_controller_get_db_path (BsRunController *self)
+{
+  return self->db_path;
+}
+
+void
+bs_run_controller_set_session (BsRunController *self, const char *session)
+{
+  g_free (self->session);
+  self->session = session != NULL && *session ? g_strdup (session) : NULL;
+}
+
+const char *
+bs_run_controller_get_session (BsRunController *self)
+{
+  return self->session;
+}
+
+void
+bs_run_controller_set_sweep_times (BsRunController *self, int64_t busy_ns, int64_t idle_ns)
+{
+  self->sweep_busy_ns = MAX (busy_ns, 100000000);
+  self->sweep_idle_ns = MAX (idle_ns, 100000000);
+}
+
+/* ---- state and live data ---- */
+
+BsRunState
+bs_run_controller_get_state (BsRunController *self)
+{
+  return self->state;
+}
+
+gboolean
+bs_run_controller_is_busy (BsRunController *self)
+{
+  return self->job != NULL;
+}
+
+const char *
+bs_run_controller_get_status (BsRunController *self)
+{
+  return self->status != NULL ? self->status : "";
+}
+
+double
+bs_run_controller_get_progress (BsRunController *self)
+{
+  return self->progress;
+}
+
+BsPowerSeries *
+bs_run_controller_get_power (BsRunController *self)
+{
+  return self->power;
+}
+
+BsSpanStore *
+bs_run_controller_get_spans (BsRunController *self)
+{
+  return self->spans;
+}
+
+int64_t
+bs_run_controller_get_t0 (BsRunController *self)
+{
+  return self->t0;
+}
+
+int64_t
+bs_run_controller_get_now (BsRunController *self)
+{
+  int64_t now = bs_live_stats_get_last_ns (self->stats);
+  int64_t first, last;
+
+  if (bs_power_series_get_span (self->power, &first, &last))
+    now = MAX (now, last);
+  return MAX (now, self->t0);
+}
+
+void
+bs_run_controller_get_figures (BsRunController *self, BsLiveFigures *figures)
+{
+  bs_live_stats_compute (self->stats, self->power, figures);
+}
+
+void
+bs_run_controller_get_op_medians (BsRunController *self, double *median_ns)
+{
+  if (self->ops != NULL)
+    bs_live_stats_op_medians (self->stats, median_ns, self->ops->n_ops);
+}
+
+const char *
+bs_run_controller_get_power_label (BsRunController *self)
+{
+  return self->power_label;
+}
+
+gboolean
+bs_run_controller_get_power_simulated (BsRunController *self)
+{
+  return self->power_simulated;
+}
+
+const BsSweepResult *
+bs_run_controller_get_sweep (BsRunController *self)
+{
+  return self->sweep;
+}
+
+int64_t
+bs_run_controller_get_run_id (BsRunController *self)
+{
+  return self->run_id;
+}
+
+/* ---- GObject ---- */
+
+static void
+bs_run_controller_dispose (GObject *object)
+{
+  BsRunController *self = BS_RUN_CONTROLLER (object);
+
+  bs_run_controller_shutdown (self);
+  G_OBJECT_CLASS (bs_run_controller_parent_class)->dispose (object);
+}
+
+static void
+bs_run_controller_finalize (GObject *object)
+{
+  BsRunController *self = BS_RUN_CONTROLLER (object);
+
+  bs_op_table_free (self->ops);
+  bs_plan_free (self->plan);
+  bs_model_free (self->model);
+  bs_image_batch_free (self->images);
+  g_free (self->model_path);
+  g_free (self->backend);
+  g_free (self->probe);
+  g_free (self->db_path);
+  g_free (self->session);
+  g_free (self->status);
+  g_free (self->power_label);
+  bs_power_series_free (self->power);
+  bs_span_store_free (self->spans);
+  bs_live_stats_free (self->stats);
+  sweep_free (self->sweep);
+  G_OBJECT_CLASS (bs_run_controller_parent_class)->finalize (object);
+}
+
+static void
+bs_run_controller_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  BsRunController *self = BS_RUN_CONTROLLER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_STATUS:
+      g_value_set_string (value, bs_run_controller_get_status (self));
+      break;
+    case PROP_MODEL_PATH:
+      g_value_set_string (value, self->model_path);
+      break;
+    case PROP_BACKEND:
+      g_value_set_string (value, self->backend);
+      break;
+    case PROP_PROBE:
+      g_value_set_string (value, self->probe);
+      break;
+    case PROP_MODE:
+      g_value_set_string (value, bs_run_mode_to_string (self->mode));
+      break;
+    case PROP_INFERENCES:
+      g_value_set_int (value, self->inferences);
+      break;
+    case PROP_RECORD:
+      g_value_set_boolean (value, self->record);
+      break;
+    case PROP_PROGRESS:
+      g_value_set_double (value, self->progress);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bs_run_controller_class_init (BsRunControllerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = bs_run_controller_dispose;
+  object_class->finalize = bs_run_controller_finalize;
+  object_class->get_property = bs_run_controller_get_property;
+
+  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, 0, BS_RUN_STATE_STOPPING, 0,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_STATUS] = g_param_spec_string ("status", NULL, NULL, NULL,
+                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_MODEL_PATH] = g_param_spec_string ("model-path", NULL, NULL, NULL,
+                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_BACKEND] = g_param_spec_string ("backend", NULL, NULL, NULL,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PROBE] = g_param_spec_string ("probe", NULL, NULL, NULL,
+                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_MODE] = g_param_spec_string ("mode", NULL, NULL, NULL,
+                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_INFERENCES] = g_param_spec_int ("inferences", NULL, NULL, 1, G_MAXINT, 100,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_RECORD] = g_param_spec_boolean ("record", NULL, NULL, FALSE,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PROGRESS] = g_param_spec_double ("progress", NULL, NULL, -1, 1, -1,
+                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* New data in the live stores (at most every BS_RUN_CONTROLLER_UPDATE_MS). */
+  signals[SIGNAL_UPDATED] = g_signal_new ("updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A sentence for the user; error: TRUE when something did not happen. */
+  signals[SIGNAL_MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                          G_TYPE_BOOLEAN);
+  signals[SIGNAL_MODEL_CHANGED] = g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 0);
+  signals[SIGNAL_RUN_STARTED] = g_signal_new ("run-started", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 0);
+  /* run id (-1 when not recorded), summary, failed */
+  signals[SIGNAL_RUN_FINISHED] = g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_STRING,
+                                               G_TYPE_BOOLEAN);
+  signals[SIGNAL_SWEEP_CHANGED] = g_signal_new ("sweep-changed", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 0);
+}
+
+static void
+bs_run_controller_init (BsRunController *self)
+{
+  self->backend = g_strdup ("cpu");
+  self->probe = g_strdup ("");
+  self->inferences = 100;
+  self->sweep_busy_ns = 1000000000;
+  self->sweep_idle_ns = 500000000;
+  self->power = bs_power_series_new ();
+  self->spans = bs_span_store_new (SPAN_CAPACITY);
+  self->stats = bs_live_stats_new ();
+  self->run_id = -1;
+  self->progress = -1;
+}
+
+BsRunController *
+bs_run_controller_new (void)
+{
+  return g_object_new (BS_TYPE_RUN_CONTROLLER, NULL);
+}

@@ -1,0 +1,816 @@
+/* bs-window.c: the window's widgets follow the controller (the one source of truth) and
+ * act through the application's actions, so a click, a keyboard shortcut and a D-Bus
+ * call take the same path. */
+#include "bs-window.h"
+
+#include "bs-backend.h"
+#include "bs-bundled.h"
+#include "bs-choice.h"
+#include "bs-demo-view.h"
+#include "bs-frame-log.h"
+#include "bs-layers-view.h"
+#include "bs-live-view.h"
+#include "bs-probe.h"
+#include "bs-store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MESSAGE_SECONDS 12
+
+struct _BsWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  BsRunController *controller;
+  GSettings *settings;
+  GListStore *backends;
+  GListStore *probes;
+  GCancellable *probe_scan;
+  gboolean syncing;
+  guint banner_timeout;
+
+  GtkHeaderBar *header_bar;
+  GtkMenuButton *open_button;
+  GMenu *bundled_section;
+  GtkStack *mode_stack;
+  GtkStack *view_stack;
+  GtkLabel *model_label;
+  GtkLabel *model_detail_label;
+  GtkDropDown *backend_dropdown;
+  GtkDropDown *probe_dropdown;
+  GtkSpinButton *inferences_spin;
+  GtkEntry *session_entry;
+  GtkLabel *db_label;
+  GtkInfoBar *banner;
+  GtkLabel *banner_label;
+  GtkLabel *status_label;
+  GtkLabel *record_label;
+  GtkProgressBar *progress_bar;
+  BsLiveView *live_view;
+  BsLayersView *layers_view;
+  BsDemoView *demo_view;
+};
+
+G_DEFINE_FINAL_TYPE (BsWindow, bs_window, GTK_TYPE_APPLICATION_WINDOW)
+
+/* ---- messages ---- */
+
+static gboolean
+banner_expired (gpointer data)
+{
+  BsWindow *self = data;
+
+  self->banner_timeout = 0;
+  gtk_info_bar_set_revealed (self->banner, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bs_window_show_message (BsWindow *self, const char *text, gboolean error)
+{
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
+  gtk_label_set_text (self->banner_label, text);
+  gtk_info_bar_set_message_type (self->banner, error ? GTK_MESSAGE_ERROR : GTK_MESSAGE_WARNING);
+  gtk_info_bar_set_revealed (self->banner, TRUE);
+  if (!error)
+    self->banner_timeout = g_timeout_add_seconds (MESSAGE_SECONDS, banner_expired, self);
+}
+
+static void
+on_banner_response (GtkInfoBar *banner, int response, BsWindow *self)
+{
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
+  gtk_info_bar_set_revealed (banner, FALSE);
+}
+
+static void
+on_controller_message (BsRunController *controller, const char *text, gboolean error, BsWindow *self)
+{
+  bs_window_show_message (self, text, error);
+}
+
+/* ---- choices (backends, probes) ---- */
+
+static void
+setup_choice_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *detail = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_xalign (GTK_LABEL (detail), 0);
+  gtk_label_set_wrap (GTK_LABEL (detail), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (detail), 48);
+  gtk_widget_add_css_class (detail, "dim-label");
+  gtk_widget_add_css_class (detail, "caption");
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), detail);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_choice_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  BsChoice *choice = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *label = gtk_widget_get_first_child (box);
+  GtkWidget *detail = gtk_widget_get_next_sibling (label);
+  g_autofree char *text = NULL;
+
+  text = bs_choice_get_available (choice)
+           ? g_strdup (bs_choice_get_label (choice))
+           : g_strdup_printf ("%s — unavailable", bs_choice_get_label (choice));
+  gtk_label_set_text (GTK_LABEL (label), text);
+  gtk_label_set_text (GTK_LABEL (detail), bs_choice_get_detail (choice));
+  gtk_widget_set_visible (detail, *bs_choice_get_detail (choice) != '\0');
+  /* Shown, so people learn what exists and why it is off; but greyed. */
+  gtk_widget_set_opacity (box, bs_choice_get_available (choice) ? 1.0 : 0.55);
+}
+
+static void
+setup_choice_button (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_width_chars (GTK_LABEL (label), 6);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_choice_button (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  BsChoice *choice = gtk_list_item_get_item (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), bs_choice_get_label (choice));
+}
+
+static void
+setup_dropdown (GtkDropDown *dropdown, GListStore *store)
+{
+  GtkListItemFactory *list = gtk_signal_list_item_factory_new ();
+  GtkListItemFactory *button = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (list, "setup", G_CALLBACK (setup_choice_row), NULL);
+  g_signal_connect (list, "bind", G_CALLBACK (bind_choice_row), NULL);
+  g_signal_connect (button, "setup", G_CALLBACK (setup_choice_button), NULL);
+  g_signal_connect (button, "bind", G_CALLBACK (bind_choice_button), NULL);
+  gtk_drop_down_set_factory (dropdown, button);
+  gtk_drop_down_set_list_factory (dropdown, list);
+  gtk_drop_down_set_model (dropdown, G_LIST_MODEL (store));
+  g_object_unref (list);
+  g_object_unref (button);
+}
+
+static guint
+find_choice (GListStore *store, const char *id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (BsChoice) c = g_list_model_get_item (G_LIST_MODEL (store), i);
+      if (g_strcmp0 (bs_choice_get_id (c), id) == 0)
+        return i;
+    }
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static void
+select_choice (BsWindow *self, GtkDropDown *dropdown, GListStore *store, const char *id,
+               const char *label_if_new)
+{
+  guint i = find_choice (store, id);
+
+  if (i == GTK_INVALID_LIST_POSITION)
+    {
+      /* A spec typed elsewhere (settings, D-Bus): list it as it is. */
+      g_autoptr (BsChoice) c = bs_choice_new (id, label_if_new != NULL ? label_if_new : id,
+                                              "given by name", TRUE, FALSE);
+      g_list_store_append (store, c);
+      i = g_list_model_get_n_items (G_LIST_MODEL (store)) - 1;
+    }
+  self->syncing = TRUE;
+  gtk_drop_down_set_selected (dropdown, i);
+  self->syncing = FALSE;
+}
+
+static void
+fill_backends (BsWindow *self)
+{
+  /* Backends the design names; listed even when this build lacks them, with the reason. */
+  static const struct { const char *name, *what; } known[] = {
+    { "cpu", "the host CPU" },
+    { "csim", "the accelerator kernel run on the host" },
+    { "xrt", "an FPGA through XRT" },
+  };
+
+  for (const BsBackendClass *const *k = bs_backend_list (); *k != NULL; k++)
+    {
+      g_autofree char *reason = NULL;
+      gboolean ok = (*k)->available (&reason);
+      g_autoptr (BsChoice) c = bs_choice_new ((*k)->name, (*k)->name,
+                                              ok ? (*k)->description : reason, ok, FALSE);
+      g_list_store_append (self->backends, c);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    if (bs_backend_lookup (known[i].name) == NULL)
+      {
+        g_autofree char *detail = g_strdup_printf ("%s: not part of this build of blendscope",
+                                                   known[i].what);
+        g_autoptr (BsChoice) c = bs_choice_new (known[i].name, known[i].name, detail, FALSE, FALSE);
+        g_list_store_append (self->backends, c);
+      }
+}
+
+static BsChoice *
+probe_choice_for_spec (const char *spec)
+{
+  if (spec == NULL || *spec == '\0' || g_str_equal (spec, "none"))
+    return bs_choice_new ("none", "No power meter", "runs without power readings", TRUE, FALSE);
+  if (g_str_equal (spec, bs_probe_default_spec ()))
+    return bs_choice_new (spec, "demo meter (simulated)",
+                          "a simulated meter: figures are not measurements", TRUE, TRUE);
+  return bs_choice_new (spec, spec, NULL, TRUE, FALSE);
+}
+
+static void
+fill_probes_initial (BsWindow *self)
+{
+  g_autoptr (BsChoice) none = probe_choice_for_spec (NULL);
+  g_autoptr (BsChoice) demo = probe_choice_for_spec (bs_probe_default_spec ());
+
+  g_list_store_append (self->probes, none);
+  g_list_store_append (self->probes, demo);
+}
+
+static void
+scan_probes (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  /* libsigrok scans take up to a second: never on the main thread. */
+  g_task_return_pointer (task, bs_probe_list (NULL), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+on_probes_scanned (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GPtrArray) devices = g_task_propagate_pointer (G_TASK (result), NULL);
+  BsWindow *self;
+
+  if (devices == NULL || g_task_had_error (G_TASK (result)))
+    return;
+  self = BS_WINDOW (data);
+  for (guint i = 0; i < devices->len; i++)
+    {
+      const BsProbeDevice *d = devices->pdata[i];
+      const char *id = d->spec != NULL ? d->spec : d->probe;
+      g_autofree char *label = d->simulated && !strstr (d->label, "simulated")
+                                 ? g_strdup_printf ("%s (simulated)", d->label) : g_strdup (d->label);
+      g_autoptr (BsChoice) c = NULL;
+
+      if (d->spec != NULL && find_choice (self->probes, d->spec) != GTK_INVALID_LIST_POSITION)
+        continue;
+      c = bs_choice_new (id, label, d->detail, d->available && d->spec != NULL, d->simulated);
+      g_list_store_append (self->probes, c);
+    }
+  select_choice (self, self->probe_dropdown, self->probes,
+                 *bs_run_controller_get_probe (self->controller) ? bs_run_controller_get_probe (self->controller) : "none",
+                 NULL);
+}
+
+static void
+on_dropdown_selected (GtkDropDown *dropdown, GParamSpec *pspec, BsWindow *self)
+{
+  BsChoice *choice = gtk_drop_down_get_selected_item (dropdown);
+  gboolean is_backend = dropdown == self->backend_dropdown;
+  GApplication *app = g_application_get_default ();
+
+  if (self->syncing || choice == NULL || app == NULL)
+    return;
+  if (!bs_choice_get_available (choice))
+    {
+      g_autofree char *text = g_strdup_printf ("%s is not available here: %s",
+                                               bs_choice_get_label (choice), bs_choice_get_detail (choice));
+      const char *current = is_backend ? bs_run_controller_get_backend (self->controller)
+                                       : bs_run_controller_get_probe (self->controller);
+
+      bs_window_show_message (self, text, FALSE);
+      select_choice (self, dropdown, is_backend ? self->backends : self->probes,
+                     current != NULL && *current ? current : "none", NULL);
+      return;
+    }
+  g_action_group_activate_action (G_ACTION_GROUP (app), is_backend ? "backend" : "probe",
+                                  g_variant_new_string (bs_choice_get_id (choice)));
+}
+
+/* ---- following the controller ---- */
+
+static void
+update_model (BsWindow *self)
+{
+  const BsModel *model = bs_run_controller_get_model (self->controller);
+  const BsOpTable *ops = bs_run_controller_get_op_table (self->controller);
+  g_autofree char *detail = NULL;
+
+  if (model == NULL)
+    {
+      gtk_label_set_text (self->model_label, "No model");
+      gtk_label_set_text (self->model_detail_label, "open one to start");
+      return;
+    }
+  gtk_label_set_text (self->model_label, model->name);
+  detail = g_strdup_printf ("%d layers · %d ops", bs_model_n_layers (model), ops->n_ops);
+  gtk_label_set_text (self->model_detail_label, detail);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->model_label),
+                               bs_run_controller_get_model_path (self->controller));
+  {
+    g_autofree char *title = g_strdup_printf ("%s – blendscope", model->name);
+    gtk_window_set_title (GTK_WINDOW (self), title);
+  }
+}
+
+static void
+update_record_label (BsWindow *self)
+{
+  g_autofree char *db = bs_run_controller_get_db_path (self->controller) != NULL
+                          ? g_strdup (bs_run_controller_get_db_path (self->controller))
+                          : bs_store_default_path ();
+  g_autofree char *text = NULL;
+  int64_t run = bs_run_controller_get_run_id (self->controller);
+
+  if (bs_run_controller_get_record (self->controller))
+    text = g_strdup_printf ("Recording to %s", db);
+  else
+    text = g_strdup ("Not recording");
+  if (run >= 0)
+    {
+      char *with = g_strdup_printf ("%s · last recorded run: %" G_GINT64_FORMAT, text, run);
+      g_free (text);
+      text = with;
+    }
+  gtk_label_set_text (self->record_label, text);
+  {
+    g_autofree char *where = g_strdup_printf ("Database: %s", db);
+    gtk_label_set_text (self->db_label, where);
+  }
+}
+
+static void
+on_controller_notify (BsRunController *controller, GParamSpec *pspec, BsWindow *self)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "status"))
+    gtk_label_set_text (self->status_label, bs_run_controller_get_status (controller));
+  else if (g_str_equal (name, "backend"))
+    select_choice (self, self->backend_dropdown, self->backends,
+                   bs_run_controller_get_backend (controller), NULL);
+  else if (g_str_equal (name, "probe"))
+    {
+      const char *probe = bs_run_controller_get_probe (controller);
+      select_choice (self, self->probe_dropdown, self->probes, *probe ? probe : "none", NULL);
+    }
+  else if (g_str_equal (name, "inferences"))
+    {
+      self->syncing = TRUE;
+      gtk_spin_button_set_value (self->inferences_spin, bs_run_controller_get_inferences (controller));
+      self->syncing = FALSE;
+    }
+  else if (g_str_equal (name, "mode"))
+    gtk_widget_set_sensitive (GTK_WIDGET (self->inferences_spin),
+                              bs_run_controller_get_mode (controller) == BS_RUN_MODE_COUNT);
+  else if (g_str_equal (name, "record"))
+    update_record_label (self);
+  else if (g_str_equal (name, "progress"))
+    {
+      double progress = bs_run_controller_get_progress (controller);
+      gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), progress >= 0);
+      if (progress >= 0)
+        gtk_progress_bar_set_fraction (self->progress_bar, progress);
+    }
+  else if (g_str_equal (name, "state"))
+    {
+      gboolean busy = bs_run_controller_is_busy (controller);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->backend_dropdown), !busy);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->probe_dropdown), !busy);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->open_button), !busy);
+    }
+}
+
+static void
+on_model_changed (BsRunController *controller, BsWindow *self)
+{
+  update_model (self);
+}
+
+static void
+on_run_finished (BsRunController *controller, gint64 run, const char *summary, gboolean failed,
+                 BsWindow *self)
+{
+  update_record_label (self);
+}
+
+static void
+on_run_started (BsRunController *controller, BsWindow *self)
+{
+  /* A new run makes the last one's complaints stale. */
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
+  gtk_info_bar_set_revealed (self->banner, FALSE);
+}
+
+static void
+on_spin_changed (GtkSpinButton *spin, BsWindow *self)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (!self->syncing && app != NULL)
+    g_action_group_activate_action (G_ACTION_GROUP (app), "inferences",
+                                    g_variant_new_int32 (gtk_spin_button_get_value_as_int (spin)));
+}
+
+static void
+on_session_changed (GtkEditable *entry, BsWindow *self)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (!self->syncing && app != NULL)
+    g_action_group_activate_action (G_ACTION_GROUP (app), "session",
+                                    g_variant_new_string (gtk_editable_get_text (entry)));
+}
+
+/* ---- window actions ---- */
+
+static void
+change_view (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsWindow *self = data;
+  const char *name = g_variant_get_string (value, NULL);
+
+  if (gtk_stack_get_child_by_name (self->view_stack, name) == NULL)
+    return;
+  gtk_stack_set_visible_child_name (self->view_stack, name);
+  g_simple_action_set_state (action, value);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "view", name);
+}
+
+static void
+on_visible_page (GtkStack *stack, GParamSpec *pspec, BsWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "view");
+  const char *name = gtk_stack_get_visible_child_name (stack);
+
+  if (action != NULL && name != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (name));
+}
+
+static void
+change_demo (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsWindow *self = data;
+  gboolean demo = g_variant_get_boolean (value);
+
+  g_simple_action_set_state (action, value);
+  gtk_widget_set_visible (GTK_WIDGET (self->header_bar), !demo);
+  gtk_stack_set_visible_child_name (self->mode_stack, demo ? "demo" : "workbench");
+  if (demo)
+    {
+      g_autoptr (GError) error = NULL;
+
+      gtk_window_fullscreen (GTK_WINDOW (self));
+      gtk_widget_grab_focus (GTK_WIDGET (self->demo_view));
+      /* A demo runs continuously until stopped; one already running is kept. */
+      if (!bs_run_controller_is_busy (self->controller)
+          && bs_run_controller_get_model (self->controller) != NULL
+          && !bs_run_controller_start_with_mode (self->controller, BS_RUN_MODE_CONTINUOUS, &error))
+        bs_window_show_message (self, error->message, TRUE);
+    }
+  else
+    gtk_window_unfullscreen (GTK_WINDOW (self));
+}
+
+static gboolean
+leave_demo (GtkWidget *widget, GVariant *args, gpointer data)
+{
+  BsWindow *self = BS_WINDOW (widget);
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "demo");
+  g_autoptr (GVariant) state = g_action_get_state (action);
+
+  if (!g_variant_get_boolean (state))
+    return FALSE;
+  g_action_change_state (action, g_variant_new_boolean (FALSE));
+  return TRUE;
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog, int response, gpointer data)
+{
+  BsWindow *self = data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      GApplication *app = g_application_get_default ();
+
+      if (path != NULL && app != NULL)
+        g_action_group_activate_action (G_ACTION_GROUP (app), "open-model", g_variant_new_string (path));
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+activate_open (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsWindow *self = data;
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new ("Open Model", GTK_WINDOW (self),
+                                                              GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                              "_Open", "_Cancel");
+  GtkFileFilter *models = gtk_file_filter_new ();
+  GtkFileFilter *all = gtk_file_filter_new ();
+  g_autofree char *dir = bs_bundled_models_dir ();
+
+  gtk_file_filter_set_name (models, "blendscope models (*.bsm)");
+  gtk_file_filter_add_pattern (models, "*.bsm");
+  gtk_file_filter_set_name (all, "All files");
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), models);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
+  g_object_unref (models);
+  g_object_unref (all);
+  if (dir != NULL)
+    {
+      g_autoptr (GFile) folder = g_file_new_for_path (dir);
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, NULL);
+    }
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static int
+compare_i64 (const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+
+  return (x > y) - (x < y);
+}
+
+static void
+activate_zoom (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsWindow *self = data;
+  BsTimeView *view = bs_live_view_get_time_view (self->live_view);
+  const char *name = g_action_get_name (G_ACTION (action));
+
+  /* Zooming a view that follows the run keeps it at the live edge. */
+  double anchor = bs_time_view_get_following (view) ? 1.0 : 0.5;
+
+  if (g_str_equal (name, "zoom-in"))
+    bs_time_view_zoom (view, 0.5, anchor);
+  else if (g_str_equal (name, "zoom-out"))
+    bs_time_view_zoom (view, 2.0, anchor);
+  else if (g_str_equal (name, "zoom-reset"))
+    bs_time_view_follow (view);
+  else if (g_str_equal (name, "zoom-inference"))
+    {
+      /* A recent, typical inference (its latency near the median of the last 64: not the
+       * one a stop or the scheduler cut short or stretched), with a margin: its layers one
+       * by one, labelled. */
+      BsSpanStore *spans = bs_run_controller_get_spans (self->controller);
+      gsize n = bs_span_store_get_n_inferences (spans);
+      gsize k = MIN (n, 64), pick = n - 1;
+      int64_t d[64];
+
+      if (n == 0)
+        return;
+      for (gsize i = 0; i < k; i++)
+        d[i] = bs_span_store_get_inference_end (spans, n - k + i)
+               - bs_span_store_get_inference_start (spans, n - k + i);
+      {
+        int64_t sorted[64], median;
+        memcpy (sorted, d, sizeof (int64_t) * k);
+        qsort (sorted, k, sizeof (int64_t), compare_i64);
+        median = sorted[k / 2];
+        for (gsize i = k; i-- > 0;)
+          if (llabs (d[i] - median) <= median / 10)
+            {
+              pick = n - k + i;
+              break;
+            }
+      }
+      {
+        int64_t start = bs_span_store_get_inference_start (spans, pick);
+        int64_t end = bs_span_store_get_inference_end (spans, pick);
+        int64_t margin = MAX ((end - start) / 20, 1000);
+
+        bs_time_view_set_range (view, start - margin, end + margin);
+      }
+    }
+  else if (g_str_equal (name, "pan-left"))
+    bs_time_view_pan (view, -0.25);
+  else if (g_str_equal (name, "pan-right"))
+    bs_time_view_pan (view, 0.25);
+}
+
+static void
+change_metric (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsWindow *self = data;
+  BsMetric metric;
+
+  if (!bs_metric_from_string (g_variant_get_string (value, NULL), &metric))
+    return;
+  g_simple_action_set_state (action, value);
+  bs_layers_view_set_metric (self->layers_view, metric);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "metric", bs_metric_to_string (metric));
+}
+
+static const GActionEntry win_entries[] = {
+  { "view", NULL, "s", "'live'", change_view },
+  { "demo", NULL, NULL, "false", change_demo },
+  { "open", activate_open },
+  { "zoom-in", activate_zoom },
+  { "zoom-out", activate_zoom },
+  { "zoom-reset", activate_zoom },
+  { "zoom-inference", activate_zoom },
+  { "pan-left", activate_zoom },
+  { "pan-right", activate_zoom },
+  { "metric", NULL, "s", "'time'", change_metric },
+};
+
+/* ---- construction ---- */
+
+static void
+fill_bundled_menu (BsWindow *self)
+{
+  g_auto (GStrv) names = bs_bundled_models_list ();
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *detailed = g_strdup_printf ("app.open-bundled::%s", names[i]);
+      g_menu_append (self->bundled_section, names[i], detailed);
+    }
+  if (names[0] == NULL)
+    {
+      g_autoptr (GMenuItem) item = g_menu_item_new ("(no bundled models found)", "app.none");
+      g_menu_append_item (self->bundled_section, item);
+    }
+}
+
+static gboolean
+bs_window_close_request (GtkWindow *window)
+{
+  BsWindow *self = BS_WINDOW (window);
+
+  if (self->settings != NULL && !gtk_window_is_fullscreen (window))
+    {
+      int width, height;
+
+      gtk_window_get_default_size (window, &width, &height);
+      g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+      if (!gtk_window_is_maximized (window))
+        {
+          g_settings_set_int (self->settings, "window-width", width);
+          g_settings_set_int (self->settings, "window-height", height);
+        }
+    }
+  return GTK_WINDOW_CLASS (bs_window_parent_class)->close_request (window);
+}
+
+static void
+bs_window_dispose (GObject *object)
+{
+  BsWindow *self = BS_WINDOW (object);
+
+  g_cancellable_cancel (self->probe_scan);
+  g_clear_object (&self->probe_scan);
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
+  g_clear_object (&self->controller);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->backends);
+  g_clear_object (&self->probes);
+  G_OBJECT_CLASS (bs_window_parent_class)->dispose (object);
+}
+
+static void
+bs_window_class_init (BsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = bs_window_dispose;
+  window_class->close_request = bs_window_close_request;
+
+  g_type_ensure (BS_TYPE_LIVE_VIEW);
+  g_type_ensure (BS_TYPE_LAYERS_VIEW);
+  g_type_ensure (BS_TYPE_DEMO_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/blendscope/Blendscope/ui/bs-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, bundled_section);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, mode_stack);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, model_label);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, model_detail_label);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, backend_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, probe_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, inferences_spin);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, session_entry);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, db_label);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, banner);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, record_label);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, live_view);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, layers_view);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, demo_view);
+
+  /* Escape leaves the demo (F11 toggles it, as an application accelerator). */
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, leave_demo, NULL);
+}
+
+static void
+bs_window_init (BsWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
+  self->backends = g_list_store_new (BS_TYPE_CHOICE);
+  self->probes = g_list_store_new (BS_TYPE_CHOICE);
+  setup_dropdown (self->backend_dropdown, self->backends);
+  setup_dropdown (self->probe_dropdown, self->probes);
+  /* Room for "demo meter (simulated)" without crowding the run bar. */
+  gtk_widget_set_size_request (GTK_WIDGET (self->probe_dropdown), 180, -1);
+  fill_backends (self);
+  fill_probes_initial (self);
+  fill_bundled_menu (self);
+  g_signal_connect (self->banner, "response", G_CALLBACK (on_banner_response), self);
+  g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (on_visible_page), self);
+}
+
+BsWindow *
+bs_window_new (GtkApplication *app, BsRunController *controller, GSettings *settings)
+{
+  BsWindow *self = g_object_new (BS_TYPE_WINDOW, "application", app, NULL);
+  g_autoptr (GTask) task = NULL;
+
+  self->controller = g_object_ref (controller);
+  self->settings = settings != NULL ? g_object_ref (settings) : NULL;
+
+  bs_live_view_set_controller (self->live_view, controller);
+  bs_layers_view_set_controller (self->layers_view, controller);
+  bs_demo_view_set_controller (self->demo_view, controller);
+
+  g_signal_connect_object (controller, "notify", G_CALLBACK (on_controller_notify), self, 0);
+  g_signal_connect_object (controller, "message", G_CALLBACK (on_controller_message), self, 0);
+  g_signal_connect_object (controller, "model-changed", G_CALLBACK (on_model_changed), self, 0);
+  g_signal_connect_object (controller, "run-finished", G_CALLBACK (on_run_finished), self, 0);
+  g_signal_connect_object (controller, "run-started", G_CALLBACK (on_run_started), self, 0);
+  g_signal_connect (self->backend_dropdown, "notify::selected", G_CALLBACK (on_dropdown_selected), self);
+  g_signal_connect (self->probe_dropdown, "notify::selected", G_CALLBACK (on_dropdown_selected), self);
+  g_signal_connect (self->inferences_spin, "value-changed", G_CALLBACK (on_spin_changed), self);
+  g_signal_connect (self->session_entry, "changed", G_CALLBACK (on_session_changed), self);
+
+  /* Everything shows the controller's current values. */
+  {
+    static const char *const props[] = { "status", "backend", "probe", "inferences", "mode",
+                                         "record", "state", "progress" };
+    for (guint i = 0; i < G_N_ELEMENTS (props); i++)
+      on_controller_notify (controller, g_object_class_find_property (G_OBJECT_GET_CLASS (controller),
+                                                                      props[i]), self);
+  }
+  self->syncing = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->session_entry),
+                         bs_run_controller_get_session (controller) != NULL
+                           ? bs_run_controller_get_session (controller) : "");
+  self->syncing = FALSE;
+  update_model (self);
+  update_record_label (self);
+
+  if (settings != NULL)
+    {
+      g_autofree char *view = g_settings_get_string (settings, "view");
+      g_autofree char *metric = g_settings_get_string (settings, "metric");
+
+      gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (settings, "window-width"),
+                                   g_settings_get_int (settings, "window-height"));
+      if (g_settings_get_boolean (settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+      g_action_group_change_action_state (G_ACTION_GROUP (self), "view", g_variant_new_string (view));
+      g_action_group_change_action_state (G_ACTION_GROUP (self), "metric", g_variant_new_string (metric));
+    }
+
+  bs_frame_log_attach (GTK_WIDGET (self), controller);
+  self->probe_scan = g_cancellable_new ();
+  task = g_task_new (NULL, self->probe_scan, on_probes_scanned, self);
+  g_task_run_in_thread (task, scan_probes);
+  return self;
+}

@@ -1,0 +1,19 @@
+/* bs-window.h: the main window: the run bar (model, backend, power meter, run controls),
+ * the Live and Layers pages, and the fullscreen demo. Its actions (win.*) are exported
+ * on D-Bus under /org/blendscope/Blendscope/window/N. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "bs-run-controller.h"
+
+G_BEGIN_DECLS
+
+#define BS_TYPE_WINDOW (bs_window_get_type ())
+G_DECLARE_FINAL_TYPE (BsWindow, bs_window, BS, WINDOW, GtkApplicationWindow)
+
+BsWindow *bs_window_new (GtkApplication *app, BsRunController *controller, GSettings *settings);
+/* A banner above the pages; errors stay until closed, other messages go after a while. */
+void bs_window_show_message (BsWindow *self, const char *text, gboolean error);
+
+G_END_DECLS
