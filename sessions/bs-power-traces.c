@@ -30,7 +30,7 @@ bs_power_trace_mode_to_string (BsPowerTraceMode mode)
 }
 
 void
-bs_power_trace_free (BsPowerTrace *trace)
+bs_query_power_trace_free (BsPowerTrace *trace)
 {
   if (trace == NULL)
     return;
@@ -417,7 +417,7 @@ GPtrArray *
 bs_query_power_overlay (BsStore *store, const int64_t *runs, int n_runs, guint n_bins,
                         GError **error)
 {
-  g_autoptr (GPtrArray) traces = g_ptr_array_new_with_free_func ((GDestroyNotify) bs_power_trace_free);
+  g_autoptr (GPtrArray) traces = g_ptr_array_new_with_free_func ((GDestroyNotify) bs_query_power_trace_free);
   gboolean all_averaged = TRUE;
 
   g_return_val_if_fail (n_runs >= 1 && n_runs <= 4, NULL);
@@ -444,7 +444,7 @@ bs_query_power_overlay (BsStore *store, const int64_t *runs, int n_runs, guint n
       tr = bs_query_power_trace (store, runs[i], BS_POWER_TRACE_FORCE_RAW, n_bins, error);
       if (tr == NULL)
         return NULL;
-      bs_power_trace_free (g_ptr_array_index (traces, i));
+      bs_query_power_trace_free (g_ptr_array_index (traces, i));
       g_ptr_array_index (traces, i) = tr;
     }
   return g_steal_pointer (&traces);

@@ -54,8 +54,10 @@ typedef struct
   guint *count;              /* averaged: samples per bin (all rails); raw: NULL */
 } BsPowerTrace;
 
-void bs_power_trace_free (BsPowerTrace *trace);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsPowerTrace, bs_power_trace_free)
+/* Not bs_power_trace_free: probes/bs-energy.h has a BsPowerTrace of its own (samples of one
+ * channel), and the application links both. */
+void bs_query_power_trace_free (BsPowerTrace *trace);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsPowerTrace, bs_query_power_trace_free)
 
 /* n_bins 0: BS_POWER_TRACE_DEFAULT_BINS. */
 BsPowerTrace *bs_query_power_trace (BsStore *store, int64_t run, BsPowerTraceRequest request,

@@ -6,13 +6,22 @@
  *   backend    (s, state)      probe        (s, state)    mode      (s, state: count, continuous, sweep)
  *   inferences (i, state)      record       (b state)     session   (s, state)
  *   about      quit
+ *   compare (as run ids)       export-run ((xss) run, format, path)   import-run (s path)
+ *   annotate-run ((xs) run, notes)   tag-run ((xs) run, tag; "-tag" removes)
+ *   delete-run (x)             rename-session ((ss) name, new name)
  * Window actions (bs-window.c): view (s), demo (b), open, zoom-in, zoom-out, zoom-reset,
- * zoom-inference, pan-left, pan-right, metric (s). */
+ * zoom-inference, pan-left, pan-right, metric (s), compare-metric (s), graph-metric (s),
+ * select-layer (s), export-chart ((ss)), set-markers ((xx)), compare-summary (s, read). */
 #include "bs-application.h"
 
 #include "bs-bundled.h"
 #include "bs-chart-style.h"
+#include "bs-export.h"
+#include "bs-import.h"
 #include "bs-probe.h"
+#include "bs-queries.h"
+#include "bs-runs.h"
+#include "bs-sessions.h"
 #include "bs-settings.h"
 #include "bs-window.h"
 
@@ -222,6 +231,183 @@ activate_quit (GSimpleAction *action, GVariant *param, gpointer data)
   g_application_quit (G_APPLICATION (self));
 }
 
+
+/* ---- the session database ---- */
+
+static BsStore *
+open_store (BsApplication *self, BsStoreOpenFlags flags)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = bs_run_controller_get_db_path (self->controller) != NULL
+                            ? g_strdup (bs_run_controller_get_db_path (self->controller))
+                            : bs_store_default_path ();
+  BsStore *store = bs_store_open (path, flags, &error);
+
+  if (store == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("Could not open the session database: %s", error->message);
+      report (self, text, TRUE);
+    }
+  return store;
+}
+
+/* After an edit: the sessions, the compared runs and the graph read the database again. */
+static void
+store_changed (BsApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window != NULL && BS_IS_WINDOW (window))
+    bs_window_reload_sessions (BS_WINDOW (window));
+}
+
+static void
+report_error (BsApplication *self, const char *what, GError *error)
+{
+  g_autofree char *text = g_strdup_printf ("%s: %s", what, error->message);
+  report (self, text, TRUE);
+}
+
+static void
+activate_compare (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsApplication *self = data;
+  g_autofree const char **ids = g_variant_get_strv (param, NULL);
+  int64_t runs[BS_COMPARE_MAX_RUNS];
+  int n = 0;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsStore) store = NULL;
+
+  for (; ids[n] != NULL; n++)
+    if (n >= BS_COMPARE_MAX_RUNS)
+      {
+        report (self, "Compare takes 2 to 4 runs", TRUE);
+        return;
+      }
+  if (n < 2)
+    {
+      report (self, "Compare takes 2 to 4 runs", TRUE);
+      return;
+    }
+  if ((store = open_store (self, BS_STORE_OPEN_DEFAULT)) == NULL)
+    return;
+  for (int i = 0; i < n; i++)
+    if (!bs_store_resolve_run (store, ids[i], &runs[i], &error))
+      {
+        report_error (self, "Compare", error);
+        return;
+      }
+  g_clear_pointer (&store, bs_store_close);
+  if (!bs_window_compare (ensure_window (self), runs, n, &error))
+    report_error (self, "Compare", error);
+}
+
+static void
+activate_export_run (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsApplication *self = data;
+  int64_t run;
+  const char *format_name, *path;
+  g_auto (GStrv) parts = NULL;
+  BsExportFormat format;
+  BsExportTable table = BS_EXPORT_TABLE_EVENTS;
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileOutputStream) out = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_variant_get (param, "(x&s&s)", &run, &format_name, &path);
+  /* "csv" (layer events), "csv:samples", "csv:markers", "csv:layers", "csv:stats". */
+  parts = g_strsplit (format_name, ":", 2);
+  if (!bs_export_format_from_string (parts[0], &format)
+      || (parts[1] != NULL && !bs_export_table_from_string (parts[1], &table)))
+    {
+      g_autofree char *text = g_strdup_printf ("Export: unknown format \"%s\" (csv, csv:samples, "
+                                               "json, perfetto)", format_name);
+      report (self, text, TRUE);
+      return;
+    }
+  if ((store = open_store (self, BS_STORE_OPEN_DEFAULT)) == NULL)
+    return;
+  file = g_file_new_for_path (path);
+  if ((out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error)) == NULL
+      || !bs_export_run (store, run, format, table, G_OUTPUT_STREAM (out), &error)
+      || !g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &error))
+    {
+      report_error (self, "Export", error);
+      return;
+    }
+  {
+    g_autofree char *text = g_strdup_printf ("Exported run %" G_GINT64_FORMAT " to %s", run, path);
+    report (self, text, FALSE);
+  }
+}
+
+static void
+activate_import_run (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsApplication *self = data;
+  g_autoptr (BsStore) store = open_store (self, BS_STORE_OPEN_CREATE);
+  g_autoptr (GError) error = NULL;
+  int64_t run;
+
+  if (store == NULL)
+    return;
+  run = bs_import_run_file (store, g_variant_get_string (param, NULL), NULL, &error);
+  g_clear_pointer (&store, bs_store_close);
+  if (run < 0)
+    {
+      report_error (self, "Import", error);
+      return;
+    }
+  {
+    g_autofree char *text = g_strdup_printf ("Imported %s as run %" G_GINT64_FORMAT,
+                                             g_variant_get_string (param, NULL), run);
+    report (self, text, FALSE);
+  }
+  store_changed (self);
+}
+
+static void
+activate_edit_run (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsApplication *self = data;
+  const char *name = g_action_get_name (G_ACTION (action));
+  g_autoptr (BsStore) store = open_store (self, BS_STORE_OPEN_DEFAULT);
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  if (store == NULL)
+    return;
+  if (g_str_equal (name, "delete-run"))
+    ok = bs_store_delete_run (store, g_variant_get_int64 (param), &error);
+  else if (g_str_equal (name, "rename-session"))
+    {
+      const char *old, *new;
+      g_variant_get (param, "(&s&s)", &old, &new);
+      ok = bs_store_rename_session (store, old, new, &error);
+    }
+  else
+    {
+      int64_t run;
+      const char *text;
+
+      g_variant_get (param, "(x&s)", &run, &text);
+      if (g_str_equal (name, "annotate-run"))
+        ok = bs_store_set_run_notes (store, run, *text ? text : NULL, &error);
+      else if (*text == '-' && text[1] != '\0')
+        ok = bs_store_tag_run (store, run, text + 1, FALSE, &error);
+      else if (*text != '\0')
+        ok = bs_store_tag_run (store, run, text, TRUE, &error);
+      else
+        ok = TRUE;
+    }
+  g_clear_pointer (&store, bs_store_close);
+  if (!ok)
+    report_error (self, name, error);
+  store_changed (self);
+}
+
 static const GActionEntry app_entries[] = {
   { "open-model", activate_open_model, "s" },
   { "open-bundled", activate_open_bundled, "s" },
@@ -235,6 +421,13 @@ static const GActionEntry app_entries[] = {
   { "session", NULL, "s", "''", change_session },
   { "about", activate_about },
   { "quit", activate_quit },
+  { "compare", activate_compare, "as" },
+  { "export-run", activate_export_run, "(xss)" },
+  { "import-run", activate_import_run, "s" },
+  { "annotate-run", activate_edit_run, "(xs)" },
+  { "tag-run", activate_edit_run, "(xs)" },
+  { "delete-run", activate_edit_run, "x" },
+  { "rename-session", activate_edit_run, "(ss)" },
 };
 
 /* run needs an idle controller and a model; stop a run. */

@@ -21,6 +21,7 @@ struct _BsLayersView
   guint refresh_timer;
   GListStore *rows;
   GtkSingleSelection *selection;
+  gboolean selecting;
   double *medians;             /* per op, the last refresh */
 
   BsBreakdownChart *chart;
@@ -228,6 +229,67 @@ on_selection_changed (GtkSingleSelection *selection, GParamSpec *pspec, BsLayers
   BsLayerRow *row = gtk_single_selection_get_selected_item (selection);
 
   bs_breakdown_chart_set_highlight (self->chart, row != NULL ? bs_layer_row_get_op (row) : -1);
+  /* The window's one layer selection (win.select-layer) follows: the graph and the
+   * compare view highlight the same layer. */
+  if (row != NULL && !self->selecting && self->controller != NULL)
+    {
+      const BsOpTable *ops = bs_run_controller_get_op_table (self->controller);
+      int op = bs_layer_row_get_op (row);
+
+      if (ops != NULL && op >= 0 && op < ops->n_ops)
+        gtk_widget_activate_action (GTK_WIDGET (self), "win.select-layer", "s", ops->ops[op].name);
+    }
+}
+
+static GtkWidget *
+find_list_view (GtkWidget *widget)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LIST_VIEW (c))
+        return c;
+      if ((found = find_list_view (c)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+void
+bs_layers_view_select_layer (BsLayersView *self, const char *name)
+{
+  const BsOpTable *ops;
+  GListModel *model;
+  guint n;
+
+  g_return_if_fail (BS_IS_LAYERS_VIEW (self));
+  if (self->controller == NULL || self->selection == NULL)
+    return;
+  ops = bs_run_controller_get_op_table (self->controller);
+  model = gtk_single_selection_get_model (self->selection);
+  n = g_list_model_get_n_items (model);
+  for (guint i = 0; ops != NULL && name != NULL && i < n; i++)
+    {
+      g_autoptr (BsLayerRow) row = g_list_model_get_item (model, i);
+      int op = bs_layer_row_get_op (row);
+
+      if (op >= 0 && op < ops->n_ops && g_strcmp0 (ops->ops[op].name, name) == 0)
+        {
+          GtkWidget *list = find_list_view (GTK_WIDGET (self->table));
+
+          self->selecting = TRUE;
+          gtk_single_selection_set_selected (self->selection, i);
+          self->selecting = FALSE;
+          /* GTK 4.8 has no gtk_column_view_scroll_to(): the list's own action. */
+          if (list != NULL)
+            gtk_widget_activate_action (list, "list.scroll-to-item", "u", i);
+          return;
+        }
+    }
+  self->selecting = TRUE;
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  self->selecting = FALSE;
 }
 
 static void

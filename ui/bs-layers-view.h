@@ -23,5 +23,7 @@ G_DECLARE_FINAL_TYPE (BsLayersView, bs_layers_view, BS, LAYERS_VIEW, GtkWidget)
 
 void bs_layers_view_set_controller (BsLayersView *self, BsRunController *controller);
 void bs_layers_view_set_metric (BsLayersView *self, BsMetric metric);
+/* Selects (and scrolls to) the op whose primary layer is `name`; NULL or unknown: none. */
+void bs_layers_view_select_layer (BsLayersView *self, const char *name);
 
 G_END_DECLS

@@ -264,3 +264,10 @@ bs_live_view_init (BsLiveView *self)
   g_signal_connect_object (self->time_view, "notify::following", G_CALLBACK (on_following), self, 0);
   update_range_label (self);
 }
+
+GtkWidget *
+bs_live_view_get_power_chart (BsLiveView *self)
+{
+  g_return_val_if_fail (BS_IS_LIVE_VIEW (self), NULL);
+  return GTK_WIDGET (self->power_chart);
+}

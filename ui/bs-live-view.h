@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (BsLiveView, bs_live_view, BS, LIVE_VIEW, GtkWidget)
 
 void bs_live_view_set_controller (BsLiveView *self, BsRunController *controller);
+/* The power chart (markers are placed on it). */
+GtkWidget *bs_live_view_get_power_chart (BsLiveView *self);
 BsTimeView *bs_live_view_get_time_view (BsLiveView *self);
 
 /* Fills the tiles of any view from the controller's figures: shared with the demo. */

@@ -2,6 +2,8 @@
 #include "bs-power-chart.h"
 
 #include "bs-chart-axis.h"
+#include "bs-marker-render.h"
+#include "bs-marker-stats.h"
 #include "bs-power-chart-render.h"
 
 struct _BsPowerChart
@@ -14,6 +16,8 @@ struct _BsPowerChart
   BsChartStyle style;
   BsChartViewport vp;          /* of the last frame */
   BsPowerChartInfo info;
+  int n_markers;               /* 0, 1 (A placed) or 2 */
+  int64_t marker[2];
 };
 
 enum
@@ -65,6 +69,18 @@ bs_power_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
   bs_power_chart_render (cr, &data, &self->vp, &self->style, &self->info);
+  if (self->n_markers > 0 && data.series != NULL)
+    {
+      BsMarkerStats stats;
+      int64_t b = self->marker[self->n_markers - 1];
+      gboolean have = self->n_markers == 2
+                      && bs_marker_stats_compute_series (data.series, self->marker[0], b, &stats);
+      BsMarkerPair pair = { (double) self->marker[0], (double) b, NULL, NULL, have ? &stats : NULL };
+      BsRect readout;
+
+      bs_marker_render_pair (cr, &self->info.plot, (double) start, (double) end, &pair, &self->style,
+                             &readout);
+    }
   cairo_destroy (cr);
 }
 
@@ -196,6 +212,30 @@ bs_power_chart_class_init (BsPowerChartClass *klass)
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
+/* A right click places A, the next B (then win.set-markers computes, shows and saves
+ * the readout); a third starts again. A drag stays the time view's pan. */
+static void
+on_secondary_pressed (GtkGestureClick *gesture, int n_press, double x, double y, BsPowerChart *self)
+{
+  int64_t t = bs_power_chart_time_at (&self->info, &self->vp, x);
+
+  if (self->n_markers != 1)
+    {
+      self->n_markers = 1;
+      self->marker[0] = t;
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  else if (self->controller != NULL)
+    {
+      int64_t t0 = bs_run_controller_get_t0 (self->controller);
+
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.set-markers", "(xx)",
+                                  (gint64) (self->marker[0] - t0), (gint64) (t - t0));
+    }
+  else
+    bs_power_chart_set_markers (self, self->marker[0], t);
+}
+
 static void
 bs_power_chart_init (BsPowerChart *self)
 {
@@ -204,6 +244,31 @@ bs_power_chart_init (BsPowerChart *self)
   gtk_widget_set_size_request (GTK_WIDGET (self), 320, 180);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_pressed), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  }
+}
+
+void
+bs_power_chart_set_markers (BsPowerChart *self, int64_t a_ns, int64_t b_ns)
+{
+  g_return_if_fail (BS_IS_POWER_CHART (self));
+  self->n_markers = 2;
+  self->marker[0] = MIN (a_ns, b_ns);
+  self->marker[1] = MAX (a_ns, b_ns);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+bs_power_chart_clear_markers (BsPowerChart *self)
+{
+  g_return_if_fail (BS_IS_POWER_CHART (self));
+  self->n_markers = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 GtkWidget *

@@ -17,5 +17,9 @@ GtkWidget *bs_power_chart_new (void);
 void bs_power_chart_set_source (BsPowerChart *self, BsRunController *controller, BsTimeView *view);
 /* Fullscreen demo: high contrast, large type. */
 void bs_power_chart_set_demo (BsPowerChart *self, gboolean demo);
+/* Two markers A and B (CLOCK_MONOTONIC ns, the run's clock) with the readout of
+ * bs-marker-stats between them: duration, average power, energy. */
+void bs_power_chart_set_markers (BsPowerChart *self, int64_t a_ns, int64_t b_ns);
+void bs_power_chart_clear_markers (BsPowerChart *self);
 
 G_END_DECLS

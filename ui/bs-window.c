@@ -6,11 +6,18 @@
 #include "bs-backend.h"
 #include "bs-bundled.h"
 #include "bs-choice.h"
+#include "bs-compare-page.h"
 #include "bs-demo-view.h"
 #include "bs-frame-log.h"
+#include "bs-graph-page.h"
 #include "bs-layers-view.h"
 #include "bs-live-view.h"
+#include "bs-marker-render.h"
+#include "bs-power-chart.h"
+#include "bs-marker-stats.h"
+#include "bs-markers.h"
 #include "bs-probe.h"
+#include "bs-sessions-page.h"
 #include "bs-store.h"
 
 #include <stdlib.h>
@@ -50,6 +57,9 @@ struct _BsWindow
   BsLiveView *live_view;
   BsLayersView *layers_view;
   BsDemoView *demo_view;
+  BsSessionsPage *sessions_page;
+  BsComparePage *compare_page;
+  BsGraphPage *graph_page;
 };
 
 G_DEFINE_FINAL_TYPE (BsWindow, bs_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -404,7 +414,11 @@ on_controller_notify (BsRunController *controller, GParamSpec *pspec, BsWindow *
 static void
 on_model_changed (BsRunController *controller, BsWindow *self)
 {
+  g_autofree char *db = bs_window_get_db_path (self);
+
   update_model (self);
+  bs_graph_page_set_model (self->graph_page, bs_run_controller_get_model (controller));
+  bs_graph_page_reload (self->graph_page, db);
 }
 
 static void
@@ -412,6 +426,7 @@ on_run_finished (BsRunController *controller, gint64 run, const char *summary, g
                  BsWindow *self)
 {
   update_record_label (self);
+  bs_window_reload_sessions (self);
 }
 
 static void
@@ -440,6 +455,160 @@ on_session_changed (GtkEditable *entry, BsWindow *self)
   if (!self->syncing && app != NULL)
     g_action_group_activate_action (G_ACTION_GROUP (app), "session",
                                     g_variant_new_string (gtk_editable_get_text (entry)));
+}
+
+
+/* ---- sessions, compare, graph ---- */
+
+char *
+bs_window_get_db_path (BsWindow *self)
+{
+  const char *path = self->controller != NULL ? bs_run_controller_get_db_path (self->controller) : NULL;
+
+  return path != NULL ? g_strdup (path) : bs_store_default_path ();
+}
+
+static void
+update_compare_summary (BsWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "compare-summary");
+  g_autofree char *summary = bs_compare_page_get_summary (self->compare_page);
+
+  if (action != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (summary));
+}
+
+void
+bs_window_reload_sessions (BsWindow *self)
+{
+  g_autofree char *db = bs_window_get_db_path (self);
+
+  bs_sessions_page_reload (self->sessions_page, db);
+  bs_compare_page_reload (self->compare_page, db);
+  bs_graph_page_reload (self->graph_page, db);
+  update_compare_summary (self);
+}
+
+gboolean
+bs_window_compare (BsWindow *self, const int64_t *runs, int n_runs, GError **error)
+{
+  g_autofree char *db = bs_window_get_db_path (self);
+
+  if (!bs_compare_page_set_runs (self->compare_page, db, runs, n_runs, error))
+    return FALSE;
+  update_compare_summary (self);
+  g_action_group_activate_action (G_ACTION_GROUP (self), "view", g_variant_new_string ("compare"));
+  return TRUE;
+}
+
+static void
+change_compare_metric (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsWindow *self = data;
+
+  if (bs_compare_page_set_metric (self->compare_page, g_variant_get_string (value, NULL)))
+    {
+      g_simple_action_set_state (action, value);
+      update_compare_summary (self);
+    }
+}
+
+static void
+change_graph_metric (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsWindow *self = data;
+
+  if (bs_graph_page_set_metric (self->graph_page, g_variant_get_string (value, NULL)))
+    g_simple_action_set_state (action, value);
+  else
+    bs_window_show_message (self, "Graph metrics: precision, time, energy, efficiency", FALSE);
+}
+
+static void
+change_readonly (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  /* What the compare view shows; set by the window only. */
+}
+
+static void
+change_select_layer (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  BsWindow *self = data;
+  g_autoptr (GVariant) state = g_action_get_state (G_ACTION (action));
+  const char *name = g_variant_get_string (value, NULL);
+
+  if (g_variant_equal (state, value))
+    return;
+  g_simple_action_set_state (action, value);
+  bs_graph_page_set_selected_layer (self->graph_page, name);
+  bs_compare_page_set_selected_layer (self->compare_page, name);
+  bs_layers_view_select_layer (self->layers_view, *name ? name : NULL);
+}
+
+static void
+on_page_layer_activated (GtkWidget *page, const char *name, BsWindow *self)
+{
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "select-layer", g_variant_new_string (name));
+}
+
+static void
+activate_export_chart (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsWindow *self = data;
+  const char *chart, *path;
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  g_variant_get (param, "(&s&s)", &chart, &path);
+  if (g_str_equal (chart, "graph"))
+    ok = bs_graph_page_export (self->graph_page, path, &error);
+  else
+    ok = bs_compare_page_export (self->compare_page, chart, path, &error);
+  if (ok)
+    {
+      g_autofree char *text = g_strdup_printf ("Saved the %s chart to %s", chart, path);
+      bs_window_show_message (self, text, FALSE);
+    }
+  else
+    bs_window_show_message (self, error->message, TRUE);
+}
+
+static void
+activate_set_markers (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsWindow *self = data;
+  int64_t a, b, run = bs_run_controller_get_run_id (self->controller);
+  BsMarkerStats stats;
+  g_autofree char *readout = NULL;
+  g_autofree char *text = NULL;
+
+  /* ns since the start of the run (the live charts' time axis). */
+  g_variant_get (param, "(xx)", &a, &b);
+  a += bs_run_controller_get_t0 (self->controller);
+  b += bs_run_controller_get_t0 (self->controller);
+  bs_power_chart_set_markers (BS_POWER_CHART (bs_live_view_get_power_chart (self->live_view)), a, b);
+  if (!bs_marker_stats_compute_series (bs_run_controller_get_power (self->controller), a, b, &stats))
+    {
+      bs_window_show_message (self, "No power readings between the markers", FALSE);
+      return;
+    }
+  readout = bs_marker_stats_format (&stats);
+  if (run >= 0 && !bs_run_controller_is_busy (self->controller))
+    {
+      /* Saved with the last recorded run, a range marker with the readout as its note. */
+      g_autofree char *db = bs_window_get_db_path (self);
+      g_autoptr (BsStore) store = bs_store_open (db, BS_STORE_OPEN_DEFAULT, NULL);
+      BsRunMarker marker = { .t_ns = MIN (a, b), .end_ns = MAX (a, b), .label = (char *) "A–B",
+                             .note = readout };
+      int64_t id = store != NULL ? bs_store_add_run_marker (store, run, &marker, NULL) : -1;
+
+      text = id >= 0 ? g_strdup_printf ("%s · saved with run %" G_GINT64_FORMAT, readout, run)
+                     : g_strdup_printf ("%s · not saved (the database refused)", readout);
+    }
+  else
+    text = g_strdup_printf ("%s · not saved (%s)", readout,
+                            run < 0 ? "no recorded run" : "the run is still going");
+  bs_window_show_message (self, text, FALSE);
 }
 
 /* ---- window actions ---- */
@@ -643,6 +812,12 @@ static const GActionEntry win_entries[] = {
   { "pan-left", activate_zoom },
   { "pan-right", activate_zoom },
   { "metric", NULL, "s", "'time'", change_metric },
+  { "compare-metric", NULL, "s", "'time'", change_compare_metric },
+  { "compare-summary", NULL, NULL, "''", change_readonly },
+  { "graph-metric", NULL, "s", "'precision'", change_graph_metric },
+  { "select-layer", NULL, "s", "''", change_select_layer },
+  { "export-chart", activate_export_chart, "(ss)" },
+  { "set-markers", activate_set_markers, "(xx)" },
 };
 
 /* ---- construction ---- */
@@ -754,6 +929,15 @@ bs_window_init (BsWindow *self)
   fill_bundled_menu (self);
   g_signal_connect (self->banner, "response", G_CALLBACK (on_banner_response), self);
   g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (on_visible_page), self);
+
+  self->sessions_page = BS_SESSIONS_PAGE (bs_sessions_page_new ());
+  self->compare_page = BS_COMPARE_PAGE (bs_compare_page_new ());
+  self->graph_page = BS_GRAPH_PAGE (bs_graph_page_new ());
+  gtk_stack_add_titled (self->view_stack, GTK_WIDGET (self->sessions_page), "sessions", "Sessions");
+  gtk_stack_add_titled (self->view_stack, GTK_WIDGET (self->compare_page), "compare", "Compare");
+  gtk_stack_add_titled (self->view_stack, GTK_WIDGET (self->graph_page), "graph", "Graph");
+  g_signal_connect (self->compare_page, "layer-activated", G_CALLBACK (on_page_layer_activated), self);
+  g_signal_connect (self->graph_page, "layer-activated", G_CALLBACK (on_page_layer_activated), self);
 }
 
 BsWindow *
@@ -794,6 +978,8 @@ bs_window_new (GtkApplication *app, BsRunController *controller, GSettings *sett
   self->syncing = FALSE;
   update_model (self);
   update_record_label (self);
+  bs_graph_page_set_model (self->graph_page, bs_run_controller_get_model (controller));
+  bs_window_reload_sessions (self);
 
   if (settings != NULL)
     {

@@ -16,4 +16,11 @@ BsWindow *bs_window_new (GtkApplication *app, BsRunController *controller, GSett
 /* A banner above the pages; errors stay until closed, other messages go after a while. */
 void bs_window_show_message (BsWindow *self, const char *text, gboolean error);
 
+/* The session database the window reads (the controller's, or the default). */
+char *bs_window_get_db_path (BsWindow *self);
+/* Sessions, compared runs and the graph's heat map read the database again. */
+void bs_window_reload_sessions (BsWindow *self);
+/* Shows the comparison of 2-4 runs (the first the baseline) on the Compare page. */
+gboolean bs_window_compare (BsWindow *self, const int64_t *runs, int n_runs, GError **error);
+
 G_END_DECLS

@@ -562,7 +562,7 @@ test_trace_averaged (Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon (tr->sd_w[0], sd, 1e-12);
   g_assert_cmpuint (tr->count[0], ==, 40);
   g_assert_cmpuint (tr->count[1], ==, 40);
-  g_clear_pointer (&tr, bs_power_trace_free);
+  g_clear_pointer (&tr, bs_query_power_trace_free);
 
   /* The bins shrink to what the samples can fill: 80 inside → 20 bins at most; the rail
    * at 100 ns lands in bin 2 of 20, the one at 600 in bin 12, the rest are empty. */
@@ -572,7 +572,7 @@ test_trace_averaged (Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon (tr->power_w[12], 3.0, 1e-12);
   g_assert_true (isnan (tr->power_w[0]));
   g_assert_cmpuint (tr->count[0], ==, 0);
-  g_clear_pointer (&tr, bs_power_trace_free);
+  g_clear_pointer (&tr, bs_query_power_trace_free);
 
   /* Two rails add: 1 + 0.5 and 3 + 0.5; their variances add (rail 1 has none). */
   tr = bs_query_power_trace (f->store, two, BS_POWER_TRACE_AUTO, 2, &error);
@@ -583,7 +583,7 @@ test_trace_averaged (Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon (tr->sd_w[1], sd, 1e-12);
   g_assert_cmpuint (tr->count[0], ==, 80);
   g_assert_cmpint (tr->n_samples, ==, 160);
-  g_clear_pointer (&tr, bs_power_trace_free);
+  g_clear_pointer (&tr, bs_query_power_trace_free);
 
   /* Too few samples inside inferences for a profile: raw. */
   {
@@ -633,12 +633,12 @@ test_trace_raw (Fixture *f, gconstpointer data)
       g_assert_cmpfloat_with_epsilon (tr->power_w[i], v[i], 1e-12);
     }
   g_assert_cmpfloat (tr->window_ns, ==, 200000);
-  g_clear_pointer (&tr, bs_power_trace_free);
+  g_clear_pointer (&tr, bs_query_power_trace_free);
 
   tr = bs_query_power_trace (f->store, quiet, BS_POWER_TRACE_AUTO, 0, &error);
   g_assert_cmpint (tr->mode, ==, BS_POWER_TRACE_NONE);
   g_assert_cmpuint (tr->n_points, ==, 0);
-  g_clear_pointer (&tr, bs_power_trace_free);
+  g_clear_pointer (&tr, bs_query_power_trace_free);
 
   /* Overlays share a mode: the slow meter makes every trace raw; a run without power
    * does not decide. */

@@ -1,0 +1,525 @@
+/* bs-compare-page.c: the Compare page. The data comes from the session database
+ * (bs_query_compare, bs_query_layer_stats, bs_query_power_overlay) when runs are set;
+ * drawing is the pure renderers of ui/views, on screen and in exports alike. */
+#include "bs-compare-page.h"
+
+#include "bs-chart-export.h"
+#include "bs-compare-render.h"
+#include "bs-overlay-render.h"
+#include "bs-power-traces.h"
+#include "bs-queries.h"
+#include "bs-run-colors.h"
+#include "bs-runs.h"
+
+#include <math.h>
+
+#define OVERLAY_HEIGHT 280
+#define EXPORT_WIDTH 1100
+
+struct _BsComparePage
+{
+  GtkBox parent_instance;
+
+  BsChartStyle style;
+  BsCompareMetric metric;
+  int n_runs;
+  int64_t runs[BS_COMPARE_MAX_RUNS];
+  BsComparison *comparison;
+  BsRun *run_info[BS_COMPARE_MAX_RUNS];
+  GArray *stats[BS_COMPARE_MAX_RUNS];
+  char *labels[BS_COMPARE_MAX_RUNS];
+  GPtrArray *traces;
+  BsCompareChart *chart;
+  char *selected;
+  int selected_row;
+
+  GtkWidget *stack;
+  GtkWidget *header;
+  GtkWidget *compare_area;
+  GtkWidget *overlay_area;
+  BsCompareInfo compare_info;
+  BsOverlayInfo overlay_info;
+};
+
+enum
+{
+  SIGNAL_LAYER_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (BsComparePage, bs_compare_page, GTK_TYPE_BOX)
+
+static void
+clear_data (BsComparePage *self)
+{
+  g_clear_pointer (&self->comparison, bs_comparison_free);
+  for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
+    {
+      g_clear_pointer (&self->run_info[i], bs_run_free);
+      g_clear_pointer (&self->stats[i], g_array_unref);
+      g_clear_pointer (&self->labels[i], g_free);
+    }
+  g_clear_pointer (&self->traces, g_ptr_array_unref);
+  g_clear_pointer (&self->chart, bs_compare_chart_free);
+  self->n_runs = 0;
+}
+
+static int
+content_height (BsComparePage *self)
+{
+  BsCompareView view = { self->chart, NULL, 0, self->selected_row, FALSE };
+
+  return self->chart != NULL ? bs_compare_content_height (&view, &self->style) : 100;
+}
+
+static void
+rebuild_chart (BsComparePage *self)
+{
+  g_clear_pointer (&self->chart, bs_compare_chart_free);
+  if (self->comparison != NULL)
+    self->chart = bs_compare_chart_new_from_comparison (self->comparison, self->metric,
+                                                        self->run_info, self->stats);
+  self->selected_row = self->chart != NULL && self->selected != NULL
+                         ? bs_compare_chart_find_layer (self->chart, self->selected) : -1;
+  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->compare_area), content_height (self));
+  gtk_widget_queue_draw (self->compare_area);
+  gtk_widget_queue_draw (self->overlay_area);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), self->chart != NULL ? "chart" : "empty");
+}
+
+static void
+draw_compare (cairo_t *cr, int width, int height, gpointer data)
+{
+  BsComparePage *self = data;
+  BsCompareView view = { self->chart, NULL, 0, self->selected_row, FALSE };
+
+  if (self->chart != NULL)
+    bs_compare_render (cr, &view, width, height, &self->style, &self->compare_info);
+}
+
+static void
+draw_overlay (cairo_t *cr, int width, int height, gpointer data)
+{
+  BsComparePage *self = data;
+  BsOverlayData overlay = { 0 };
+
+  if (self->traces == NULL)
+    return;
+  overlay.n_series = MIN ((int) self->traces->len, BS_OVERLAY_MAX_SERIES);
+  for (int i = 0; i < overlay.n_series; i++)
+    {
+      overlay.series[i].trace = self->traces->pdata[i];
+      overlay.series[i].label = self->labels[i];
+    }
+  overlay.x_start_ns = overlay.x_end_ns = NAN;
+  overlay.y_min = overlay.y_max = NAN;
+  bs_overlay_render (cr, &overlay, width, height, &self->style, &self->overlay_info);
+}
+
+static void
+area_draw_compare (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  draw_compare (cr, width, height, data);
+}
+
+static void
+area_draw_overlay (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  draw_overlay (cr, width, height, data);
+}
+
+static void
+on_compare_pressed (GtkGestureClick *gesture, int n_press, double x, double y, BsComparePage *self)
+{
+  int layer;
+
+  if (self->chart == NULL)
+    return;
+  layer = bs_compare_hit (&self->compare_info, x, y);
+  if (layer >= 0 && layer < self->chart->n_layers)
+    g_signal_emit (self, signals[SIGNAL_LAYER_ACTIVATED], 0, self->chart->layers[layer].name);
+}
+
+static char *
+describe_runs (BsComparePage *self)
+{
+  GString *text = g_string_new (NULL);
+
+  for (int i = 0; i < self->n_runs; i++)
+    {
+      const BsRun *run = self->run_info[i];
+      g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (run->started_us / G_USEC_PER_SEC);
+      g_autofree char *date = when != NULL ? g_date_time_format (when, "%d %b %H:%M") : g_strdup ("");
+      BsColor c = bs_run_color (&self->style, i);
+      g_autofree char *hex = bs_color_to_hex (&c);
+      g_autofree char *model = g_markup_escape_text (run->model_name != NULL ? run->model_name : "", -1);
+
+      g_string_append_printf (text, "%s<span foreground=\"%s\">■</span> <b>#%" G_GINT64_FORMAT
+                              " %s</b> %s · %s%s", i > 0 ? "    " : "", hex, run->id, run->backend,
+                              model, date, i == 0 ? " (baseline)" : "");
+    }
+  return g_string_free (text, FALSE);
+}
+
+gboolean
+bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_t *runs,
+                          int n_runs, GError **error)
+{
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (BsComparison) comparison = NULL;
+  g_autofree char *markup = NULL;
+
+  g_return_val_if_fail (BS_IS_COMPARE_PAGE (self), FALSE);
+  if (n_runs < 2 || n_runs > BS_COMPARE_MAX_RUNS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Compare needs 2 to %d runs, not %d", BS_COMPARE_MAX_RUNS, n_runs);
+      return FALSE;
+    }
+  if ((store = bs_store_open (db_path, BS_STORE_OPEN_DEFAULT, error)) == NULL)
+    return FALSE;
+  if ((comparison = bs_query_compare (store, runs, n_runs, error)) == NULL)
+    return FALSE;
+  clear_data (self);
+  self->comparison = g_steal_pointer (&comparison);
+  self->n_runs = n_runs;
+  for (int i = 0; i < n_runs; i++)
+    {
+      self->runs[i] = runs[i];
+      self->run_info[i] = bs_store_get_run (store, runs[i], NULL);
+      self->stats[i] = bs_query_layer_stats (store, runs[i], NULL);
+      self->labels[i] = g_strdup_printf ("#%" G_GINT64_FORMAT " %s", runs[i],
+                                         self->run_info[i] != NULL ? self->run_info[i]->backend : "?");
+      if (self->run_info[i] == NULL)
+        {
+          clear_data (self);
+          rebuild_chart (self);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No run %" G_GINT64_FORMAT, runs[i]);
+          return FALSE;
+        }
+    }
+  self->traces = bs_query_power_overlay (store, runs, n_runs, 0, NULL);
+  markup = describe_runs (self);
+  gtk_label_set_markup (GTK_LABEL (self->header), markup);
+  rebuild_chart (self);
+  return TRUE;
+}
+
+void
+bs_compare_page_reload (BsComparePage *self, const char *db_path)
+{
+  int64_t runs[BS_COMPARE_MAX_RUNS];
+  int n = bs_compare_page_get_runs (self, runs);
+
+  if (n >= 2 && !bs_compare_page_set_runs (self, db_path, runs, n, NULL))
+    {
+      clear_data (self);
+      rebuild_chart (self);
+    }
+}
+
+int
+bs_compare_page_get_runs (BsComparePage *self, int64_t *runs)
+{
+  for (int i = 0; i < self->n_runs; i++)
+    runs[i] = self->runs[i];
+  return self->n_runs;
+}
+
+gboolean
+bs_compare_page_set_metric (BsComparePage *self, const char *metric)
+{
+  if (g_strcmp0 (metric, "time") == 0)
+    self->metric = BS_COMPARE_TIME;
+  else if (g_strcmp0 (metric, "energy") == 0)
+    self->metric = BS_COMPARE_ENERGY;
+  else
+    return FALSE;
+  rebuild_chart (self);
+  return TRUE;
+}
+
+void
+bs_compare_page_set_selected_layer (BsComparePage *self, const char *name)
+{
+  g_free (self->selected);
+  self->selected = g_strdup (name);
+  self->selected_row = self->chart != NULL && name != NULL ? bs_compare_chart_find_layer (self->chart, name) : -1;
+  gtk_widget_queue_draw (self->compare_area);
+}
+
+static void
+append_number (GString *s, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isnan (v) || isinf (v))
+    g_string_append (s, "null");
+  else
+    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
+}
+
+static void
+append_string (GString *s, const char *text)
+{
+  g_string_append_c (s, '"');
+  for (const char *p = text; p != NULL && *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (s, "\\%c", *p);
+      else if ((guchar) *p < 0x20)
+        g_string_append_printf (s, "\\u%04x", *p);
+      else
+        g_string_append_c (s, *p);
+    }
+  g_string_append_c (s, '"');
+}
+
+char *
+bs_compare_page_get_summary (BsComparePage *self)
+{
+  GString *s = g_string_new ("{\"runs\": [");
+  const BsCompareChart *c = self->chart;
+
+  for (int i = 0; i < self->n_runs; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", self->runs[i]);
+  g_string_append_printf (s, "], \"metric\": \"%s\", \"unit\": \"%s\"",
+                          self->metric == BS_COMPARE_TIME ? "time" : "energy",
+                          self->metric == BS_COMPARE_TIME ? "s" : "J");
+  if (c != NULL)
+    {
+      g_string_append (s, ", \"labels\": [");
+      for (int i = 0; i < c->n_runs; i++)
+        {
+          g_string_append (s, i ? ", " : "");
+          append_string (s, c->runs[i].label);
+        }
+      g_string_append (s, "], \"totals\": [");
+      for (int i = 0; i < c->n_runs; i++)
+        {
+          g_string_append (s, i ? ", " : "");
+          append_number (s, c->runs[i].total);
+        }
+      g_string_append (s, "], \"split\": [");
+      for (int i = 0; i < c->n_runs; i++)
+        {
+          g_string_append (s, i ? ", [" : "[");
+          for (int k = 0; k < 3; k++)
+            {
+              g_string_append (s, k ? ", " : "");
+              append_number (s, c->runs[i].split[k]);
+            }
+          g_string_append (s, "]");
+        }
+      g_string_append (s, "], \"layers\": [");
+      for (int l = 0; l < c->n_layers; l++)
+        {
+          const BsCompareLayer *layer = &c->layers[l];
+
+          g_string_append (s, l ? ", {\"name\": " : "{\"name\": ");
+          append_string (s, layer->name);
+          g_string_append (s, ", \"values\": [");
+          for (int i = 0; i < c->n_runs; i++)
+            {
+              g_string_append (s, i ? ", " : "");
+              append_number (s, layer->value[i]);
+            }
+          g_string_append (s, "], \"significant\": [");
+          for (int i = 0; i < c->n_runs; i++)
+            g_string_append_printf (s, "%s%s", i ? ", " : "", layer->significant[i] ? "true" : "false");
+          g_string_append (s, "]}");
+        }
+      g_string_append (s, "]");
+    }
+  g_string_append (s, "}");
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+bs_compare_page_export (BsComparePage *self, const char *chart, const char *path, GError **error)
+{
+  BsChartFormat format;
+
+  if (self->chart == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Nothing to export: no runs compared");
+      return FALSE;
+    }
+  if (!bs_chart_format_from_path (path, &format))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "%s: the name must end in .png or .svg", path);
+      return FALSE;
+    }
+  if (g_strcmp0 (chart, "overlay") == 0 || g_strcmp0 (chart, "power") == 0)
+    return bs_chart_export (path, format, EXPORT_WIDTH, 360, 2, draw_overlay, self, error);
+  if (g_strcmp0 (chart, "compare") == 0)
+    {
+      BsCompareInfo saved = self->compare_info;
+      gboolean ok = bs_chart_export (path, format, EXPORT_WIDTH, content_height (self), 2,
+                                     draw_compare, self, error);
+
+      self->compare_info = saved;   /* hit-testing follows the screen, not the file */
+      return ok;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               "No chart \"%s\" in the compare view (compare, overlay)", chart);
+  return FALSE;
+}
+
+static void
+bs_compare_page_dispose (GObject *object)
+{
+  BsComparePage *self = BS_COMPARE_PAGE (object);
+
+  clear_data (self);
+  g_clear_pointer (&self->selected, g_free);
+  G_OBJECT_CLASS (bs_compare_page_parent_class)->dispose (object);
+}
+
+static void
+bs_compare_page_class_init (BsComparePageClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = bs_compare_page_dispose;
+  signals[SIGNAL_LAYER_ACTIVATED] =
+    g_signal_new ("layer-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static GtkWidget *
+toggle (const char *label, const char *action, const char *target)
+{
+  GtkWidget *button = gtk_toggle_button_new_with_label (label);
+
+  /* The target before the action name (else a warning about a missing parameter). */
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_string (target));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  return button;
+}
+
+
+/* ---- export from the UI: a file dialog, then win.export-chart ---- */
+
+static void
+on_export_response (GtkNativeDialog *dialog, int response, gpointer data)
+{
+  GtkWidget *from = g_object_get_data (G_OBJECT (dialog), "from");
+  const char *chart = g_object_get_data (G_OBJECT (dialog), "chart");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        gtk_widget_activate_action (from, "win.export-chart", "(ss)", chart, path);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+void
+bs_export_chart_dialog (GtkWidget *from, const char *chart, const char *suggested_name)
+{
+  GtkRoot *root = gtk_widget_get_root (from);
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new ("Export Chart", GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                 GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "_Cancel");
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, "PNG or SVG (*.png, *.svg)");
+  gtk_file_filter_add_pattern (filter, "*.png");
+  gtk_file_filter_add_pattern (filter, "*.svg");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_unref (filter);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested_name);
+  g_object_set_data_full (G_OBJECT (dialog), "from", g_object_ref (from), g_object_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "chart", g_strdup (chart), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_response), NULL);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_export_clicked (GtkButton *button, gpointer data)
+{
+  const char *chart = data;
+  g_autofree char *name = g_strdup_printf ("%s.png", chart);
+
+  bs_export_chart_dialog (GTK_WIDGET (button), chart, name);
+}
+
+static void
+bs_compare_page_init (BsComparePage *self)
+{
+  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *metric_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+  GtkWidget *empty = gtk_label_new ("Select 2 to 4 runs in Sessions and press Compare.");
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  bs_chart_style_init (&self->style, BS_CHART_THEME_LIGHT);
+  self->selected_row = -1;
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
+  gtk_box_set_spacing (GTK_BOX (self), 6);
+
+  gtk_widget_set_margin_start (bar, 12);
+  gtk_widget_set_margin_end (bar, 12);
+  gtk_widget_set_margin_top (bar, 6);
+  gtk_widget_add_css_class (metric_box, "linked");
+  gtk_box_append (GTK_BOX (metric_box), toggle ("Time", "win.compare-metric", "time"));
+  gtk_box_append (GTK_BOX (metric_box), toggle ("Energy", "win.compare-metric", "energy"));
+  gtk_box_append (GTK_BOX (bar), metric_box);
+  self->header = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->header), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (self->header), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (self->header, TRUE);
+  gtk_box_append (GTK_BOX (bar), self->header);
+  {
+    GtkWidget *chart = gtk_button_new_with_label ("Export Chart…");
+    GtkWidget *power = gtk_button_new_with_label ("Export Power…");
+
+    gtk_widget_set_tooltip_text (chart, "The whole comparison as PNG or SVG");
+    gtk_widget_set_tooltip_text (power, "The overlaid power traces as PNG or SVG");
+    g_signal_connect (chart, "clicked", G_CALLBACK (on_export_clicked), (gpointer) "compare");
+    g_signal_connect (power, "clicked", G_CALLBACK (on_export_clicked), (gpointer) "overlay");
+    gtk_box_append (GTK_BOX (bar), chart);
+    gtk_box_append (GTK_BOX (bar), power);
+  }
+  gtk_box_append (GTK_BOX (self), bar);
+
+  self->compare_area = gtk_drawing_area_new ();
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->compare_area), area_draw_compare, self, NULL);
+  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->compare_area), 100);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), self->compare_area);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_add_controller (self->compare_area, GTK_EVENT_CONTROLLER (click));
+  g_signal_connect (click, "pressed", G_CALLBACK (on_compare_pressed), self);
+
+  self->overlay_area = gtk_drawing_area_new ();
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->overlay_area), area_draw_overlay, self, NULL);
+  gtk_widget_set_size_request (self->overlay_area, -1, 200);
+
+  gtk_paned_set_start_child (GTK_PANED (paned), scrolled);
+  gtk_paned_set_end_child (GTK_PANED (paned), self->overlay_area);
+  gtk_paned_set_resize_end_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  gtk_widget_set_size_request (scrolled, -1, 200);
+
+  self->stack = gtk_stack_new ();
+  gtk_widget_set_vexpand (self->stack, TRUE);
+  gtk_widget_add_css_class (empty, "dim-label");
+  gtk_stack_add_named (GTK_STACK (self->stack), empty, "empty");
+  gtk_stack_add_named (GTK_STACK (self->stack), paned, "chart");
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+  gtk_box_append (GTK_BOX (self), self->stack);
+}
+
+GtkWidget *
+bs_compare_page_new (void)
+{
+  return g_object_new (BS_TYPE_COMPARE_PAGE, NULL);
+}
