@@ -6,6 +6,7 @@
 
 int bs_cli_info (int argc, char **argv);
 int bs_cli_run (int argc, char **argv);
+int bs_cli_bench (int argc, char **argv);
 int bs_cli_probes (int argc, char **argv);
 int bs_cli_calibrate (int argc, char **argv);
 int bs_cli_record (int argc, char **argv);
