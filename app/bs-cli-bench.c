@@ -425,7 +425,8 @@ bench (const BsModel *model, const uint8_t *image, const BenchOptions *opts)
       return bs_cli_fail (error);
 
   samples.n_ops = plan->n_ops;
-  samples.capacity = opts->runs > 0 ? opts->runs : 100000;
+  /* Without --runs, --seconds decides, up to this many (the arrays hold them all). */
+  samples.capacity = opts->runs > 0 ? opts->runs : 20000;
   samples.op_ns = g_new0 (int64_t, (gsize) samples.capacity * plan->n_ops);
   samples.total_ns = g_new0 (int64_t, samples.capacity);
   t_end = bs_clock_now_ns () + (int64_t) (opts->seconds * 1e9);

@@ -1,6 +1,6 @@
 /* bs-bconv-avx2.c: binary conv/FC with AVX2.
  *
- * The patch GEMM of bs-bconv-avx512.c on 8-channel ymm lanes. AVX2 has no vector
+ * The window GEMM of bs-bconv-avx512.c on 8-channel ymm lanes. AVX2 has no vector
  * popcount: each byte's count comes from two 16-entry table lookups (VPSHUFB on the
  * nibbles, Mula's method) and is summed in byte lanes for up to 31 words (31 · 8 <
  * 256), then widened to 32 bits (VPMADDUBSW, VPMADDWD with ones). A block is 4 pixels
@@ -198,7 +198,7 @@ bs_bconv_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
 {
   const BsCpuBconvPacked *pk = args->weights;
   BsConvGeom geom = { pk->kernel, pk->stride, pk->pad, pk->nb, pk->direct, FALSE, FALSE,
-                      pk->concat ? pk->kd : 0 };
+                      pk->columns };
 
   if (pk->fallback)
     {

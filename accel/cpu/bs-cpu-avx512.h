@@ -11,6 +11,29 @@ G_BEGIN_DECLS
 
 #define BS_AVX512_INLINE inline __attribute__ ((always_inline))
 
+/* Masks as integers through an explicit KMOV: GCC 12 may spill a __mmask16 (or 32)
+ * with KMOVW (KMOVD) and, where the value is widened, reload the slot with a 64-bit
+ * MOV: the upper bits are then stack garbage (seen under -fsanitize=alignment, which
+ * adds register pressure). The cast intrinsics (_cvtmask16_u32) get folded into that
+ * same pattern; an asm cannot be. */
+static inline uint32_t
+bs_avx512_mask16 (__mmask16 m)
+{
+  uint32_t r;
+
+  __asm__ ("kmovw %1, %0" : "=r" (r) : "k" (m));
+  return r;
+}
+
+static inline uint32_t
+bs_avx512_mask32 (__mmask32 m)
+{
+  uint32_t r;
+
+  __asm__ ("kmovd %1, %0" : "=r" (r) : "k" (m));
+  return r;
+}
+
 /* Installers of each family (bs-bconv-avx512.c, bs-qconv-avx512.c, bs-ops-avx512.c). */
 void bs_bconv_install_avx512 (BsCpuKernels *table);
 void bs_qconv_install_avx512 (BsCpuKernels *table);

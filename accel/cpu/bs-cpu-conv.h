@@ -1,15 +1,17 @@
 /* bs-cpu-conv.h: the part of the SIMD conv kernels that is not SIMD: the dense rows
- * their windows are read from, and walking a tile in blocks, for the micro-kernels
- * and output transforms of each instruction set (bs-bconv-*.c, bs-qconv-*.c), which
- * include this header and pass their block function as a compile-time constant.
+ * their windows are read from, and walking a tile in rows and channel groups, for
+ * the micro-kernels and output transforms of each instruction set (bs-bconv-*.c,
+ * bs-qconv-*.c), which include this header and pass their row function as a
+ * compile-time constant.
  *
  * A dense row is an input row with each pixel's channels packed to nb bytes (binary:
- * the first nb bytes of its words; int8 widened to int16 for the 16-bit kernels) and
- * `pad` zero pixels each side; rows outside the image are zero rows. A ring of
- * `kernel` of them serves every output row that reads them, and a window is
- * `kernel` segments of kernel · nb bytes at the same offset in consecutive rows, read
- * in place (bs-cpu-pack.h): no patch is copied. A 1x1 conv reads the input rows
- * themselves.
+ * the first nb bytes of its words; int8 widened to int16 for the 16-bit kernels, or
+ * offset by 128 for VPDPBUSD) and `pad` zero pixels each side; rows outside the
+ * image are zero rows. A ring of `kernel` of them serves every output row that reads
+ * them, and a window is `kernel` segments of kernel · nb bytes at the same offset in
+ * consecutive rows, read in place (bs-cpu-pack.h): no patch is copied. With
+ * "columns" the kernel rows are first interleaved by column, and a window is one
+ * segment. A 1x1 binary or int16 conv reads the input rows themselves.
  */
 #pragma once
 
@@ -95,7 +97,7 @@ typedef struct
   gboolean widen;            /* int8 input, int16 dense rows */
   gboolean flip;             /* int8 input, dense rows of x XOR 0x80 = x + 128 (VPDPBUSD's
                               * unsigned operand), padding 0x80 (x = 0) */
-  int32_t concat_kd;         /* > 0: copy each window as one segment of this many words */
+  gboolean columns;          /* interleave each output row's kernel rows by column */
 } BsConvGeom;
 
 typedef struct
@@ -107,7 +109,7 @@ typedef struct
   uint8_t *rows;             /* the ring: kernel rows of row_bytes */
   gsize row_bytes;
   int32_t row_of[16];        /* the input row each slot holds */
-  uint8_t *patches;          /* concatenated windows of one output row */
+  uint8_t *columns;          /* one output row's interleaved columns */
 } BsDenseRows;
 
 static inline void
@@ -123,7 +125,7 @@ bs_dense_rows_init (BsDenseRows *dr, const BsConvGeom *g, const BsPlanBuffer *in
   dr->row_bytes = bs_cpu_dense_row_bytes (dr->in_w, g->pad, g->nb);
   for (int i = 0; i < 16; i++)
     dr->row_of[i] = G_MININT32;
-  dr->patches = scratch + g->kernel * dr->row_bytes;
+  dr->columns = scratch + g->kernel * dr->row_bytes;
   g_assert (g->direct || g->kernel * dr->row_bytes <= scratch_size);
 }
 
@@ -223,37 +225,49 @@ bs_dense_row (BsDenseRows *dr, int32_t iy)
   return row;
 }
 
-/* Concatenated windows of n pixels, kernel runs of at most 8 bytes each: every run
- * is loaded as 8 bytes, masked to its length and stored as 8; the zeros past a run
- * are overwritten by the next run, those past the last are the window's zero tail
- * (and the next window overwrites them in turn). Kernel 3 has its rows unrolled. */
+/* The columns of one output row: column c (of n, padding included) is the k pixels
+ * at c of rows[0..k), nb bytes each. A window is then k consecutive columns. */
 static inline void
-bs_conv_concat (uint8_t *p, const uint8_t *const *rows, gsize step, int32_t n, int32_t k,
-                gsize run, gsize patch)
+bs_conv_columns (uint8_t *dst, const uint8_t *const *rows, int32_t n, int32_t k, int32_t nb)
 {
-  uint64_t mask = run == 8 ? ~0ull : (1ull << (8 * run)) - 1;
+  int32_t c = 0;
 
-  if (k == 3)
+#ifdef __AVX512BW__
+  if (nb == 2 && k == 3)
     {
-      const uint8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
+      /* 32 columns at a time: output word 3c + dy is row dy's word c. A two-source
+       * word permute takes rows 0 and 1, a masked one row 2. */
+      static const uint16_t pattern[96] = {
+#define W(i) (i) % 3 == 2 ? (i) / 3 : (i) % 3 * 32 + (i) / 3
+#define W8(i) W (i), W (i + 1), W (i + 2), W (i + 3), W (i + 4), W (i + 5), W (i + 6), W (i + 7)
+        W8 (0), W8 (8), W8 (16), W8 (24), W8 (32), W8 (40), W8 (48), W8 (56),
+        W8 (64), W8 (72), W8 (80), W8 (88)
+#undef W8
+#undef W
+      };
+      /* Output words i of zmm j with (32 j + i) % 3 == 2. */
+      static const __mmask32 from2[3] = { 0x24924924, 0x49249249, 0x92492492 };
+      __m512i idx[3];
 
-      for (int32_t i = 0; i < n; i++, r0 += step, r1 += step, r2 += step, p += patch)
+      for (int j = 0; j < 3; j++)
+        idx[j] = _mm512_loadu_si512 (pattern + 32 * j);
+      for (; c < n; c += 32, dst += 192)
         {
-          uint64_t v0 = bs_load64 (r0) & mask, v1 = bs_load64 (r1) & mask, v2 = bs_load64 (r2) & mask;
+          __m512i r0 = _mm512_loadu_si512 (rows[0] + 2 * c);
+          __m512i r1 = _mm512_loadu_si512 (rows[1] + 2 * c);
+          __m512i r2 = _mm512_loadu_si512 (rows[2] + 2 * c);
 
-          memcpy (p, &v0, 8);
-          memcpy (p + run, &v1, 8);
-          memcpy (p + 2 * run, &v2, 8);
+          for (int j = 0; j < 3; j++)
+            _mm512_storeu_si512 (dst + 64 * j,
+                                 _mm512_mask_permutexvar_epi16 (_mm512_permutex2var_epi16 (r0, idx[j], r1),
+                                                                from2[j], idx[j], r2));
         }
       return;
     }
-  for (int32_t i = 0; i < n; i++, p += patch)
+#endif
+  for (; c < n; c++)
     for (int32_t dy = 0; dy < k; dy++)
-      {
-        uint64_t v = bs_load64 (rows[dy] + (gsize) i * step) & mask;
-
-        memcpy (p + dy * run, &v, 8);
-      }
+      memcpy (dst + ((gsize) c * k + dy) * nb, rows[dy] + (gsize) c * nb, nb);
 }
 
 /* The ISA's part of a conv kernel. */
@@ -288,7 +302,6 @@ bs_conv_drive (const BsCpuOpArgs *args, const BsCpuTile *tile, const void *packe
 {
   uint8_t scratch[BS_CPU_SCRATCH] __attribute__ ((aligned (64)));
   const uint8_t *rows[16];
-  int32_t out_w = args->out->shape.w;
   BsDenseRows dr;
   gsize step;
 
@@ -303,13 +316,12 @@ bs_conv_drive (const BsCpuOpArgs *args, const BsCpuTile *tile, const void *packe
       else
         for (int32_t dy = 0; dy < geom->kernel; dy++)
           rows[dy] = bs_dense_row (&dr, y * geom->stride - geom->pad + dy);
-      if (geom->concat_kd > 0)
+      if (geom->columns)
         {
-          /* The row's windows, copied once for every channel group. */
-          pitch = (gsize) geom->concat_kd * 4;
-          bs_conv_concat (dr.patches, rows, step, out_w, geom->kernel,
-                          (gsize) geom->kernel * geom->nb, pitch);
-          rows[0] = dr.patches;
+          /* Built once for every channel group. */
+          bs_conv_columns (dr.columns, rows, dr.in_w + 2 * geom->pad, geom->kernel, geom->nb);
+          pitch = (gsize) geom->stride * geom->kernel * geom->nb;
+          rows[0] = dr.columns;
         }
       for (int32_t o = tile->c0; o < tile->c1; o += 64)
         hooks->row (args, packed, MIN (4, (MIN (o + 64, cout) - o + 15) / 16), rows, pitch, o, y);

@@ -161,11 +161,12 @@ bs_cpu_bconv_pack (const BsPlan *plan, const BsPlanOp *op)
   int32_t k = op->kernel, taps = k * k, words = op->w_tap_stride;
   int32_t nb = (cin + 7) / 8;
   int32_t run = k * nb;
-  /* Concatenated windows when runs are short enough for the 8-byte copies and it
-   * saves words. */
-  gboolean concat = k > 1 && run <= 8 && (k * run + 3) / 4 < k * ((run + 3) / 4);
-  int32_t n_seg = concat ? 1 : k;
-  int32_t kds = concat ? (k * run + 3) / 4 : (run + 3) / 4, kd = n_seg * kds;
+  /* Columns where segments would waste words, for runs of a few bytes (the columns
+   * cost a copy per output row). */
+  gboolean columns = k > 1 && nb <= 2 && (k * run + 3) / 4 < k * ((run + 3) / 4);
+  int32_t n_seg = columns ? 1 : k;
+  int32_t kds = columns ? (k * run + 3) / 4 : (run + 3) / 4, kd = n_seg * kds;
+  int32_t seg = columns ? k * run : run;
   gboolean has_req = op->out.kind != BS_OUT_THRESHOLD;
   gsize rect = (gsize) (k + 1) * (k + 1) * cpad;
   gsize size = align64 (sizeof (BsCpuBconvPacked)) + align64 ((gsize) kd * cpad * 4)
@@ -174,7 +175,7 @@ bs_cpu_bconv_pack (const BsPlan *plan, const BsPlanOp *op)
   BsCpuBconvPacked *pk = carve (&c, sizeof *pk);
   uint32_t *w = carve (&c, (gsize) kd * cpad * 4);
   int32_t *wrect = carve (&c, rect * 4);
-  g_autofree uint8_t *seg = g_malloc0 ((gsize) kd * 4);
+  g_autofree uint8_t *window = g_malloc0 ((gsize) kd * 4);
 
   pk->cin = cin;
   pk->cout = cout;
@@ -183,37 +184,36 @@ bs_cpu_bconv_pack (const BsPlan *plan, const BsPlanOp *op)
   pk->stride = op->stride;
   pk->pad = op->pad;
   pk->nb = nb;
-  pk->concat = concat;
+  pk->columns = columns;
   pk->n_seg = n_seg;
   pk->kds = kds;
   pk->kd = kd;
   pk->direct = k == 1;
-  /* Direct: the bytes past nb in a pixel's words are its unused, zero bits;
-   * concatenated windows are copied with a zero tail. */
-  pk->seg_mask = pk->direct || concat || run % 4 == 0 ? ~0u : (1u << (8 * (run % 4))) - 1;
+  /* Direct: the bytes past nb in a pixel's words are its unused, zero bits. */
+  pk->seg_mask = pk->direct || seg % 4 == 0 ? ~0u : (1u << (8 * (seg % 4))) - 1;
   pk->fallback = !pk->direct
-                 && bs_cpu_conv_scratch (k, in->shape.w, op->pad, nb, out->shape.w,
-                                         concat ? kd : 0) > BS_CPU_SCRATCH;
+                 && bs_cpu_conv_scratch (k, in->shape.w, op->pad, nb, columns) > BS_CPU_SCRATCH;
   pk->w = w;
   pk->wrect = wrect;
   interior (out->shape.w, in->shape.w, op, &pk->x_lo, &pk->x_hi);
   interior (out->shape.h, in->shape.h, op, &pk->y_lo, &pk->y_hi);
 
   /* A channel's taps, [k][k][words] in the plan: tap (dy, dx) goes to bytes
-   * [dx · nb, dx · nb + nb) of segment dy (bits past cin are 0, so only the first
-   * nb bytes of a tap carry any). */
+   * [dx · nb, dx · nb + nb) of segment dy, or with columns to bytes
+   * [(dx · k + dy) · nb, ... + nb) of the one segment (bits past cin are 0, so only
+   * the first nb bytes of a tap carry any). */
   for (int32_t o = 0; o < cout; o++)
     {
-      memset (seg, 0, (gsize) kd * 4);
+      memset (window, 0, (gsize) kd * 4);
       for (int32_t t = 0; t < taps; t++)
         {
           const uint64_t *tw = pw + ((gsize) o * taps + t) * words;
           int32_t pop = 0;
 
-          if (concat)
-            memcpy (seg + (gsize) t * nb, tw, nb);
+          if (columns)
+            memcpy (window + (gsize) ((t % k) * k + t / k) * nb, tw, nb);
           else
-            memcpy (seg + (gsize) (t / k) * kds * 4 + (gsize) (t % k) * nb, tw, nb);
+            memcpy (window + (gsize) (t / k) * kds * 4 + (gsize) (t % k) * nb, tw, nb);
           for (int32_t j = 0; j < words; j++)
             pop += __builtin_popcountll (tw[j]);
           /* Every prefix rectangle that contains tap (t / k, t % k). */
@@ -222,7 +222,7 @@ bs_cpu_bconv_pack (const BsPlan *plan, const BsPlanOp *op)
               wrect[((gsize) dy * (k + 1) + dx) * cpad + o] += pop;
         }
       for (int32_t j = 0; j < kd; j++)
-        memcpy (&w[(gsize) j * cpad + o], seg + (gsize) j * 4, 4);
+        memcpy (&w[(gsize) j * cpad + o], window + (gsize) j * 4, 4);
     }
 
   if (has_req)
@@ -284,7 +284,7 @@ qconv_pack (const BsPlan *plan, const BsPlanOp *op, BsCpuQconvLayout layout)
   /* QUAD8 reads dense rows of x + 128 even for 1x1 (bs-cpu-conv.h). */
   pk->direct = k == 1 && in_elem == elem && layout == BS_CPU_PAIR16;
   pk->fallback = !pk->direct
-                 && bs_cpu_conv_scratch (k, in->shape.w, op->pad, pk->nb, out->shape.w, 0) > BS_CPU_SCRATCH;
+                 && bs_cpu_conv_scratch (k, in->shape.w, op->pad, pk->nb, FALSE) > BS_CPU_SCRATCH;
   pk->w = w;
   pk->wsum = wsum;
 
@@ -329,6 +329,71 @@ bs_cpu_qconv_pack_pair16 (const BsPlan *plan, const BsPlanOp *op)
   return qconv_pack (plan, op, BS_CPU_PAIR16);
 }
 
+/* Value ranges */
+
+static int64_t
+type_min (BsActType type)
+{
+  return type == BS_ACT_U8 || type == BS_ACT_BITS ? (type == BS_ACT_BITS ? -1 : 0) : -type_max_abs (type);
+}
+
+static int64_t
+type_max (BsActType type)
+{
+  return type == BS_ACT_U8 ? 255 : type == BS_ACT_BITS ? 1 : type_max_abs (type) - 1;
+}
+
+/* Bounds on every value of buffer b: from its producer where that is a conv (its
+ * accumulators' bounds through its transform), else its type's. */
+static void
+buffer_range (const BsPlan *plan, int b, int64_t *lo, int64_t *hi)
+{
+  const BsPlanBuffer *buf = &plan->buffers[b];
+  const BsPlanOp *op = buf->producer >= 0 ? &plan->ops[buf->producer] : NULL;
+  int32_t cout = buf->shape.c;
+
+  *lo = type_min (buf->type);
+  *hi = type_max (buf->type);
+  if (op == NULL || (op->kind != BS_PLAN_OP_BCONV && op->kind != BS_PLAN_OP_QCONV)
+      || op->out.kind == BS_OUT_THRESHOLD)
+    return;
+  {
+    const BsPlanBuffer *in = &plan->buffers[op->inputs[0]];
+    int32_t taps = op->kernel * op->kernel;
+    __int128 rlo = 0, rhi = 0;
+
+    for (int32_t o = 0; o < cout; o++)
+      {
+        int64_t xmax;
+        __int128 vlo, vhi;
+
+        if (op->kind == BS_PLAN_OP_BCONV)
+          xmax = (int64_t) in->shape.c * taps;
+        else
+          {
+            int64_t abs_sum = 0;
+
+            for (int32_t t = 0; t < taps; t++)
+              for (int32_t ch = 0; ch < in->shape.c; ch++)
+                abs_sum += ABS (qconv_weight (op, o, t, ch, taps));
+            xmax = abs_sum * type_max_abs (in->type);
+          }
+        if (op->out.kind == BS_OUT_REQUANT)
+          req_range (&op->out, o, xmax, &vlo, &vhi);
+        else
+          {
+            vlo = -(__int128) xmax + (op->out.bias ? op->out.bias[o] : 0);
+            vhi = (__int128) xmax + (op->out.bias ? op->out.bias[o] : 0);
+          }
+        rlo = o == 0 ? vlo : MIN (rlo, vlo);
+        rhi = o == 0 ? vhi : MAX (rhi, vhi);
+      }
+    /* The transform saturates to the type: the bounds only tighten. */
+    *lo = (int64_t) MAX (rlo, (__int128) *lo);
+    *hi = (int64_t) MIN (rhi, (__int128) *hi);
+  }
+}
+
 /* Add and batchnorm */
 
 void *
@@ -340,11 +405,20 @@ bs_cpu_req_pack (const BsPlan *plan, const BsPlanOp *op)
   Carver c = { g_aligned_alloc0 (1, size, 64), 0 };
   BsCpuReqPacked *pk = carve (&c, sizeof *pk);
   g_autofree int64_t *xmax = g_new (int64_t, MAX (cout, 1));
-  int64_t bound = type_max_abs (plan->buffers[op->inputs[0]].type);
+  int64_t lo, hi, bound;
 
-  /* add: sat32 (a + b) spans int32 whatever the inputs. */
+  buffer_range (plan, op->inputs[0], &lo, &hi);
+  bound = MAX (-lo, hi);
   if (op->kind == BS_PLAN_OP_ADD)
-    bound = (int64_t) 1 << 31;
+    {
+      /* sat32 (a + b): exact when the inputs' bounds keep the sum in int32; else the
+       * sum spans int32. */
+      buffer_range (plan, op->inputs[1], &lo, &hi);
+      bound += MAX (-lo, hi);
+      pk->exact_sum = bound <= G_MAXINT32;
+      if (!pk->exact_sum)
+        bound = (int64_t) 1 << 31;
+    }
   for (int32_t o = 0; o < cout; o++)
     xmax[o] = bound;
   req_init (&pk->req, &c, &op->out, cout, xmax);

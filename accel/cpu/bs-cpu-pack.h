@@ -12,8 +12,10 @@
  * word: [kernel row][word][channel]. The bytes a segment's last word reads past its
  * end belong to the next pixel: fixed-point kernels multiply them by zero weights;
  * binary kernels mask them (seg_mask). Where that wastes a word per window (16
- * channels, kernel 3: 3 × 6 bytes in 3 × 2 words, not 5), a binary conv copies its
- * windows instead, each one segment of all its taps ("concatenated" patches).
+ * channels, kernel 3: 3 × 6 bytes in 3 × 2 words, not 5), a binary conv reads
+ * "columns" instead: per output row, the kernel rows interleaved by input column
+ * (column x: its k pixels, one per kernel row), so that a window, kernel columns, is
+ * one segment of kernel² · nb contiguous bytes, taps ordered (dx, dy).
  */
 #pragma once
 
@@ -21,7 +23,7 @@
 
 G_BEGIN_DECLS
 
-/* Bytes of scratch (on the stack) a SIMD conv kernel builds its patches in; layers
+/* Bytes of scratch (on the stack) a SIMD conv kernel builds its dense rows in; layers
  * that need more run the scalar kernel. */
 #define BS_CPU_SCRATCH (48 * 1024)
 
@@ -64,10 +66,10 @@ typedef struct
   int32_t cin, cout, cpad;   /* cpad: cout rounded up to 16 */
   int32_t kernel, stride, pad;
   int32_t nb;                /* bytes of one pixel's channels: ceil(cin / 8) */
-  gboolean concat;           /* windows are copied as one segment of all taps */
-  int32_t n_seg;             /* segments per window: kernel, or 1 when concat */
+  gboolean columns;          /* windows are read from interleaved columns */
+  int32_t n_seg;             /* segments per window: kernel, or 1 with columns */
   int32_t kds;               /* 32-bit words per segment: ceil(kernel · nb / 4), or
-                              * ceil(kernel² · nb / 4) when concat */
+                              * ceil(kernel² · nb / 4) with columns */
   int32_t kd;                /* words per window: n_seg · kds */
   uint32_t seg_mask;         /* the valid bits of a segment's last word */
   gboolean direct;           /* kernel 1: segments are read from the input itself */
@@ -110,6 +112,8 @@ typedef struct
 typedef struct
 {
   BsCpuReq req;
+  gboolean exact_sum;        /* add: |a| + |b| cannot exceed int32 (from the inputs'
+                              * producers), so sat32 (a + b) = a + b */
 } BsCpuReqPacked;
 
 void *bs_cpu_bconv_pack (const BsPlan *plan, const BsPlanOp *op);
@@ -125,15 +129,19 @@ bs_cpu_dense_row_bytes (int32_t in_w, int32_t pad, int32_t nb)
   return ((gsize) (in_w + 2 * pad) * nb + 63) / 64 * 64 + 64;
 }
 
-/* Scratch bytes a conv needs: its ring of dense rows, and with concatenated
- * windows a row of them (kd words each, the most pixels a block recomputes, slack). */
+/* Bytes of one output row's interleaved columns (whole groups of 32, slack). */
 static inline gsize
-bs_cpu_conv_scratch (int32_t kernel, int32_t in_w, int32_t pad, int32_t nb, int32_t out_w,
-                     int32_t concat_kd)
+bs_cpu_columns_bytes (int32_t kernel, int32_t in_w, int32_t pad, int32_t nb)
 {
-  gsize patches = concat_kd > 0 ? (gsize) (out_w + BS_CPU_MAX_P) * concat_kd * 4 + 64 : 0;
+  return (gsize) (in_w + 2 * pad + 31) / 32 * 32 * kernel * nb + 64;
+}
 
-  return (gsize) kernel * bs_cpu_dense_row_bytes (in_w, pad, nb) + patches;
+/* Scratch bytes a conv needs: its ring of dense rows, and its columns if any. */
+static inline gsize
+bs_cpu_conv_scratch (int32_t kernel, int32_t in_w, int32_t pad, int32_t nb, gboolean columns)
+{
+  return (gsize) kernel * bs_cpu_dense_row_bytes (in_w, pad, nb)
+         + (columns ? bs_cpu_columns_bytes (kernel, in_w, pad, nb) : 0);
 }
 
 /* The store mask of the chunk of 16 channels starting at o. */

@@ -12,12 +12,14 @@ static uint64_t
 sign_bits (const uint8_t *src, BsActType type, int32_t n)
 {
   int elem = bs_plan_elem_size (type);
-  uint8_t tmp[256] __attribute__ ((aligned (32))) = { 0 };
+  uint8_t tmp[64 * 4 + 32] __attribute__ ((aligned (32)));
   uint64_t bits = 0;
 
   if (n < 64)
     {
+      /* Only the 32-byte loads that reach past n read the copy's zeros. */
       memcpy (tmp, src, (gsize) n * elem);
+      memset (tmp + (gsize) n * elem, 0, 32);
       src = tmp;
     }
   for (int32_t i = 0; i < n; i += 32 / elem)
@@ -45,8 +47,19 @@ bs_sign_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
   int32_t words = bs_plan_words (s.c);
   const uint8_t *in = args->in_data[0];
   uint64_t *out = args->out_data;
+  int64_t px = (int64_t) tile->y0 * s.w;
 
-  for (int64_t px = (int64_t) tile->y0 * s.w; px < (int64_t) tile->y1 * s.w; px++)
+  /* int8 with 8, 16 or 32 channels, whole pixels: the sign bits of 32 consecutive
+   * bytes are 32/C pixels' words. */
+  if (elem == 1 && tile->c0 == 0 && tile->c1 == s.c && (s.c == 8 || s.c == 16 || s.c == 32))
+    for (int32_t per = 32 / s.c; px + per <= (int64_t) tile->y1 * s.w; px += per)
+      {
+        uint32_t m = (uint32_t) _mm256_movemask_epi8 (_mm256_loadu_si256 ((const __m256i *) (in + px * s.c)));
+
+        for (int32_t i = 0; i < per; i++)
+          out[px + i] = s.c == 32 ? m : (m >> (i * s.c)) & ((1u << s.c) - 1);
+      }
+  for (; px < (int64_t) tile->y1 * s.w; px++)
     for (int32_t w = tile->c0 / 64; w < bs_plan_words (tile->c1); w++)
       out[px * words + w] = sign_bits (in + (px * s.c + 64 * w) * elem, type, MIN (64, s.c - 64 * w));
 }
@@ -142,9 +155,20 @@ image_to_hwc (const BsCpuOpArgs *args, const BsCpuTile *tile, uint8_t flip)
   int64_t sp, sc;
 
   u8_strides (args->in[0], &sp, &sc);
-  for (int64_t px = (int64_t) tile->y0 * s.w; px < (int64_t) tile->y1 * s.w; px++)
-    for (int32_t c = tile->c0; c < tile->c1; c++)
-      out[px * s.c + c] = img[c * sc + px * sp] ^ flip;
+  /* Channel by channel: each a contiguous plane of the CHW image, written with a
+   * stride of C. */
+  for (int32_t c = tile->c0; c < tile->c1; c++)
+    {
+      const uint8_t *src = img + c * sc;
+      uint8_t *dst = out + c;
+
+      if (sp == 1)
+        for (int64_t px = (int64_t) tile->y0 * s.w; px < (int64_t) tile->y1 * s.w; px++)
+          dst[px * s.c] = src[px] ^ flip;
+      else
+        for (int64_t px = (int64_t) tile->y0 * s.w; px < (int64_t) tile->y1 * s.w; px++)
+          dst[px * s.c] = src[px * sp] ^ flip;
+    }
 }
 
 static void

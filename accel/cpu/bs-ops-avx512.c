@@ -24,16 +24,16 @@ sign_pixels (const BsCpuOpArgs *args, const BsCpuTile *tile, int64_t px0, int64_
         uint64_t bits = 0;
 
         if (elem == 1)
-          bits = _mm512_movepi8_mask (_mm512_maskz_loadu_epi8 (_bzhi_u64 (~0ull, n), src));
+          bits = _cvtmask64_u64 (_mm512_movepi8_mask (_mm512_maskz_loadu_epi8 (_bzhi_u64 (~0ull, n), src)));
         else if (elem == 2)
           for (int32_t h = 0; h < n; h += 32)
-            bits |= (uint64_t) _mm512_movepi16_mask (_mm512_maskz_loadu_epi16 (_bzhi_u32 (~0u, n - h),
-                                                                               src + 2 * h)) << h;
+            bits |= (uint64_t) bs_avx512_mask32 (_mm512_movepi16_mask (_mm512_maskz_loadu_epi16 (_bzhi_u32 (~0u, n - h),
+                                                                                              src + 2 * h))) << h;
         else
           for (int32_t q = 0; q < n; q += 16)
-            bits |= (uint64_t) _mm512_cmplt_epi32_mask (_mm512_maskz_loadu_epi32 ((__mmask16) _bzhi_u32 (0xffff, n - q),
-                                                                                  src + 4 * q),
-                                                        _mm512_setzero_si512 ()) << q;
+            bits |= (uint64_t) bs_avx512_mask16 (_mm512_cmplt_epi32_mask (_mm512_maskz_loadu_epi32 ((__mmask16) _bzhi_u32 (0xffff, n - q),
+                                                                                                   src + 4 * q),
+                                                                         _mm512_setzero_si512 ())) << q;
         out[px * words + w] = bits;
       }
 }
@@ -58,12 +58,12 @@ bs_sign_avx512 (const BsCpuOpArgs *args, const BsCpuTile *tile)
   if (c % 64 == 0)
     {
       for (int64_t i = px0 * c; i < px1 * c; i += 64)
-        out[i / 64] = _mm512_movepi8_mask (_mm512_loadu_si512 (in + i));
+        out[i / 64] = _cvtmask64_u64 (_mm512_movepi8_mask (_mm512_loadu_si512 (in + i)));
       return;
     }
   for (; px0 + per_block <= px1; px0 += per_block)
     {
-      __m128i m = _mm_cvtsi64_si128 ((long long) _mm512_movepi8_mask (_mm512_loadu_si512 (in + px0 * c)));
+      __m128i m = _mm_cvtsi64_si128 ((long long) _cvtmask64_u64 (_mm512_movepi8_mask (_mm512_loadu_si512 (in + px0 * c))));
 
       if (c == 16)
         _mm256_storeu_si256 ((__m256i *) (out + px0), _mm256_cvtepu16_epi64 (m));
@@ -80,7 +80,8 @@ bs_sign_avx512 (const BsCpuOpArgs *args, const BsCpuTile *tile)
  * positive a, INT32_MIN for a negative one: (a >> 31) ^ INT32_MAX. */
 static BS_AVX512_INLINE void
 add_t (const BsCpuOpArgs *args, const BsCpuTile *tile, const BsCpuReq *req,
-       const BsActType ta, const BsActType tb, const BsOutKind kind, const BsActType to)
+       const BsActType ta, const BsActType tb, const BsOutKind kind, const BsActType to,
+       const gboolean exact)
 {
   const BsShape s = args->out->shape;
   int ea = bs_plan_elem_size (ta), eb = bs_plan_elem_size (tb), eo = bs_plan_elem_size (to);
@@ -100,11 +101,15 @@ add_t (const BsCpuOpArgs *args, const BsCpuTile *tile, const BsCpuReq *req,
           __m512i va = bs_avx512_load (a + i * ea, ta, m);
           __m512i vb = bs_avx512_load (b + i * eb, tb, m);
           __m512i sum = _mm512_add_epi32 (va, vb);
-          /* (a ^ sum) & (b ^ sum): negative where the sum wrapped. */
-          __m512i wrapped = _mm512_ternarylogic_epi32 (va, vb, sum, 0x42);
-          __mmask16 w = _mm512_cmplt_epi32_mask (wrapped, _mm512_setzero_si512 ());
 
-          sum = _mm512_mask_xor_epi32 (sum, w, _mm512_srai_epi32 (va, 31), max32);
+          if (!exact)
+            {
+              /* (a ^ sum) & (b ^ sum): negative where the sum wrapped. */
+              __m512i wrapped = _mm512_ternarylogic_epi32 (va, vb, sum, 0x42);
+              __mmask16 w = _mm512_cmplt_epi32_mask (wrapped, _mm512_setzero_si512 ());
+
+              sum = _mm512_mask_xor_epi32 (sum, w, _mm512_srai_epi32 (va, 31), max32);
+            }
           bs_avx512_store (out + i * eo, to, m, bs_avx512_transform_r (sum, &r));
         }
     }
@@ -113,15 +118,18 @@ add_t (const BsCpuOpArgs *args, const BsCpuTile *tile, const BsCpuReq *req,
 static void
 bs_add_avx512 (const BsCpuOpArgs *args, const BsCpuTile *tile)
 {
-  const BsCpuReq *req = &((const BsCpuReqPacked *) args->weights)->req;
+  const BsCpuReqPacked *pk = args->weights;
+  const BsCpuReq *req = &pk->req;
   BsActType ta = args->in[0]->type, tb = args->in[1]->type;
 
-  if (ta == BS_ACT_I32 && tb == BS_ACT_I32 && bs_avx512_req_case (req) == 2)
-    add_t (args, tile, req, BS_ACT_I32, BS_ACT_I32, BS_OUT_REQUANT, BS_ACT_I8);
+  if (ta == BS_ACT_I32 && tb == BS_ACT_I32 && bs_avx512_req_case (req) == 2 && pk->exact_sum)
+    add_t (args, tile, req, BS_ACT_I32, BS_ACT_I32, BS_OUT_REQUANT, BS_ACT_I8, TRUE);
+  else if (ta == BS_ACT_I32 && tb == BS_ACT_I32 && bs_avx512_req_case (req) == 2)
+    add_t (args, tile, req, BS_ACT_I32, BS_ACT_I32, BS_OUT_REQUANT, BS_ACT_I8, FALSE);
   else if (ta == BS_ACT_I32 && tb == BS_ACT_I8 && bs_avx512_req_case (req) == 2)
-    add_t (args, tile, req, BS_ACT_I32, BS_ACT_I8, BS_OUT_REQUANT, BS_ACT_I8);
+    add_t (args, tile, req, BS_ACT_I32, BS_ACT_I8, BS_OUT_REQUANT, BS_ACT_I8, pk->exact_sum);
   else
-    add_t (args, tile, req, ta, tb, req->kind, req->type);
+    add_t (args, tile, req, ta, tb, req->kind, req->type, pk->exact_sum);
 }
 
 static void

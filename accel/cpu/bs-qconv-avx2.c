@@ -5,7 +5,7 @@
  * exactly (weights are never -32768, so a pair cannot overflow; lanes may wrap in
  * between but the result fits int32). VPMADDUBSW would be twice as wide but
  * saturates its 16-bit pair sums, so it cannot be exact here. int8 activations are
- * widened while the patches are built; int32 ones keep the scalar kernel.
+ * widened while the dense rows are built; int32 ones keep the scalar kernel.
  */
 #include "bs-cpu-avx2.h"
 #include "bs-cpu-conv.h"
@@ -110,7 +110,7 @@ qconv (const BsCpuOpArgs *args, const BsCpuTile *tile, BsCpuKernelFunc scalar)
 {
   const BsCpuQconvPacked *pk = args->weights;
   BsConvGeom geom = { pk->kernel, pk->stride, pk->pad, pk->nb, pk->direct,
-                      pk->in_elem != pk->elem, FALSE, 0 };
+                      pk->in_elem != pk->elem, FALSE, FALSE };
 
   if (pk->fallback)
     {

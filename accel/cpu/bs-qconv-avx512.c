@@ -1,6 +1,6 @@
 /* bs-qconv-avx512.c: fixed-point conv/FC with AVX-512 VNNI.
  *
- * The same patch GEMM as the binary conv (bs-cpu-conv.h), lanes = 16 output
+ * The same window GEMM as the binary conv (bs-cpu-conv.h), lanes = 16 output
  * channels:
  * - int8 activations × int8 weights (and int4, stored as int8): VPDPBUSD multiplies
  *   unsigned by signed bytes, four per lane. Activations enter as x XOR 0x80 = x + 128
@@ -9,29 +9,43 @@
  *   padded 0 is 128, which that subtraction covers. The sums may wrap in between; the
  *   true result is within int32 (validation), so it is exact.
  * - anything with 16 bits: VPDPWSSD on int16 pairs; int8 activations are widened
- *   while the patches are built.
+ *   while the dense rows are built.
  * int32 activations keep the scalar kernel.
  */
 #include "bs-cpu-avx512.h"
 #include "bs-cpu-conv.h"
 
-/* Accumulates a[p][j] for P pixels × C chunks of 16 channels from o; P, C and the
- * layout constant, so everything stays in registers. A segment's last word may
- * read bytes past it: their weights are zero. */
+/* What a row's blocks read, copied once per row into a local: the kernels store
+ * through byte pointers, which may alias anything, so fields read through pk or args
+ * would be reloaded after every store. */
+typedef struct
+{
+  const uint32_t *w;           /* weights of the group's first channel */
+  int32_t kds, cpad, kernel;
+  int32_t cout;                /* channels from the group's first */
+  uint8_t *dst;                /* the row's first output element of the group */
+  gsize dst_pixel;             /* bytes per output pixel */
+  __m512i wsum[4];             /* QUAD8: 128 · Σ w per chunk */
+  BsAvx512Req req[4];
+} RowCtx;
+
+/* Accumulates a[p][j] for P pixels × C chunks of 16 channels; P, C and the layout
+ * constant, so everything stays in registers. A segment's last word may read bytes
+ * past it: their weights are zero. */
 static BS_AVX512_INLINE void
-accumulate (const BsCpuQconvPacked *pk, const uint8_t *const *rows, const gsize *off,
-            int32_t o, __m512i a[BS_CONV_MAX_P][4], const int P, const int C,
+accumulate (const RowCtx *ctx, const uint8_t *const *rows, const gsize *off,
+            __m512i a[BS_CONV_MAX_P][4], const int P, const int C,
             const BsCpuQconvLayout layout)
 {
-  const uint32_t *w = (const uint32_t *) pk->w + o;
-  const int32_t kds = pk->kds, cpad = pk->cpad;
+  const uint32_t *w = ctx->w;
+  const int32_t kds = ctx->kds, cpad = ctx->cpad;
 
 #pragma GCC unroll 8
   for (int p = 0; p < P; p++)
 #pragma GCC unroll 4
     for (int j = 0; j < C; j++)
       a[p][j] = _mm512_setzero_si512 ();
-  for (int32_t dy = 0; dy < pk->kernel; dy++)
+  for (int32_t dy = 0; dy < ctx->kernel; dy++)
     {
       const uint8_t *x[BS_CONV_MAX_P];
 
@@ -68,34 +82,30 @@ accumulate (const BsCpuQconvPacked *pk, const uint8_t *const *rows, const gsize 
 }
 
 static BS_AVX512_INLINE void
-block_t (const BsCpuOpArgs *args, const BsCpuQconvPacked *pk, const uint8_t *const *rows,
-         const gsize *off, int32_t o, int32_t y, int32_t x0, int32_t n, const int P, const int C,
-         const BsCpuQconvLayout layout, const BsOutKind kind, const BsActType type)
+block_t (const RowCtx *ctx, const uint8_t *const *rows, const gsize *off, int32_t x0,
+         int32_t n, const int P, const int C, const BsCpuQconvLayout layout,
+         const BsOutKind kind, const BsActType type, const gboolean full)
 {
   int32_t elem = bs_plan_elem_size (type);
-  uint8_t *dst = (uint8_t *) args->out_data
-                 + (((uint64_t) y * args->out->shape.w + x0) * pk->cout + o) * elem;
+  uint8_t *dst = ctx->dst + x0 * ctx->dst_pixel;
   __m512i a[BS_CONV_MAX_P][4];
 
-  accumulate (pk, rows, off, o, a, P, C, layout);
+  accumulate (ctx, rows, off, a, P, C, layout);
 #pragma GCC unroll 4
   for (int j = 0; j < C; j++)
     {
-      BsAvx512Req r = bs_avx512_req_load (&pk->req, o + 16 * j, kind);
-      __mmask16 m = (__mmask16) bs_cpu_chunk_mask (o + 16 * j, pk->cout);
-      __m512i wsum = layout == BS_CPU_QUAD8 ? _mm512_load_si512 (pk->wsum + o + 16 * j)
-                                            : _mm512_setzero_si512 ();
+      __mmask16 m = (__mmask16) bs_cpu_chunk_mask (16 * j, ctx->cout);
 
 #pragma GCC unroll 8
       for (int p = 0; p < P; p++)
-        if (p < n)
+        if (full || p < n)
           {
             __m512i v = a[p][j];
 
             if (layout == BS_CPU_QUAD8)
-              v = _mm512_sub_epi32 (v, wsum);
-            bs_avx512_store (dst + ((gsize) p * pk->cout + 16 * j) * elem, type, m,
-                             bs_avx512_transform_r (v, &r));
+              v = _mm512_sub_epi32 (v, ctx->wsum[j]);
+            bs_avx512_store (dst + (gsize) p * ctx->dst_pixel + 16 * j * elem, type, m,
+                             bs_avx512_transform_r (v, &ctx->req[j]));
           }
     }
 }
@@ -111,25 +121,59 @@ row_t (const BsCpuOpArgs *args, const BsCpuQconvPacked *pk, const uint8_t *const
        gsize pitch, int32_t o, int32_t y, const int P, const int C,
        const BsCpuQconvLayout layout, const BsOutKind kind, const BsActType type)
 {
-  int32_t out_w = args->out->shape.w;
+  int32_t out_w = args->out->shape.w, elem = bs_plan_elem_size (type);
   gsize off[BS_CONV_MAX_P];
+  RowCtx ctx;
+
+  ctx.w = (const uint32_t *) pk->w + o;
+  ctx.kds = pk->kds;
+  ctx.cpad = pk->cpad;
+  ctx.kernel = pk->kernel;
+  ctx.cout = pk->cout - o;
+  ctx.dst_pixel = (gsize) pk->cout * elem;
+  ctx.dst = (uint8_t *) args->out_data + ((gsize) y * out_w * pk->cout + o) * elem;
+  for (int j = 0; j < C; j++)
+    {
+      ctx.wsum[j] = layout == BS_CPU_QUAD8 ? _mm512_load_si512 (pk->wsum + o + 16 * j)
+                                           : _mm512_setzero_si512 ();
+      ctx.req[j] = bs_avx512_req_load (&pk->req, o + 16 * j, kind);
+    }
 
   for (int32_t x0 = 0; x0 < out_w; x0 += P)
     {
       int32_t n = bs_conv_block_offsets (x0, out_w, pitch, P, off);
 
-      block_t (args, pk, rows, off, o, y, x0, n, P, C, layout, kind, type);
+      /* Full blocks (all but a row's last) skip the per-pixel checks. */
+      if (n == P)
+        block_t (&ctx, rows, off, x0, n, P, C, layout, kind, type, TRUE);
+      else
+        block_t (&ctx, rows, off, x0, n, P, C, layout, kind, type, FALSE);
     }
 }
 
-#define ROW(layout, kind, type)                                                          \
-  switch (c)                                                                             \
-    {                                                                                    \
-    case 1: row_t (args, pk, rows, pitch, o, y, P1, 1, layout, kind, type); break;       \
-    case 2: row_t (args, pk, rows, pitch, o, y, P2, 2, layout, kind, type); break;       \
-    case 3: row_t (args, pk, rows, pitch, o, y, P3, 3, layout, kind, type); break;       \
-    default: row_t (args, pk, rows, pitch, o, y, P4, 4, layout, kind, type); break;      \
-    }
+/* One function per layout, output kind and type (each with its four chunk counts),
+ * so that no function holds every instantiation. */
+#define ROW_FUNC(name, layout, kind, type)                                               \
+  static void                                                                            \
+  name (const BsCpuOpArgs *args, const BsCpuQconvPacked *pk, int32_t c,                  \
+        const uint8_t *const *rows, gsize pitch, int32_t o, int32_t y)                   \
+  {                                                                                      \
+    switch (c)                                                                           \
+      {                                                                                  \
+      case 1: row_t (args, pk, rows, pitch, o, y, P1, 1, layout, kind, type); break;     \
+      case 2: row_t (args, pk, rows, pitch, o, y, P2, 2, layout, kind, type); break;     \
+      case 3: row_t (args, pk, rows, pitch, o, y, P3, 3, layout, kind, type); break;     \
+      default: row_t (args, pk, rows, pitch, o, y, P4, 4, layout, kind, type); break;    \
+      }                                                                                  \
+  }
+
+ROW_FUNC (row_quad8_requant_i32, BS_CPU_QUAD8, BS_OUT_REQUANT, BS_ACT_I32)
+ROW_FUNC (row_quad8_requant_i8, BS_CPU_QUAD8, BS_OUT_REQUANT, BS_ACT_I8)
+ROW_FUNC (row_quad8_raw_i32, BS_CPU_QUAD8, BS_OUT_RAW, BS_ACT_I32)
+ROW_FUNC (row_quad8_any, BS_CPU_QUAD8, pk->req.kind, pk->req.type)
+ROW_FUNC (row_pair16_any, BS_CPU_PAIR16, pk->req.kind, pk->req.type)
+
+#undef ROW_FUNC
 
 static void
 row_quad8 (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
@@ -139,10 +183,10 @@ row_quad8 (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t
 
   switch (bs_avx512_req_case (&pk->req))
     {
-    case 1: ROW (BS_CPU_QUAD8, BS_OUT_REQUANT, BS_ACT_I32) break;
-    case 2: ROW (BS_CPU_QUAD8, BS_OUT_REQUANT, BS_ACT_I8) break;
-    case 3: ROW (BS_CPU_QUAD8, BS_OUT_RAW, BS_ACT_I32) break;
-    default: ROW (BS_CPU_QUAD8, pk->req.kind, pk->req.type) break;
+    case 1: row_quad8_requant_i32 (args, pk, c, rows, pitch, o, y); break;
+    case 2: row_quad8_requant_i8 (args, pk, c, rows, pitch, o, y); break;
+    case 3: row_quad8_raw_i32 (args, pk, c, rows, pitch, o, y); break;
+    default: row_quad8_any (args, pk, c, rows, pitch, o, y); break;
     }
 }
 
@@ -150,12 +194,8 @@ static void
 row_pair16 (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
             gsize pitch, int32_t o, int32_t y)
 {
-  const BsCpuQconvPacked *pk = packed;
-
-  ROW (BS_CPU_PAIR16, pk->req.kind, pk->req.type)
+  row_pair16_any (args, packed, c, rows, pitch, o, y);
 }
-
-#undef ROW
 
 static const BsConvHooks hooks_quad8 = {
   .row = row_quad8,
@@ -184,7 +224,7 @@ qconv (const BsCpuOpArgs *args, const BsCpuTile *tile, const BsConvHooks *hooks)
 {
   const BsCpuQconvPacked *pk = args->weights;
   BsConvGeom geom = { pk->kernel, pk->stride, pk->pad, pk->nb, pk->direct,
-                      pk->in_elem != pk->elem, pk->layout == BS_CPU_QUAD8, 0 };
+                      pk->in_elem != pk->elem, pk->layout == BS_CPU_QUAD8, FALSE };
 
   bs_conv_drive (args, tile, pk, &geom, pk->cout, hooks);
 }
