@@ -127,37 +127,49 @@ cpu_model_name (void)
   return g_strstrip (g_strndup (line, end ? (gsize) (end - line) : strlen (line)));
 }
 
-/* The popcount micro-kernel's rate in binary MACs per second: best of several
- * ~20 ms runs (the machine is shared; the best run is the least disturbed). */
-static double
-measure_peak (BsCpuPeakFunc peak)
+/* The popcount micro-kernel's rate in binary MACs per second. The machine is
+ * shared: the peak is the best of many ~5 ms samples, taken before, during (between
+ * images, about 5 per second) and after the model's runs, so that a disturbed sample
+ * does not inflate every layer's fraction. */
+typedef struct
 {
-  uint64_t iterations = 64;
-  double best = 0;
+  BsCpuPeakFunc func;
+  uint64_t iterations;       /* for about 5 ms */
+  double best;
+  int64_t last_ns;
+} PeakMeter;
 
-  for (;;)
+static void
+peak_sample (PeakMeter *pm)
+{
+  int64_t t0 = bs_clock_now_ns ();
+  uint64_t bits = pm->func (pm->iterations);
+  int64_t dt = bs_clock_now_ns () - t0;
+
+  pm->best = MAX (pm->best, bits / (dt / 1e9));
+  pm->last_ns = bs_clock_now_ns ();
+}
+
+static void
+peak_init (PeakMeter *pm, BsCpuPeakFunc func)
+{
+  pm->func = func;
+  pm->best = 0;
+  for (pm->iterations = 16;; pm->iterations *= 4)
     {
       int64_t t0 = bs_clock_now_ns ();
-      uint64_t bits = peak (iterations);
-      int64_t dt = bs_clock_now_ns () - t0;
+      int64_t dt;
 
-      if (dt > 5000000)
+      func (pm->iterations);
+      dt = bs_clock_now_ns () - t0;
+      if (dt > 1000000)
         {
-          iterations = (uint64_t) (iterations * 20e6 / dt) + 1;
+          pm->iterations = (uint64_t) (pm->iterations * 5e6 / dt) + 1;
           break;
         }
-      iterations *= 4;
-      (void) bits;
     }
-  for (int rep = 0; rep < 7; rep++)
-    {
-      int64_t t0 = bs_clock_now_ns ();
-      uint64_t bits = peak (iterations);
-      int64_t dt = bs_clock_now_ns () - t0;
-
-      best = MAX (best, bits / (dt / 1e9));
-    }
-  return best;
+  for (int rep = 0; rep < 20; rep++)
+    peak_sample (pm);
 }
 
 static void
@@ -391,6 +403,7 @@ bench (const BsModel *model, const uint8_t *image, const BenchOptions *opts)
   g_autofree int64_t *column = NULL;
   g_autofree int64_t *ref_ns = NULL;
   Samples samples = { 0 };
+  PeakMeter pm = { 0 };
   Report r = { 0 };
   int64_t t_end;
 
@@ -413,7 +426,7 @@ bench (const BsModel *model, const uint8_t *image, const BenchOptions *opts)
       r.threads = bs_cpu_backend_get_n_threads (backend);
       if (kernels != NULL && kernels->popcount_peak != NULL)
         {
-          r.peak = measure_peak (kernels->popcount_peak);
+          peak_init (&pm, kernels->popcount_peak);
           r.peak_isa = bs_cpu_isa_to_string (best);
         }
     }
@@ -438,7 +451,12 @@ bench (const BsModel *model, const uint8_t *image, const BenchOptions *opts)
       if (!bs_backend_run (backend, image, 1, logits, on_events, &samples, &error))
         return bs_cli_fail (error);
       samples.total_ns[samples.n_runs++] = bs_clock_now_ns () - t0;
+      if (pm.func != NULL && bs_clock_now_ns () - pm.last_ns > 200000000)
+        peak_sample (&pm);
     }
+  for (int rep = 0; pm.func != NULL && rep < 20; rep++)
+    peak_sample (&pm);
+  r.peak = pm.best;
   r.n_runs = samples.n_runs;
   r.image_ms = spread_of (samples.total_ns, samples.n_runs, 1e6);
 
@@ -483,20 +501,6 @@ bench (const BsModel *model, const uint8_t *image, const BenchOptions *opts)
     }
   r.reference_ms = spread_of (ref_ns, r.reference_runs, 1e6).median;
   r.logits_match = memcmp (logits, want, n_logits * sizeof (int32_t)) == 0;
-
-  /* The peak again, after the model: the better of the two (shared machine). */
-  if (r.peak > 0)
-    {
-      double again = measure_peak (bs_cpu_kernels_get (bs_cpu_isa_best (), NULL)->popcount_peak);
-
-      if (again > r.peak)
-        {
-          for (int i = 0; i < plan->n_ops; i++)
-            if (r.ops[i].peak_fraction >= 0)
-              r.ops[i].peak_fraction *= r.peak / again;
-          r.peak = again;
-        }
-    }
 
   evaluate_targets (&r);
   if (opts->json)
