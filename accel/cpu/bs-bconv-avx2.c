@@ -98,24 +98,28 @@ accumulate (const void *packed, int32_t c, const uint8_t *const *rows, const gsi
     }
 }
 
+/* Pixels px0 + x0 + i, i < n; x0 + i is the column (a 1x1 conv, which may run
+ * several rows as one, has no border). */
 static void
 finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32_t y,
-        int32_t x0, int32_t n, const int32_t *acc)
+        int64_t px0, int32_t x0, int32_t n, const int32_t *acc)
 {
   const BsCpuBconvPacked *pk = packed;
   const BsOutTransform *out = &args->op->out;
   const BsShape in = args->in[0]->shape;
-  int32_t out_w = args->out->shape.w, k = pk->kernel, cpad = pk->cpad;
-  int32_t dy0, dy1;
+  int32_t k = pk->kernel, cpad = pk->cpad;
+  int32_t dy0 = 0, dy1 = 1;
 
-  bs_cpu_window (y, pk->stride, pk->pad, k, in.h, &dy0, &dy1);
+  if (k > 1)
+    bs_cpu_window (y, pk->stride, pk->pad, k, in.h, &dy0, &dy1);
   for (int32_t i = 0; i < n; i++)
     {
-      int32_t x = x0 + i, dx0, dx1, taps;
-      uint64_t px = (uint64_t) y * out_w + x;
+      int32_t x = x0 + i, dx0 = 0, dx1 = 1, taps;
+      uint64_t px = (uint64_t) (px0 + x);
       __m256i p[8];
 
-      bs_cpu_window (x, pk->stride, pk->pad, k, in.w, &dx0, &dx1);
+      if (k > 1)
+        bs_cpu_window (x, pk->stride, pk->pad, k, in.w, &dx0, &dx1);
       taps = (dy1 - dy0) * (dx1 - dx0);
       for (int j = 0; j < 2 * c; j++)
         p[j] = _mm256_load_si256 ((const __m256i *) (acc + i * 64 + 8 * j));
@@ -174,18 +178,17 @@ finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32
  * transforms; a row in blocks of P pixels. */
 static void
 row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
-     gsize pitch, int32_t o, int32_t y)
+     gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n_px)
 {
   int32_t acc[P * 64] __attribute__ ((aligned (32)));
-  int32_t out_w = args->out->shape.w;
   gsize off[P];
 
-  for (int32_t x0 = 0; x0 < out_w; x0 += P)
+  for (int32_t x0 = 0; x0 < n_px; x0 += P)
     {
-      int32_t n = bs_conv_block_offsets (x0, out_w, pitch, P, off);
+      int32_t n = bs_conv_block_offsets (x0, n_px, pitch, P, off);
 
       accumulate (packed, c, rows, off, o, acc);
-      finish (args, packed, c, o, y, x0, n, acc);
+      finish (args, packed, c, o, y, px0, x0, n, acc);
     }
 }
 
@@ -217,8 +220,8 @@ static uint64_t
 popcount_peak_avx2 (uint64_t iterations)
 {
   enum { KD = 62, C = 4 };
-  static uint32_t row[P * KD + 16] __attribute__ ((aligned (64)));
-  static uint32_t weights[KD][C * 16] __attribute__ ((aligned (64)));
+  uint32_t row[P * KD + 16] __attribute__ ((aligned (64)));
+  uint32_t weights[KD][C * 16] __attribute__ ((aligned (64)));
   BsCpuBconvPacked pk = { 0 };
   const uint8_t *rows[1] = { (const uint8_t *) row };
   gsize off[BS_CONV_MAX_P] = { 0 };

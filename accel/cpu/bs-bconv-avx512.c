@@ -187,11 +187,10 @@ block_t (const RowCtx *ctx, const uint8_t *const *rows, const gsize *off, int32_
 /* A row: blocks of P pixels with kind and type constant. */
 static BS_AVX512_INLINE void
 row_t (const BsCpuOpArgs *args, const BsCpuBconvPacked *pk, const uint8_t *const *rows,
-       gsize pitch, int32_t o, int32_t y, const int P, const int C, const BsOutKind kind,
-       const BsActType type)
+       gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n_px, const int P, const int C,
+       const BsOutKind kind, const BsActType type)
 {
   const BsOutTransform *out = &args->op->out;
-  int32_t out_w = args->out->shape.w;
   gsize off[BS_CONV_MAX_P];
   RowCtx ctx;
 
@@ -211,8 +210,9 @@ row_t (const BsCpuOpArgs *args, const BsCpuBconvPacked *pk, const uint8_t *const
   ctx.pad = pk->pad;
   ctx.in_w = args->in[0]->shape.w;
   ctx.kk = pk->kernel * pk->kernel;
-  ctx.x_lo = pk->x_lo;
-  ctx.x_hi = pk->x_hi;
+  /* A 1x1 conv has no border (and may get several rows as one run). */
+  ctx.x_lo = pk->kernel == 1 ? 0 : pk->x_lo;
+  ctx.x_hi = pk->kernel == 1 ? G_MAXINT32 : pk->x_hi;
   ctx.row_inside = y >= pk->y_lo && y < pk->y_hi;
   bs_cpu_window (y, pk->stride, pk->pad, pk->kernel, args->in[0]->shape.h, &ctx.dy0, &ctx.dy1);
   ctx.thr = NULL;
@@ -223,7 +223,7 @@ row_t (const BsCpuOpArgs *args, const BsCpuBconvPacked *pk, const uint8_t *const
   if (kind == BS_OUT_THRESHOLD)
     {
       ctx.dst_pixel = bs_plan_words (pk->cout);
-      ctx.dst = (uint8_t *) ((uint64_t *) args->out_data + (gsize) y * out_w * ctx.dst_pixel + o / 64);
+      ctx.dst = (uint8_t *) ((uint64_t *) args->out_data + (gsize) px0 * ctx.dst_pixel + o / 64);
       ctx.thr = out->threshold + o;
       ctx.thr_stride = out->threshold_stride;
       ctx.flip = out->flip[o / 64];
@@ -233,12 +233,12 @@ row_t (const BsCpuOpArgs *args, const BsCpuBconvPacked *pk, const uint8_t *const
       int elem = bs_plan_elem_size (type);
 
       ctx.dst_pixel = (gsize) pk->cout * elem;
-      ctx.dst = (uint8_t *) args->out_data + ((gsize) y * out_w * pk->cout + o) * elem;
+      ctx.dst = (uint8_t *) args->out_data + ((gsize) px0 * pk->cout + o) * elem;
     }
 
-  for (int32_t x0 = 0; x0 < out_w; x0 += P)
+  for (int32_t x0 = 0; x0 < n_px; x0 += P)
     {
-      int32_t n = bs_conv_block_offsets (x0, out_w, pitch, P, off);
+      int32_t n = bs_conv_block_offsets (x0, n_px, pitch, P, off);
 
       /* Full blocks (all but a row's last) skip the per-pixel checks. */
       if (n == P)
@@ -253,14 +253,15 @@ row_t (const BsCpuOpArgs *args, const BsCpuBconvPacked *pk, const uint8_t *const
 #define ROW_FUNC(name, kind, type)                                                       \
   static void                                                                            \
   name (const BsCpuOpArgs *args, const BsCpuBconvPacked *pk, int32_t c,                  \
-        const uint8_t *const *rows, gsize pitch, int32_t o, int32_t y)                   \
+        const uint8_t *const *rows, gsize pitch, int32_t o, int32_t y, int64_t px0,      \
+        int32_t n)                                                                       \
   {                                                                                      \
     switch (c)                                                                           \
       {                                                                                  \
-      case 1: row_t (args, pk, rows, pitch, o, y, P1, 1, kind, type); break;             \
-      case 2: row_t (args, pk, rows, pitch, o, y, P2, 2, kind, type); break;             \
-      case 3: row_t (args, pk, rows, pitch, o, y, P3, 3, kind, type); break;             \
-      default: row_t (args, pk, rows, pitch, o, y, P4, 4, kind, type); break;            \
+      case 1: row_t (args, pk, rows, pitch, o, y, px0, n, P1, 1, kind, type); break;     \
+      case 2: row_t (args, pk, rows, pitch, o, y, px0, n, P2, 2, kind, type); break;     \
+      case 3: row_t (args, pk, rows, pitch, o, y, px0, n, P3, 3, kind, type); break;     \
+      default: row_t (args, pk, rows, pitch, o, y, px0, n, P4, 4, kind, type); break;    \
       }                                                                                  \
   }
 
@@ -274,19 +275,19 @@ ROW_FUNC (row_any, pk->req.kind, pk->req.type)
 
 static void
 row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
-     gsize pitch, int32_t o, int32_t y)
+     gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n)
 {
   const BsCpuBconvPacked *pk = packed;
 
   if (args->op->out.kind == BS_OUT_THRESHOLD)
-    row_threshold (args, pk, c, rows, pitch, o, y);
+    row_threshold (args, pk, c, rows, pitch, o, y, px0, n);
   else
     switch (bs_avx512_req_case (&pk->req))
       {
-      case 1: row_requant_i32 (args, pk, c, rows, pitch, o, y); break;
-      case 2: row_requant_i8 (args, pk, c, rows, pitch, o, y); break;
-      case 3: row_raw_i32 (args, pk, c, rows, pitch, o, y); break;
-      default: row_any (args, pk, c, rows, pitch, o, y); break;
+      case 1: row_requant_i32 (args, pk, c, rows, pitch, o, y, px0, n); break;
+      case 2: row_requant_i8 (args, pk, c, rows, pitch, o, y, px0, n); break;
+      case 3: row_raw_i32 (args, pk, c, rows, pitch, o, y, px0, n); break;
+      default: row_any (args, pk, c, rows, pitch, o, y, px0, n); break;
       }
 }
 
@@ -319,8 +320,8 @@ static uint64_t
 popcount_peak_avx512 (uint64_t iterations)
 {
   enum { KD = 64, P = 4, C = 4 };
-  static uint32_t row[P * KD + 16] __attribute__ ((aligned (64)));
-  static uint32_t weights[KD][C * 16] __attribute__ ((aligned (64)));
+  uint32_t row[P * KD + 16] __attribute__ ((aligned (64)));
+  uint32_t weights[KD][C * 16] __attribute__ ((aligned (64)));
   RowCtx ctx = { 0 };
   const uint8_t *rows[1] = { (const uint8_t *) row };
   gsize off[BS_CONV_MAX_P] = { 0 };

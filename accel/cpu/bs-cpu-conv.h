@@ -126,7 +126,8 @@ bs_dense_rows_init (BsDenseRows *dr, const BsConvGeom *g, const BsPlanBuffer *in
   for (int i = 0; i < 16; i++)
     dr->row_of[i] = G_MININT32;
   dr->columns = scratch + g->kernel * dr->row_bytes;
-  g_assert (g->direct || g->kernel * dr->row_bytes <= scratch_size);
+  g_assert (g->direct || (g->kernel == 1 && g->stride == 1)
+            || g->kernel * dr->row_bytes <= scratch_size);
 }
 
 /* Packs n pixels' first nb bytes (nb = 1, 2 or 4) into dst with 8-byte stores: the
@@ -156,6 +157,57 @@ bs_dense_pack (uint8_t *dst, const uint8_t *src, gsize src_step, int32_t n, cons
     memcpy (dst, src + (gsize) x * src_step, nb);
 }
 
+/* Converts n input pixels (HWC, consecutive) to their dense form at dst. */
+static inline void
+bs_dense_fill (const BsDenseRows *dr, uint8_t *dst, const uint8_t *src, int32_t n)
+{
+  const BsConvGeom *g = &dr->g;
+  gsize nb = g->nb;
+
+  if (g->widen)
+    {
+      gsize m = (gsize) n * (nb / 2);
+      const int8_t *s8 = (const int8_t *) src;
+      int16_t *d16 = (int16_t *) dst;
+
+      /* HWC int8 with no gaps: the pixels are one run. */
+      for (gsize i = 0; i < m; i++)
+        d16[i] = s8[i];
+    }
+  else if (g->flip)
+    {
+      gsize m = (gsize) n * nb, i = 0;
+
+#ifdef __AVX512BW__
+      for (; i + 64 <= m; i += 64)
+        _mm512_storeu_si512 (dst + i, _mm512_xor_si512 (_mm512_loadu_si512 (src + i),
+                                                        _mm512_set1_epi8 ((char) 0x80)));
+#endif
+      for (; i + 8 <= m; i += 8)
+        {
+          uint64_t v = bs_load64 (src + i) ^ 0x8080808080808080ull;
+
+          memcpy (dst + i, &v, 8);
+        }
+      for (; i < m; i++)
+        dst[i] = src[i] ^ 0x80;
+    }
+  else if (nb == dr->in_pixel)
+    memcpy (dst, src, (gsize) n * nb);
+  else
+    /* Bits: the low bytes of each pixel's words. */
+    switch (nb)
+      {
+      case 1: bs_dense_pack (dst, src, dr->in_pixel, n, 1); break;
+      case 2: bs_dense_pack (dst, src, dr->in_pixel, n, 2); break;
+      case 4: bs_dense_pack (dst, src, dr->in_pixel, n, 4); break;
+      default:
+        for (int32_t x = 0; x < n; x++)
+          bs_conv_copy (dst + x * nb, src + x * dr->in_pixel, nb);
+        break;
+      }
+}
+
 /* Dense row iy (any integer) of the ring, filling its slot if it holds another row. */
 static inline const uint8_t *
 bs_dense_row (BsDenseRows *dr, int32_t iy)
@@ -164,8 +216,6 @@ bs_dense_row (BsDenseRows *dr, int32_t iy)
   int32_t slot = ((iy % g->kernel) + g->kernel) % g->kernel;
   uint8_t *row = dr->rows + slot * dr->row_bytes;
   gsize nb = g->nb, pad_bytes = (gsize) g->pad * nb;
-  const uint8_t *src;
-  uint8_t *dst;
 
   if (dr->row_of[slot] == iy)
     return row;
@@ -178,50 +228,7 @@ bs_dense_row (BsDenseRows *dr, int32_t iy)
   memset (row, g->flip ? 0x80 : 0, pad_bytes);
   memset (row + pad_bytes + (gsize) dr->in_w * nb, g->flip ? 0x80 : 0,
           dr->row_bytes - pad_bytes - (gsize) dr->in_w * nb);
-  src = dr->in + (gsize) iy * dr->in_w * dr->in_pixel;
-  dst = row + pad_bytes;
-  if (g->widen)
-    {
-      gsize n = (gsize) dr->in_w * (nb / 2);
-      const int8_t *s8 = (const int8_t *) src;
-      int16_t *d16 = (int16_t *) dst;
-
-      /* HWC int8 with no gaps: the row is one run. */
-      for (gsize i = 0; i < n; i++)
-        d16[i] = s8[i];
-    }
-  else if (g->flip)
-    {
-      gsize n = (gsize) dr->in_w * nb, i = 0;
-
-#ifdef __AVX512BW__
-      for (; i + 64 <= n; i += 64)
-        _mm512_storeu_si512 (dst + i, _mm512_xor_si512 (_mm512_loadu_si512 (src + i),
-                                                        _mm512_set1_epi8 ((char) 0x80)));
-#endif
-      for (; i + 8 <= n; i += 8)
-        {
-          uint64_t v = bs_load64 (src + i) ^ 0x8080808080808080ull;
-
-          memcpy (dst + i, &v, 8);
-        }
-      for (; i < n; i++)
-        dst[i] = src[i] ^ 0x80;
-    }
-  else if (nb == dr->in_pixel)
-    memcpy (dst, src, (gsize) dr->in_w * nb);
-  else
-    /* Bits: the low bytes of each pixel's words. */
-    switch (nb)
-      {
-      case 1: bs_dense_pack (dst, src, dr->in_pixel, dr->in_w, 1); break;
-      case 2: bs_dense_pack (dst, src, dr->in_pixel, dr->in_w, 2); break;
-      case 4: bs_dense_pack (dst, src, dr->in_pixel, dr->in_w, 4); break;
-      default:
-        for (int32_t x = 0; x < dr->in_w; x++)
-          bs_conv_copy (dst + x * nb, src + x * dr->in_pixel, nb);
-        break;
-      }
+  bs_dense_fill (dr, row + pad_bytes, dr->in + (gsize) iy * dr->in_w * dr->in_pixel, dr->in_w);
   return row;
 }
 
@@ -273,16 +280,18 @@ bs_conv_columns (uint8_t *dst, const uint8_t *const *rows, int32_t n, int32_t k,
 /* The ISA's part of a conv kernel. */
 typedef struct
 {
-  /* One output row y for the c chunks of 16 channels (1..4) from o: pixel x's
-   * segment of kernel row dy starts at rows[dy] + x · pitch. Accumulates blocks of
-   * pixels in registers, then transforms and stores them. */
+  /* n output pixels from pixel px0 (y · out_w + x, x = 0 for a whole row), for the c
+   * chunks of 16 channels (1..4) from o: pixel i's segment of kernel row dy starts
+   * at rows[dy] + i · pitch. y is the output row (border handling; a 1x1 conv has
+   * no border and may get several rows as one run). Accumulates blocks of pixels in
+   * registers, then transforms and stores them. */
   void (*row) (const BsCpuOpArgs *args, const void *packed, int32_t c,
-               const uint8_t *const *rows, gsize pitch, int32_t o, int32_t y);
+               const uint8_t *const *rows, gsize pitch, int32_t o, int32_t y,
+               int64_t px0, int32_t n);
 } BsConvHooks;
 
-/* Byte offsets (from the row start) of the P pixels of the block at x0 of an output
- * row of out_w pixels; a short last block repeats pixel x0. Returns how many are
- * real. */
+/* Byte offsets (from the row start) of the P pixels of the block at x0 of a row of
+ * out_w pixels; a short last block repeats pixel x0. Returns how many are real. */
 static BS_CONV_ALWAYS_INLINE int32_t
 bs_conv_block_offsets (int32_t x0, int32_t out_w, gsize pitch, const int P, gsize *off)
 {
@@ -295,18 +304,45 @@ bs_conv_block_offsets (int32_t x0, int32_t out_w, gsize pitch, const int P, gsiz
 }
 
 /* Runs a tile: for each output row its kernel rows (dense, or the input's), swept
- * by 64-channel groups (one output word of bits). */
+ * by 64-channel groups (one output word of bits). A 1x1 conv of stride 1 runs the
+ * tile's rows as one run of pixels (a narrow output, an FC on tokens, would waste
+ * most of every block), in pieces the scratch holds when it needs dense copies. */
 static BS_CONV_ALWAYS_INLINE void
 bs_conv_drive (const BsCpuOpArgs *args, const BsCpuTile *tile, const void *packed,
                const BsConvGeom *geom, int32_t cout, const BsConvHooks *hooks)
 {
   uint8_t scratch[BS_CPU_SCRATCH] __attribute__ ((aligned (64)));
   const uint8_t *rows[16];
+  int32_t out_w = args->out->shape.w;
   BsDenseRows dr;
   gsize step;
 
   bs_dense_rows_init (&dr, geom, args->in[0], args->in_data[0], scratch, sizeof scratch);
   step = geom->direct ? geom->stride * dr.in_pixel : (gsize) geom->stride * geom->nb;
+  if (geom->kernel == 1 && geom->stride == 1)
+    {
+      int64_t px = (int64_t) tile->y0 * out_w, end = (int64_t) tile->y1 * out_w;
+      /* Dense pieces leave 64 bytes of slack. */
+      int64_t piece = geom->direct ? end - px : (int64_t) ((sizeof scratch - 64) / geom->nb);
+
+      for (; px < end; px += piece)
+        {
+          int32_t n = (int32_t) MIN (piece, end - px);
+
+          if (geom->direct)
+            rows[0] = dr.in + px * dr.in_pixel;
+          else
+            {
+              bs_dense_fill (&dr, scratch, dr.in + px * dr.in_pixel, n);
+              memset (scratch + (gsize) n * geom->nb, geom->flip ? 0x80 : 0, 64);
+              rows[0] = scratch;
+            }
+          for (int32_t o = tile->c0; o < tile->c1; o += 64)
+            hooks->row (args, packed, MIN (4, (MIN (o + 64, cout) - o + 15) / 16), rows, step, o,
+                        tile->y0, px, n);
+        }
+      return;
+    }
   for (int32_t y = tile->y0; y < tile->y1; y++)
     {
       gsize pitch = step;
@@ -324,7 +360,8 @@ bs_conv_drive (const BsCpuOpArgs *args, const BsCpuTile *tile, const void *packe
           rows[0] = dr.columns;
         }
       for (int32_t o = tile->c0; o < tile->c1; o += 64)
-        hooks->row (args, packed, MIN (4, (MIN (o + 64, cout) - o + 15) / 16), rows, pitch, o, y);
+        hooks->row (args, packed, MIN (4, (MIN (o + 64, cout) - o + 15) / 16), rows, pitch, o,
+                    y, (int64_t) y * out_w, out_w);
     }
 }
 

@@ -1,7 +1,9 @@
 /* bs-cpu-kernels.h: the CPU kernel table, XNNPACK-style. One file per kernel family
- * and instruction set (bs-bconv-scalar.c, later bs-bconv-avx512.c, ...); a table per
- * ISA built once, from the scalar table with each ISA's own entries on top, so a SIMD
- * variant can replace one family at a time.
+ * and instruction set (bs-bconv-scalar.c, bs-bconv-avx2.c, bs-bconv-avx512.c, ...);
+ * a table per ISA built once, from the table below it with each ISA's own entries on
+ * top (scalar → avx2 → avx512), so a SIMD variant can replace one family at a time.
+ * The SIMD variants share their layouts (bs-cpu-pack.h) and their conv driver
+ * (bs-cpu-conv.h); the scalar ones are the obviously correct reference.
  *
  * Every kernel has one signature: compute one tile of one op's output. The backend
  * splits an op's output into tiles, one per thread; a kernel must give the same

@@ -283,8 +283,11 @@ qconv_pack (const BsPlan *plan, const BsPlanOp *op, BsCpuQconvLayout layout)
   pk->kd = kd;
   /* QUAD8 reads dense rows of x + 128 even for 1x1 (bs-cpu-conv.h). */
   pk->direct = k == 1 && in_elem == elem && layout == BS_CPU_PAIR16;
+  /* 1x1 of stride 1 fills its dense copies in pieces: any width fits. */
   pk->fallback = !pk->direct
-                 && bs_cpu_conv_scratch (k, in->shape.w, op->pad, pk->nb, FALSE) > BS_CPU_SCRATCH;
+                 && (k == 1 && op->stride == 1
+                     ? pk->nb > BS_CPU_SCRATCH / 2
+                     : bs_cpu_conv_scratch (k, in->shape.w, op->pad, pk->nb, FALSE) > BS_CPU_SCRATCH);
   pk->w = w;
   pk->wsum = wsum;
 

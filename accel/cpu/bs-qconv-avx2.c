@@ -59,17 +59,17 @@ accumulate (const void *packed, int32_t c, const uint8_t *const *rows, const gsi
     }
 }
 
+/* Pixels px0 + i, i < n. */
 static void
-finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32_t y,
-        int32_t x0, int32_t n, const int32_t *acc)
+finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int64_t px0,
+        int32_t n, const int32_t *acc)
 {
   const BsCpuQconvPacked *pk = packed;
-  int32_t out_w = args->out->shape.w;
   int elem = bs_plan_elem_size (pk->req.type);
 
   for (int32_t i = 0; i < n; i++)
     {
-      uint64_t px = (uint64_t) y * out_w + x0 + i;
+      uint64_t px = (uint64_t) (px0 + i);
 
       for (int j = 0; j < 2 * c && o + 8 * j < pk->cout; j++)
         {
@@ -86,18 +86,17 @@ finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32
  * transforms; a row in blocks of P pixels. */
 static void
 row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
-     gsize pitch, int32_t o, int32_t y)
+     gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n_px)
 {
   int32_t acc[P * 64] __attribute__ ((aligned (32)));
-  int32_t out_w = args->out->shape.w;
   gsize off[P];
 
-  for (int32_t x0 = 0; x0 < out_w; x0 += P)
+  for (int32_t x0 = 0; x0 < n_px; x0 += P)
     {
-      int32_t n = bs_conv_block_offsets (x0, out_w, pitch, P, off);
+      int32_t n = bs_conv_block_offsets (x0, n_px, pitch, P, off);
 
       accumulate (packed, c, rows, off, o, acc);
-      finish (args, packed, c, o, y, x0, n, acc);
+      finish (args, packed, c, o, px0 + x0, n, acc);
     }
 }
 

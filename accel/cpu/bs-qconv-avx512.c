@@ -118,10 +118,10 @@ block_t (const RowCtx *ctx, const uint8_t *const *rows, const gsize *off, int32_
 /* A row: blocks of P pixels with layout, kind and type constant. */
 static BS_AVX512_INLINE void
 row_t (const BsCpuOpArgs *args, const BsCpuQconvPacked *pk, const uint8_t *const *rows,
-       gsize pitch, int32_t o, int32_t y, const int P, const int C,
+       gsize pitch, int32_t o, int64_t px0, int32_t n_px, const int P, const int C,
        const BsCpuQconvLayout layout, const BsOutKind kind, const BsActType type)
 {
-  int32_t out_w = args->out->shape.w, elem = bs_plan_elem_size (type);
+  int32_t elem = bs_plan_elem_size (type);
   gsize off[BS_CONV_MAX_P];
   RowCtx ctx;
 
@@ -131,7 +131,7 @@ row_t (const BsCpuOpArgs *args, const BsCpuQconvPacked *pk, const uint8_t *const
   ctx.kernel = pk->kernel;
   ctx.cout = pk->cout - o;
   ctx.dst_pixel = (gsize) pk->cout * elem;
-  ctx.dst = (uint8_t *) args->out_data + ((gsize) y * out_w * pk->cout + o) * elem;
+  ctx.dst = (uint8_t *) args->out_data + ((gsize) px0 * pk->cout + o) * elem;
   for (int j = 0; j < C; j++)
     {
       ctx.wsum[j] = layout == BS_CPU_QUAD8 ? _mm512_load_si512 (pk->wsum + o + 16 * j)
@@ -139,9 +139,9 @@ row_t (const BsCpuOpArgs *args, const BsCpuQconvPacked *pk, const uint8_t *const
       ctx.req[j] = bs_avx512_req_load (&pk->req, o + 16 * j, kind);
     }
 
-  for (int32_t x0 = 0; x0 < out_w; x0 += P)
+  for (int32_t x0 = 0; x0 < n_px; x0 += P)
     {
-      int32_t n = bs_conv_block_offsets (x0, out_w, pitch, P, off);
+      int32_t n = bs_conv_block_offsets (x0, n_px, pitch, P, off);
 
       /* Full blocks (all but a row's last) skip the per-pixel checks. */
       if (n == P)
@@ -156,14 +156,14 @@ row_t (const BsCpuOpArgs *args, const BsCpuQconvPacked *pk, const uint8_t *const
 #define ROW_FUNC(name, layout, kind, type)                                               \
   static void                                                                            \
   name (const BsCpuOpArgs *args, const BsCpuQconvPacked *pk, int32_t c,                  \
-        const uint8_t *const *rows, gsize pitch, int32_t o, int32_t y)                   \
+        const uint8_t *const *rows, gsize pitch, int32_t o, int64_t px0, int32_t n)      \
   {                                                                                      \
     switch (c)                                                                           \
       {                                                                                  \
-      case 1: row_t (args, pk, rows, pitch, o, y, P1, 1, layout, kind, type); break;     \
-      case 2: row_t (args, pk, rows, pitch, o, y, P2, 2, layout, kind, type); break;     \
-      case 3: row_t (args, pk, rows, pitch, o, y, P3, 3, layout, kind, type); break;     \
-      default: row_t (args, pk, rows, pitch, o, y, P4, 4, layout, kind, type); break;    \
+      case 1: row_t (args, pk, rows, pitch, o, px0, n, P1, 1, layout, kind, type); break; \
+      case 2: row_t (args, pk, rows, pitch, o, px0, n, P2, 2, layout, kind, type); break; \
+      case 3: row_t (args, pk, rows, pitch, o, px0, n, P3, 3, layout, kind, type); break; \
+      default: row_t (args, pk, rows, pitch, o, px0, n, P4, 4, layout, kind, type); break; \
       }                                                                                  \
   }
 
@@ -177,24 +177,24 @@ ROW_FUNC (row_pair16_any, BS_CPU_PAIR16, pk->req.kind, pk->req.type)
 
 static void
 row_quad8 (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
-           gsize pitch, int32_t o, int32_t y)
+           gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n)
 {
   const BsCpuQconvPacked *pk = packed;
 
   switch (bs_avx512_req_case (&pk->req))
     {
-    case 1: row_quad8_requant_i32 (args, pk, c, rows, pitch, o, y); break;
-    case 2: row_quad8_requant_i8 (args, pk, c, rows, pitch, o, y); break;
-    case 3: row_quad8_raw_i32 (args, pk, c, rows, pitch, o, y); break;
-    default: row_quad8_any (args, pk, c, rows, pitch, o, y); break;
+    case 1: row_quad8_requant_i32 (args, pk, c, rows, pitch, o, px0, n); break;
+    case 2: row_quad8_requant_i8 (args, pk, c, rows, pitch, o, px0, n); break;
+    case 3: row_quad8_raw_i32 (args, pk, c, rows, pitch, o, px0, n); break;
+    default: row_quad8_any (args, pk, c, rows, pitch, o, px0, n); break;
     }
 }
 
 static void
 row_pair16 (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
-            gsize pitch, int32_t o, int32_t y)
+            gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n)
 {
-  row_pair16_any (args, packed, c, rows, pitch, o, y);
+  row_pair16_any (args, packed, c, rows, pitch, o, px0, n);
 }
 
 static const BsConvHooks hooks_quad8 = {
