@@ -1,8 +1,9 @@
 /* bs-cli-devices.c: `blendscope-cli devices`: the backends of this build, whether
  * each can work on this machine (and why not), and the XRT devices it can open (or
- * why there are none). */
+ * why there are none), and which CPU kernel sets this CPU can run. */
 #include "bs-backend.h"
 #include "bs-cli.h"
+#include "cpu/bs-cpu-kernels.h"
 #include "xrt/bs-xrt-backend.h"
 
 #include <stdio.h>
@@ -18,6 +19,24 @@ print_backends (void)
 
       printf ("  %-6s %-13s %s\n", (*k)->name, ok ? "available" : "unavailable",
               ok ? (*k)->description : (reason ? reason : "no reason given"));
+    }
+}
+
+/* Which CPU kernel sets this build has and this CPU can run, and the one cpu uses. */
+static void
+print_cpu_kernel_sets (void)
+{
+  BsCpuIsa best = bs_cpu_isa_best ();
+
+  printf ("\nCPU kernel sets (--backend cpu:isa=NAME, or BS_CPU_ISA):\n");
+  for (int i = 0; i < BS_CPU_N_ISAS; i++)
+    {
+      g_autofree char *reason = NULL;
+      gboolean ok = bs_cpu_kernels_get ((BsCpuIsa) i, &reason) != NULL;
+
+      printf ("  %-6s %-13s %s\n", bs_cpu_isa_to_string ((BsCpuIsa) i),
+              ok ? "available" : "unavailable",
+              ok ? (i == (int) best ? "chosen by default (the best this CPU runs)" : "") : reason);
     }
 }
 
@@ -52,6 +71,7 @@ bs_cli_devices (int argc, char **argv)
       return 2;
     }
   print_backends ();
+  print_cpu_kernel_sets ();
   print_xrt_devices ();
   return 0;
 }

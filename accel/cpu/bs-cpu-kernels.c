@@ -6,8 +6,12 @@ typedef struct
   BsCpuIsa isa;
   const char *name;
   int base;                              /* the ISA whose table this one starts from, or -1 */
-  const char *(*missing) (void);         /* NULL when the CPU has what it needs */
-  void (*install) (BsCpuKernels *table); /* NULL: not built in */
+  /* The instructions this CPU lacks for the ISA, as a list ("avx512vnni, ..."), or
+   * NULL when it has them all. Compiled without ISA flags: safe on any CPU. */
+  char *(*missing) (void);
+  /* NULL: not built in. Compiled with the ISA's flags, so it is only ever called after
+   * missing() said the CPU has the instructions (GCC may emit them in setup code). */
+  void (*install) (BsCpuKernels *table);
 } IsaInfo;
 
 static void
@@ -32,26 +36,74 @@ install_scalar (BsCpuKernels *k)
   k->ops[BS_PLAN_OP_TRANSPOSE] = bs_transpose_scalar;
 }
 
-static const char *
-missing_avx2 (void)
+#if defined(__x86_64__) || defined(__i386__)
+
+/* __builtin_cpu_supports() takes only string literals, hence a macro. libgcc also checks
+ * (XGETBV) that the OS saves the AVX/AVX-512 registers. */
+#define NOTE_MISSING(list, feature)                                            \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    if (!__builtin_cpu_supports (feature))                                     \
+      g_string_append_printf (list, "%s%s", (list)->len ? ", " : "", feature); \
+  }                                                                            \
+  G_STMT_END
+
+static void
+note_missing_avx2 (GString *list)
 {
-  __builtin_cpu_init ();
-  if (!__builtin_cpu_supports ("avx2") || !__builtin_cpu_supports ("fma")
-      || !__builtin_cpu_supports ("bmi2") || !__builtin_cpu_supports ("popcnt"))
-    return "the CPU lacks AVX2/FMA/BMI2";
-  return NULL;
+  NOTE_MISSING (list, "avx2");
+  NOTE_MISSING (list, "fma");
+  NOTE_MISSING (list, "bmi2");
+  NOTE_MISSING (list, "popcnt");
 }
 
-static const char *
+static char *
+missing_list (GString *list)
+{
+  if (list->len == 0)
+    {
+      g_string_free (list, TRUE);
+      return NULL;
+    }
+  return g_string_free (list, FALSE);
+}
+
+static char *
+missing_avx2 (void)
+{
+  GString *list = g_string_new (NULL);
+
+  __builtin_cpu_init ();
+  note_missing_avx2 (list);
+  return missing_list (list);
+}
+
+static char *
 missing_avx512 (void)
 {
+  GString *list = g_string_new (NULL);
+
   __builtin_cpu_init ();
-  if (!__builtin_cpu_supports ("avx512f") || !__builtin_cpu_supports ("avx512bw")
-      || !__builtin_cpu_supports ("avx512vl") || !__builtin_cpu_supports ("avx512vpopcntdq")
-      || !__builtin_cpu_supports ("avx512vnni") || missing_avx2 () != NULL)
-    return "the CPU lacks AVX-512 F/BW/VL/VPOPCNTDQ/VNNI";
-  return NULL;
+  note_missing_avx2 (list);
+  NOTE_MISSING (list, "avx512f");
+  NOTE_MISSING (list, "avx512bw");
+  NOTE_MISSING (list, "avx512vl");
+  NOTE_MISSING (list, "avx512vpopcntdq");
+  NOTE_MISSING (list, "avx512vnni");
+  return missing_list (list);
 }
+
+#else /* not x86: the SIMD variants are x86-only and never built (accel/meson.build) */
+
+static char *
+missing_x86 (void)
+{
+  return g_strdup ("x86-64 instructions (this is not an x86 CPU)");
+}
+#define missing_avx2 missing_x86
+#define missing_avx512 missing_x86
+
+#endif
 
 /* A SIMD variant adds its files under accel/cpu/ (see accel/meson.build), which
  * defines BS_HAVE_CPU_<ISA> and provides bs_cpu_install_<isa>(). */
@@ -75,19 +127,33 @@ static const IsaInfo isas[BS_CPU_N_ISAS] = {
 };
 
 static BsCpuKernels tables[BS_CPU_N_ISAS];
-static gboolean usable[BS_CPU_N_ISAS];
+static char *unusable_reason[BS_CPU_N_ISAS]; /* NULL: usable */
 
+/* Decides first, from the CPU's features alone, which ISAs may run; only then calls
+ * the install functions of those (an ISA's base is always usable when it is). */
 static gpointer
 build_tables (gpointer data)
 {
+  for (int i = 0; i < BS_CPU_N_ISAS; i++)
+    {
+      g_autofree char *missing = isas[i].missing != NULL ? isas[i].missing () : NULL;
+
+      if (isas[i].install == NULL)
+        unusable_reason[i] = g_strdup ("not built in");
+      else if (missing != NULL)
+        unusable_reason[i] = g_strdup_printf ("this CPU lacks %s", missing);
+      else if (isas[i].base >= 0 && unusable_reason[isas[i].base] != NULL)
+        unusable_reason[i] = g_strdup_printf ("needs %s: %s", isas[isas[i].base].name,
+                                              unusable_reason[isas[i].base]);
+    }
   /* isas[] lists every base before the ISAs built on it. */
   for (int i = 0; i < BS_CPU_N_ISAS; i++)
     {
+      if (unusable_reason[i] != NULL)
+        continue;
       if (isas[i].base >= 0)
         tables[i] = tables[isas[i].base];
-      if (isas[i].install != NULL)
-        isas[i].install (&tables[i]);
-      usable[i] = isas[i].install != NULL && (isas[i].missing == NULL || isas[i].missing () == NULL);
+      isas[i].install (&tables[i]);
     }
   return NULL;
 }
@@ -124,10 +190,10 @@ bs_cpu_kernels_get (BsCpuIsa isa, char **reason)
 {
   g_return_val_if_fail ((int) isa >= 0 && isa < BS_CPU_N_ISAS, NULL);
   ensure_tables ();
-  if (usable[isa])
+  if (unusable_reason[isa] == NULL)
     return &tables[isa];
   if (reason != NULL)
-    *reason = g_strdup (isas[isa].install == NULL ? "not built in" : isas[isa].missing ());
+    *reason = g_strdup (unusable_reason[isa]);
   return NULL;
 }
 
@@ -136,7 +202,7 @@ bs_cpu_isa_best (void)
 {
   ensure_tables ();
   for (int i = BS_CPU_N_ISAS - 1; i > 0; i--)
-    if (usable[i])
+    if (unusable_reason[i] == NULL)
       return (BsCpuIsa) i;
   return BS_CPU_ISA_SCALAR;
 }

@@ -13,7 +13,8 @@
                       integer model within its rounding of the float layer (fed the same
                       dequantised input), and top-1 agreement float vs integer
 
-Environment: BS_CLI (path of blendscope-cli), BS_SOURCE_ROOT (source tree; default: two
+Environment: BS_CLI (path of blendscope-cli), BS_CLI_WRAPPER (a command to run it under,
+e.g. "qemu-x86_64 -cpu Nehalem"), BS_SOURCE_ROOT (source tree; default: two
 folders up). Plain unittest: `/usr/bin/python3 tests/reference/test_crosscheck.py [-k NAME]`.
 """
 
@@ -41,6 +42,8 @@ import xc_train  # noqa: E402
 torch.set_num_threads(1)  # the C program runs beside us on the other core
 
 CLI = os.environ.get("BS_CLI", "")
+# Runs the C engines as another CPU would, e.g. "qemu-x86_64 -cpu Nehalem" (tests/cpu-classes)
+CLI_WRAPPER = os.environ.get("BS_CLI_WRAPPER", "").split()
 HAVE_CLI = bool(CLI) and os.path.isfile(CLI) and os.access(CLI, os.X_OK)
 MODELS_DIR = os.path.join(SRC, "data", "models")
 N_INPUTS = 100
@@ -80,7 +83,7 @@ class CliJob:
         self.inp = os.path.join(tmp, f"{tag}-inputs.npy")
         self.out = os.path.join(tmp, f"{tag}-{engine[0]}-logits.npy")
         np.save(self.inp, np.ascontiguousarray(x, dtype=np.uint8))
-        self.cmd = [CLI, "run", model_path, "--input", self.inp, "--logits-out", self.out] + engine[1]
+        self.cmd = CLI_WRAPPER + [CLI, "run", model_path, "--input", self.inp, "--logits-out", self.out] + engine[1]
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def result(self, tc):
