@@ -1,7 +1,9 @@
 /* bs-cli-common.c: helpers shared by the subcommands. */
 #include "bs-cli.h"
 
+#include <gio/gio.h>
 #include <stdio.h>
+#include <string.h>
 
 int
 bs_cli_fail (const GError *error)
@@ -40,4 +42,28 @@ bs_cli_format_count (uint64_t n)
   if (n >= 10000ull)
     return g_strdup_printf ("%.1f k", n / 1e3);
   return g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+}
+
+char *
+bs_cli_batch_spec (const char *spec, int batch, GError **error)
+{
+  g_autofree char *name = g_strndup (spec, strcspn (spec, ":"));
+
+  if (batch == 1)
+    return g_strdup (spec);
+  if (g_strcmp0 (name, "cpu") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "--batch %d: only the cpu backend runs several images at once, not '%s'",
+                   batch, spec);
+      return NULL;
+    }
+  if (strstr (spec, "threads=") != NULL || strstr (spec, "split=") != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "--batch %d sets the cpu backend's threads and split itself: drop them from '%s'",
+                   batch, spec);
+      return NULL;
+    }
+  return g_strdup_printf ("%s%cthreads=%d,split=images", spec, strchr (spec, ':') ? ',' : ':', batch);
 }

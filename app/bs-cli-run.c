@@ -21,6 +21,7 @@ typedef struct
   int seed;
   gboolean reference;
   char *backend;
+  int batch;
 } RunOptions;
 
 /* Durations of every row (a model layer, or a backend's plan op, which may fuse several
@@ -31,6 +32,8 @@ typedef struct
   int n_inferences;
   int64_t *ns;
   const char *clock;                 /* "host", "device", "modelled" */
+  int64_t wall_ns;                   /* host clock around all inferences; 0: not measured */
+  int batch;                         /* images per run call */
   const char *(*row_name) (gconstpointer source, int row);
   const char *(*row_kind) (gconstpointer source, int row);
   const char *(*row_precision) (gconstpointer source, int row);
@@ -78,6 +81,9 @@ print_timings (const Timings *t)
   qsort (totals, t->n_inferences, sizeof (int64_t), compare_i64);
   printf ("per inference: median %.3f ms, min %.3f ms, max %.3f ms\n",
           totals[t->n_inferences / 2] / 1e6, totals[0] / 1e6, totals[t->n_inferences - 1] / 1e6);
+  if (t->wall_ns > 0)
+    printf ("throughput: %.1f images/s (host clock around %d inferences, batch %d)\n",
+            t->n_inferences / (t->wall_ns / 1e9), t->n_inferences, t->batch);
 }
 
 static const char *
@@ -209,17 +215,30 @@ collect_events (const BsLayerEvent *events, int n_events, gpointer user_data)
   sink->inference++;
 }
 
+/* Copies the images of inferences [first, first + n) (images are cycled) into stage. */
+static void
+stage_images (const BsImageBatch *batch, int first, int n, uint8_t *stage)
+{
+  gsize size = (gsize) batch->shape.c * batch->shape.h * batch->shape.w;
+
+  for (int k = 0; k < n; k++)
+    memcpy (stage + k * size, bs_image_batch_image (batch, (first + k) % batch->n_images), size);
+}
+
 static gboolean
-run_backend (const BsModel *model, const BsImageBatch *batch, const char *spec, int32_t *logits,
-             int n_logits, Timings *t, BsPlan **plan_out, GError **error)
+run_backend (const BsModel *model, const BsImageBatch *batch, const RunOptions *opts,
+             int32_t *logits, int n_logits, Timings *t, BsPlan **plan_out, GError **error)
 {
   g_autoptr (BsBackend) backend = NULL;
   g_autoptr (BsPlan) plan = NULL;
-  g_autofree int32_t *scratch_logits = g_new0 (int32_t, n_logits);
+  g_autofree char *spec = bs_cli_batch_spec (opts->backend, opts->batch, error);
+  gsize image_size = (gsize) batch->shape.c * batch->shape.h * batch->shape.w;
+  g_autofree uint8_t *stage = g_malloc ((gsize) opts->batch * image_size);
+  g_autofree int32_t *stage_logits = g_new0 (int32_t, (gsize) opts->batch * n_logits);
   EventSink sink = { t, 0 };
+  int64_t t0;
 
-  plan = bs_plan_compile (model, error);
-  if (plan == NULL)
+  if (spec == NULL || (plan = bs_plan_compile (model, error)) == NULL)
     return FALSE;
   backend = bs_backend_open (spec, error);
   if (backend == NULL || !bs_backend_prepare (backend, plan, error))
@@ -232,15 +251,22 @@ run_backend (const BsModel *model, const BsImageBatch *batch, const char *spec, 
   t->row_kind = op_kind;
   t->row_precision = op_precision;
   t->source = plan;
-  /* Batch 1, as a latency measurement: one image per run call. */
-  for (int i = 0; i < t->n_inferences; i++)
+  /* Batch 1 is a latency measurement: one image per run call. A batch of N hands the
+   * backend N images per call, for throughput. */
+  t0 = bs_clock_now_ns ();
+  for (int i = 0; i < t->n_inferences; i += opts->batch)
     {
-      int image = i % batch->n_images;
-      int32_t *dest = i < batch->n_images ? logits + (gsize) image * n_logits : scratch_logits;
-      if (!bs_backend_run (backend, bs_image_batch_image (batch, image), 1, dest, collect_events,
-                           &sink, error))
+      int n = MIN (opts->batch, t->n_inferences - i);
+
+      stage_images (batch, i, n, stage);
+      if (!bs_backend_run (backend, stage, n, stage_logits, collect_events, &sink, error))
         return FALSE;
+      for (int k = 0; k < n && i + k < batch->n_images; k++)
+        memcpy (logits + (gsize) (i + k) * n_logits, stage_logits + (gsize) k * n_logits,
+                n_logits * sizeof (int32_t));
     }
+  t->wall_ns = bs_clock_now_ns () - t0;
+  t->batch = opts->batch;
   printf ("backend: %s (%s)\n", spec, bs_backend_get_class (backend)->description);
   *plan_out = g_steal_pointer (&plan);
   return TRUE;
@@ -261,7 +287,7 @@ run_model (const BsModel *model, const BsImageBatch *batch, const RunOptions *op
       printf ("engine: reference interpreter (scalar, the oracle)\n");
       run_reference (model, batch, logits, n_logits, &t);
     }
-  else if (!run_backend (model, batch, opts->backend, logits, n_logits, &t, &plan, &error))
+  else if (!run_backend (model, batch, opts, logits, n_logits, &t, &plan, &error))
     {
       g_free (t.ns);
       return bs_cli_fail (error);
@@ -278,7 +304,7 @@ run_model (const BsModel *model, const BsImageBatch *batch, const RunOptions *op
 int
 bs_cli_run (int argc, char **argv)
 {
-  RunOptions opts = { .iterations = 1, .top = 3, .seed = 1 };
+  RunOptions opts = { .iterations = 1, .top = 3, .seed = 1, .batch = 1 };
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &opts.input,
       "PNG image or .npy uint8 array (C,H,W) or (N,C,H,W); random images if absent", "FILE" },
@@ -293,6 +319,8 @@ bs_cli_run (int argc, char **argv)
       "Write the logits of every input image as int32 .npy (N, K)", "FILE" },
     { "top", 0, 0, G_OPTION_ARG_INT, &opts.top, "Classes to show per image (3)", "K" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &opts.seed, "Seed for random input (1)", "S" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &opts.batch,
+      "Images in flight, one per thread (cpu backend; for throughput) (1)", "N" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("MODEL");
@@ -306,9 +334,10 @@ bs_cli_run (int argc, char **argv)
                                          "per-layer host-clock timings.");
   if (!bs_cli_parse (context, &argc, &argv))
     return 2;
-  if (argc != 2 || opts.iterations < 1 || opts.top < 1)
+  if (argc != 2 || opts.iterations < 1 || opts.top < 1 || opts.batch < 1 || opts.batch > 256)
     {
-      fprintf (stderr, "blendscope-cli run: expected one MODEL file, --iterations ≥ 1, --top ≥ 1\n");
+      fprintf (stderr, "blendscope-cli run: expected one MODEL file, --iterations ≥ 1, --top ≥ 1, "
+                       "--batch 1 to 256\n");
       return 2;
     }
   model = bs_model_load (argv[1], &error);

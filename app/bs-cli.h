@@ -28,6 +28,9 @@ int bs_cli_print_run (const char *db_path, int64_t run);
 int bs_cli_fail (const GError *error);
 /* Parses a subcommand's options; on error prints it with usage. */
 gboolean bs_cli_parse (GOptionContext *context, int *argc, char ***argv);
+/* The backend spec for `batch` images in flight, one per thread (the cpu backend's
+ * split=images); spec itself for batch 1. Other backends: G_IO_ERROR_NOT_SUPPORTED. */
+char *bs_cli_batch_spec (const char *spec, int batch, GError **error);
 /* "3x32x32" */
 char *bs_cli_format_shape (int c, int h, int w);
 /* 1234567 -> "1.23 M" */

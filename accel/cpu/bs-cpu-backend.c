@@ -1,7 +1,12 @@
 /* bs-cpu-backend.c: executes a BsPlan on the host CPU with the kernel table of one
- * ISA. Each op's output is cut into one tile per thread (rows, or 64-channel groups
- * when there are few rows); every element is computed the same way whatever the cut,
- * so results do not depend on the thread count. */
+ * ISA. Two ways to use several threads (option split):
+ * - ops (default, the lowest latency for one image): each op's output is cut into one
+ *   tile per thread (rows, or 64-channel groups when there are few rows);
+ * - images (throughput): one image per thread, each on its own lane (activation arena,
+ *   op arguments, events), every op in one tile. Ops last microseconds, so cutting
+ *   them costs a synchronisation per op; whole images per core do not.
+ * Every element is computed the same way whatever the cut, so results do not depend
+ * on the thread count or the split. */
 #include "bs-cpu-backend.h"
 #include "bs-cpu-pool.h"
 
@@ -10,6 +15,14 @@
 
 #define MAX_THREADS 256
 
+/* What one image in flight needs of its own. */
+typedef struct
+{
+  uint8_t *arena;
+  BsCpuOpArgs *args;          /* per op */
+  BsLayerEvent *events;       /* per op */
+} Lane;
+
 typedef struct
 {
   BsBackend parent;
@@ -17,16 +30,16 @@ typedef struct
   const BsCpuKernels *kernels;
   BsCpuPool *pool;
   int n_threads;
+  gboolean split_images;
+  int n_lanes;                /* n_threads when split_images, else 1 */
 
   /* Set by prepare. */
   const BsPlan *plan;
-  uint8_t *arena;
-  BsCpuOpArgs *args;          /* per op */
+  Lane *lanes;
   BsCpuKernelFunc *funcs;     /* per op */
   void **packed;              /* per op: a variant's own weights, or NULL */
-  BsCpuTile *tiles;           /* per op, n_threads slots */
+  BsCpuTile *tiles;           /* per op, n_threads slots (split ops) or 1 (split images) */
   int *n_tiles;               /* per op */
-  BsLayerEvent *events;       /* per op */
   uint8_t *last_image;        /* the last image run, for layer_loop */
   gboolean have_run;
   int32_t n_inferences;
@@ -41,6 +54,15 @@ typedef struct
   BsCpuKernelFunc func;
   const BsCpuTile *tiles;
 } OpJob;
+
+/* One round of split-images: lane k runs images[k] into logits[k]. */
+typedef struct
+{
+  BsCpuBackend *self;
+  const uint8_t *images;
+  int32_t *logits;
+  gsize in_size, out_size;
+} ImagesJob;
 
 static gboolean
 cpu_available (char **reason)
@@ -79,7 +101,22 @@ parse_isa (const char *s, const char *source, BsCpuIsa *isa, GError **error)
 }
 
 static gboolean
-parse_options (GHashTable *options, int *n_threads, BsCpuIsa *isa, GError **error)
+parse_split (const char *s, gboolean *split_images, GError **error)
+{
+  if (g_strcmp0 (s, "ops") != 0 && g_strcmp0 (s, "images") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "cpu: split=%s: expected ops (each op over the threads) or images "
+                   "(one image per thread)", s);
+      return FALSE;
+    }
+  *split_images = g_strcmp0 (s, "images") == 0;
+  return TRUE;
+}
+
+static gboolean
+parse_options (GHashTable *options, int *n_threads, gboolean *split_images, BsCpuIsa *isa,
+               GError **error)
 {
   GHashTableIter iter;
   gpointer key, value;
@@ -87,6 +124,7 @@ parse_options (GHashTable *options, int *n_threads, BsCpuIsa *isa, GError **erro
   const char *isa_source = "BS_CPU_ISA";
 
   *n_threads = 1;
+  *split_images = FALSE;
   g_hash_table_iter_init (&iter, options);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
@@ -100,10 +138,15 @@ parse_options (GHashTable *options, int *n_threads, BsCpuIsa *isa, GError **erro
           isa_name = value;
           isa_source = "isa";
         }
+      else if (g_strcmp0 (key, "split") == 0)
+        {
+          if (!parse_split (value, split_images, error))
+            return FALSE;
+        }
       else
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "cpu: unknown option '%s' (threads, isa)", (const char *) key);
+                       "cpu: unknown option '%s' (threads, isa, split)", (const char *) key);
           return FALSE;
         }
     }
@@ -117,9 +160,10 @@ cpu_open (GHashTable *options, GError **error)
   g_autofree char *reason = NULL;
   const BsCpuKernels *kernels;
   int n_threads;
+  gboolean split_images;
   BsCpuIsa isa;
 
-  if (!parse_options (options, &n_threads, &isa, error))
+  if (!parse_options (options, &n_threads, &split_images, &isa, error))
     return NULL;
   kernels = bs_cpu_kernels_get (isa, &reason);
   if (kernels == NULL)
@@ -132,6 +176,8 @@ cpu_open (GHashTable *options, GError **error)
   self->isa = isa;
   self->kernels = kernels;
   self->n_threads = n_threads;
+  self->split_images = split_images;
+  self->n_lanes = split_images ? n_threads : 1;
   self->pool = bs_cpu_pool_new (n_threads);
   return &self->parent;
 }
@@ -143,12 +189,17 @@ clear_prepared (BsCpuBackend *self)
     for (int i = 0; i < self->plan->n_ops; i++)
       g_clear_pointer (&self->packed[i], g_aligned_free);
   g_clear_pointer (&self->packed, g_free);
-  g_clear_pointer (&self->arena, g_aligned_free);
-  g_clear_pointer (&self->args, g_free);
+  if (self->lanes != NULL)
+    for (int k = 0; k < self->n_lanes; k++)
+      {
+        g_aligned_free (self->lanes[k].arena);
+        g_free (self->lanes[k].args);
+        g_free (self->lanes[k].events);
+      }
+  g_clear_pointer (&self->lanes, g_free);
   g_clear_pointer (&self->funcs, g_free);
   g_clear_pointer (&self->tiles, g_free);
   g_clear_pointer (&self->n_tiles, g_free);
-  g_clear_pointer (&self->events, g_free);
   g_clear_pointer (&self->last_image, g_free);
   self->plan = NULL;
   self->have_run = FALSE;
@@ -193,24 +244,30 @@ prepare_op (BsCpuBackend *self, int i)
 {
   const BsPlan *plan = self->plan;
   const BsPlanOp *op = &plan->ops[i];
-  BsCpuOpArgs *args = &self->args[i];
   BsCpuPackFunc pack;
 
-  args->op = op;
-  for (int k = 0; k < op->n_inputs; k++)
-    {
-      const BsPlanBuffer *buf = &plan->buffers[op->inputs[k]];
-
-      args->in[k] = buf;
-      args->in_data[k] = buf->is_input ? NULL : self->arena + buf->offset;
-    }
-  args->out = &plan->buffers[op->output];
-  args->out_data = self->arena + args->out->offset;
   self->funcs[i] = bs_cpu_kernels_select (self->kernels, plan, op, &pack);
   if (pack != NULL)
     self->packed[i] = pack (plan, op);
-  args->weights = self->packed[i] ? self->packed[i] : op->weights;
-  self->n_tiles[i] = split_output (args->out, self->n_threads, &self->tiles[i * self->n_threads]);
+  for (int l = 0; l < self->n_lanes; l++)
+    {
+      Lane *lane = &self->lanes[l];
+      BsCpuOpArgs *args = &lane->args[i];
+
+      args->op = op;
+      for (int k = 0; k < op->n_inputs; k++)
+        {
+          const BsPlanBuffer *buf = &plan->buffers[op->inputs[k]];
+
+          args->in[k] = buf;
+          args->in_data[k] = buf->is_input ? NULL : lane->arena + buf->offset;
+        }
+      args->out = &plan->buffers[op->output];
+      args->out_data = lane->arena + args->out->offset;
+      args->weights = self->packed[i] ? self->packed[i] : op->weights;
+    }
+  self->n_tiles[i] = split_output (&plan->buffers[op->output], self->split_images ? 1 : self->n_threads,
+                                   &self->tiles[i * self->n_threads]);
 }
 
 static gboolean
@@ -222,13 +279,17 @@ cpu_prepare (BsBackend *backend, const BsPlan *plan, GError **error)
 
   clear_prepared (self);
   self->plan = plan;
-  self->arena = g_aligned_alloc0 (1, MAX (plan->arena_size, 1), BS_PLAN_ALIGN);
-  self->args = g_new0 (BsCpuOpArgs, n);
+  self->lanes = g_new0 (Lane, self->n_lanes);
+  for (int l = 0; l < self->n_lanes; l++)
+    {
+      self->lanes[l].arena = g_aligned_alloc0 (1, MAX (plan->arena_size, 1), BS_PLAN_ALIGN);
+      self->lanes[l].args = g_new0 (BsCpuOpArgs, n);
+      self->lanes[l].events = g_new0 (BsLayerEvent, n);
+    }
   self->funcs = g_new0 (BsCpuKernelFunc, n);
   self->packed = g_new0 (void *, n);
   self->tiles = g_new0 (BsCpuTile, (gsize) n * self->n_threads);
   self->n_tiles = g_new0 (int, n);
-  self->events = g_new0 (BsLayerEvent, n);
   self->last_image = g_malloc0 ((gsize) in.c * in.h * in.w);
   self->n_inferences = 0;
   for (int i = 0; i < n; i++)
@@ -244,52 +305,111 @@ run_tile (gpointer data, int task)
   job->func (job->args, &job->tiles[task]);
 }
 
+/* Op i of lane 0 over the pool's threads (split ops). */
 static void
-run_op (BsCpuBackend *self, int i)
+run_op_split (BsCpuBackend *self, int i)
 {
-  OpJob job = { &self->args[i], self->funcs[i], &self->tiles[i * self->n_threads] };
+  OpJob job = { &self->lanes[0].args[i], self->funcs[i], &self->tiles[i * self->n_threads] };
 
   bs_cpu_pool_run (self->pool, run_tile, &job, self->n_tiles[i]);
 }
 
-/* The image pointer is per inference; every other pointer was set by prepare. */
+/* Op i of one lane on the calling thread, its output in one tile (split images). */
 static void
-set_image (BsCpuBackend *self, const uint8_t *image)
+run_op_here (BsCpuBackend *self, Lane *lane, int i)
 {
-  for (int i = 0; i < self->plan->n_ops; i++)
-    for (int k = 0; k < self->args[i].op->n_inputs; k++)
-      if (self->args[i].in[k]->is_input)
-        self->args[i].in_data[k] = image;
+  self->funcs[i] (&lane->args[i], &self->tiles[i * self->n_threads]);
 }
 
 static void
-run_inference (BsCpuBackend *self, const uint8_t *image)
+run_op (BsCpuBackend *self, Lane *lane, int i)
+{
+  if (self->split_images)
+    run_op_here (self, lane, i);
+  else
+    run_op_split (self, i);
+}
+
+/* The image pointer is per inference; every other pointer was set by prepare. */
+static void
+set_image (BsCpuBackend *self, Lane *lane, const uint8_t *image)
+{
+  for (int i = 0; i < self->plan->n_ops; i++)
+    for (int k = 0; k < lane->args[i].op->n_inputs; k++)
+      if (lane->args[i].in[k]->is_input)
+        lane->args[i].in_data[k] = image;
+}
+
+static void
+run_inference (BsCpuBackend *self, Lane *lane, const uint8_t *image, int32_t inference)
 {
   const BsPlan *plan = self->plan;
-
   int64_t now;
 
-  set_image (self, image);
+  set_image (self, lane, image);
   /* One clock read per op: an op ends when the next starts (ops last microseconds,
    * the reads tens of nanoseconds), except around the hook, which is not timed. */
   now = bs_clock_now_ns ();
   for (int i = 0; i < plan->n_ops; i++)
     {
-      BsLayerEvent *ev = &self->events[i];
+      BsLayerEvent *ev = &lane->events[i];
 
-      ev->inference = self->n_inferences;
+      ev->inference = inference;
       ev->op = i;
       ev->clock = BS_CLOCK_HOST;
       ev->t_start_ns = now;
-      run_op (self, i);
+      run_op (self, lane, i);
       ev->t_end_ns = now = bs_clock_now_ns ();
       if (self->hook != NULL)
         {
-          self->hook (i, self->args[i].out_data, self->hook_data);
+          self->hook (i, lane->args[i].out_data, self->hook_data);
           now = bs_clock_now_ns ();
         }
     }
-  self->n_inferences++;
+}
+
+static void
+read_logits (BsCpuBackend *self, Lane *lane, int32_t *logits)
+{
+  const BsPlanBuffer *out = &self->plan->buffers[self->plan->output];
+
+  bs_plan_buffer_to_chw (self->plan, self->plan->output, lane->arena + out->offset, logits);
+}
+
+static void
+run_image_task (gpointer data, int task)
+{
+  const ImagesJob *job = data;
+  BsCpuBackend *self = job->self;
+
+  run_inference (self, &self->lanes[task], job->images + task * job->in_size,
+                 self->n_inferences + task);
+  read_logits (self, &self->lanes[task], job->logits + task * job->out_size);
+}
+
+/* Runs images [0, n) (n ≤ n_lanes) at once, one per lane, and reports their events
+ * in inference order. The hook sees every op of every lane, from its thread. */
+static void
+run_round (BsCpuBackend *self, const uint8_t *images, int n, int32_t *logits, gsize in_size,
+           gsize out_size, BsLayerEventFunc func, gpointer user_data)
+{
+  if (self->split_images)
+    {
+      ImagesJob job = { self, images, logits, in_size, out_size };
+
+      bs_cpu_pool_run (self->pool, run_image_task, &job, n);
+    }
+  else
+    {
+      run_inference (self, &self->lanes[0], images, self->n_inferences);
+      read_logits (self, &self->lanes[0], logits);
+    }
+  self->n_inferences += n;
+  memcpy (self->last_image, images + (n - 1) * in_size, in_size);
+  self->have_run = TRUE;
+  if (func != NULL)
+    for (int k = 0; k < n; k++)
+      func (self->lanes[k].events, self->plan->n_ops, user_data);
 }
 
 static gboolean
@@ -303,18 +423,12 @@ cpu_run (BsBackend *backend, const uint8_t *images, int n_images, int32_t *logit
   gsize in_size = (gsize) in->shape.c * in->shape.h * in->shape.w;
   gsize out_size = (gsize) out->shape.c * out->shape.h * out->shape.w;
 
-  for (int n = 0; n < n_images; n++)
+  for (int n = 0; n < n_images; n += self->n_lanes)
     {
-      const uint8_t *image = images + n * in_size;
-
       if (bs_backend_set_error_if_cancelled (backend, error))
         return FALSE;
-      run_inference (self, image);
-      bs_plan_buffer_to_chw (plan, plan->output, self->arena + out->offset, logits + n * out_size);
-      memcpy (self->last_image, image, in_size);
-      self->have_run = TRUE;
-      if (func != NULL)
-        func (self->events, plan->n_ops, user_data);
+      run_round (self, images + n * in_size, MIN (self->n_lanes, n_images - n),
+                 logits + n * out_size, in_size, out_size, func, user_data);
     }
   return TRUE;
 }
@@ -324,6 +438,7 @@ cpu_layer_loop (BsBackend *backend, int op, int64_t duration_ns, uint64_t *itera
                 GError **error)
 {
   BsCpuBackend *self = (BsCpuBackend *) backend;
+  Lane *lane = &self->lanes[0];
   int64_t end;
 
   *iterations = 0;
@@ -335,15 +450,15 @@ cpu_layer_loop (BsBackend *backend, int op, int64_t duration_ns, uint64_t *itera
     }
   /* The arena has been reused since; replaying the ops before `op` on the same image
    * restores its inputs exactly (they stay live until `op`). */
-  set_image (self, self->last_image);
+  set_image (self, lane, self->last_image);
   for (int i = 0; i < op; i++)
-    run_op (self, i);
+    run_op (self, lane, i);
   end = bs_clock_now_ns () + duration_ns;
   do
     {
       if (bs_backend_set_error_if_cancelled (backend, error))
         return FALSE;
-      run_op (self, op);
+      run_op (self, lane, op);
       (*iterations)++;
     }
   while (bs_clock_now_ns () < end);

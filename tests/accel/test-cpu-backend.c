@@ -510,8 +510,60 @@ open_backend (BsCpuIsa isa, int threads)
   return backend;
 }
 
+/* split=images: every image of the run on a lane of its own, in rounds of `threads`
+ * images (n_images need not be a multiple), the logits in order, one event per op per
+ * image, inference numbers counting on across runs. */
+typedef struct
+{
+  int n_ops;
+  int n_events;
+  int32_t next_inference;
+} EventCount;
+
+static void
+count_events (const BsLayerEvent *events, int n_events, gpointer user_data)
+{
+  EventCount *c = user_data;
+
+  g_assert_cmpint (n_events, ==, c->n_ops);
+  for (int i = 0; i < n_events; i++)
+    {
+      g_assert_cmpint (events[i].op, ==, i);
+      g_assert_cmpint (events[i].inference, ==, c->next_inference);
+      g_assert_cmpint (events[i].t_end_ns, >=, events[i].t_start_ns);
+    }
+  c->next_inference++;
+  c->n_events += n_events;
+}
+
+static void
+check_split_images (BsCpuIsa isa, int threads, const BsPlan *plan, const uint8_t *images,
+                    int n_images, const int32_t *want, size_t out_size)
+{
+  g_autofree char *spec = g_strdup_printf ("cpu:isa=%s,threads=%d,split=images",
+                                           bs_cpu_isa_to_string (isa), threads);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsBackend) backend = bs_backend_open (spec, &error);
+  g_autofree int32_t *got = g_new (int32_t, out_size * n_images);
+  EventCount c = { plan->n_ops, 0, 0 };
+
+  g_assert_no_error (error);
+  bs_backend_prepare (backend, plan, &error);
+  g_assert_no_error (error);
+  for (int round = 0; round < 2; round++)
+    {
+      memset (got, 0x55, out_size * n_images * sizeof (int32_t));
+      bs_backend_run (backend, images, n_images, got, count_events, &c, &error);
+      g_assert_no_error (error);
+      compare ("split=images logits", plan, plan->n_ops - 1, got, want,
+               (BsShape) { (int32_t) (out_size * n_images), 1, 1 });
+    }
+  g_assert_cmpint (c.n_events, ==, 2 * n_images * plan->n_ops);
+}
+
 /* Runs plan on every usable ISA and thread count: each image alone with every op
- * output checked, then all images in one run with the logits checked. */
+ * output checked, then all images in one run with the logits checked (split ops, and
+ * split images where there are several threads). */
 static int
 check_plan (const BsModel *m, const BsPlan *plan, int n_images)
 {
@@ -554,6 +606,8 @@ check_plan (const BsModel *m, const BsPlan *plan, int n_images)
           compare ("batch logits", plan, plan->n_ops - 1, got, want,
                    (BsShape) { (int32_t) (out_size * n_images), 1, 1 });
           n_variants++;
+          if (threads > 1)
+            check_split_images (isa, threads, plan, images, n_images, want, out_size);
         }
     }
   g_assert_cmpint (chk.n_checked, ==, n_variants * n_images * plan->n_ops);
@@ -677,6 +731,7 @@ test_open (void)
     { "cpu:=1", G_IO_ERROR_INVALID_ARGUMENT },
     { "cpu:colour=red", G_IO_ERROR_INVALID_ARGUMENT },
     { "cpu:isa=sse9", G_IO_ERROR_INVALID_ARGUMENT },
+    { "cpu:split=layers", G_IO_ERROR_INVALID_ARGUMENT },
   };
   const BsBackendClass *const *list = bs_backend_list ();
   g_autofree char *reason = NULL;
