@@ -780,6 +780,13 @@ test_unvalidated (void)
       bs_interp_free (bs_interp_new (model));
       return;
     }
+  /* Meson's cross-build exe wrapper (qemu-user without binfmt_misc) cannot re-execute
+   * a foreign binary as a child. */
+  if (g_getenv ("MESON_EXE_WRAPPER") != NULL)
+    {
+      g_test_skip ("re-executes itself, which the emulator running this test cannot do");
+      return;
+    }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr ("*was the model validated*");

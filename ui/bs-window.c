@@ -79,6 +79,9 @@ banner_expired (gpointer data)
 void
 bs_window_show_message (BsWindow *self, const char *text, gboolean error)
 {
+  /* Errors also go to the log, for whoever started the app from a terminal (and tests). */
+  if (error)
+    g_message ("%s", text);
   g_clear_handle_id (&self->banner_timeout, g_source_remove);
   gtk_label_set_text (self->banner_label, text);
   gtk_info_bar_set_message_type (self->banner, error ? GTK_MESSAGE_ERROR : GTK_MESSAGE_WARNING);

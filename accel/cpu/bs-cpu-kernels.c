@@ -96,12 +96,16 @@ missing_avx512 (void)
 #else /* not x86: the SIMD variants are x86-only and never built (accel/meson.build) */
 
 static char *
-missing_x86 (void)
+missing_avx2 (void)
 {
-  return g_strdup ("x86-64 instructions (this is not an x86 CPU)");
+  return g_strdup ("avx2 (an x86-64 instruction set; this CPU is not x86-64)");
 }
-#define missing_avx2 missing_x86
-#define missing_avx512 missing_x86
+
+static char *
+missing_avx512 (void)
+{
+  return g_strdup ("avx512 (an x86-64 instruction set; this CPU is not x86-64)");
+}
 
 #endif
 
@@ -138,10 +142,10 @@ build_tables (gpointer data)
     {
       g_autofree char *missing = isas[i].missing != NULL ? isas[i].missing () : NULL;
 
-      if (isas[i].install == NULL)
-        unusable_reason[i] = g_strdup ("not built in");
-      else if (missing != NULL)
+      if (missing != NULL)
         unusable_reason[i] = g_strdup_printf ("this CPU lacks %s", missing);
+      else if (isas[i].install == NULL)
+        unusable_reason[i] = g_strdup ("not built in");
       else if (isas[i].base >= 0 && unusable_reason[isas[i].base] != NULL)
         unusable_reason[i] = g_strdup_printf ("needs %s: %s", isas[isas[i].base].name,
                                               unusable_reason[isas[i].base]);

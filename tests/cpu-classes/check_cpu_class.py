@@ -4,16 +4,19 @@ bundled model's logits on each of them, bit-identical to the reference interpret
 
     check_cpu_class.py CLASS
 
-CLASS is native (this host's CPU), avx2 (qemu-x86_64 -cpu max: AVX2, no AVX-512) or
-noavx (qemu-x86_64 -cpu Nehalem: SSE4.2, no AVX). The kernel sets the CPU must offer come
+CLASS is native (this host's CPU), avx2 (qemu-x86_64 -cpu max: AVX2, no AVX-512), noavx
+(qemu-x86_64 -cpu Nehalem: SSE4.2, no AVX) or aarch64 (the boards' CPUs: BS_CLI built for
+aarch64, run under qemu-aarch64 on another host). The kernel sets the CPU must offer come
 from outside the code under test: /proc/cpuinfo for native, QEMU's CPU model otherwise.
 Each set it offers runs every bundled model; each it must refuse is asked for and must
 give a clear error naming the missing instructions (exit 1), never a signal. The oracle
-(blendscope-cli --reference, the integer reference interpreter) runs natively.
+(blendscope-cli --reference, the integer reference interpreter) runs natively, from
+BS_ORACLE_CLI (default: BS_CLI).
 
 The output says which kernel sets ran natively, which under emulation and which could
 not run on this host at all. Exit 77 (skipped) when qemu-x86_64 is absent or the host is
-not x86-64. Environment: BS_CLI (blendscope-cli), BS_SOURCE_ROOT.
+not x86-64 (for an x86 class). Environment: BS_CLI (blendscope-cli), BS_ORACLE_CLI,
+BS_SOURCE_ROOT.
 """
 import os
 import platform
@@ -33,14 +36,17 @@ NEEDS = {
     "avx512": ("avx2", "fma", "bmi2", "popcnt", "avx512f", "avx512bw", "avx512vl",
                "avx512_vpopcntdq", "avx512_vnni"),
 }
-# QEMU 7.2's TCG: -cpu max has AVX2 (new in 7.2) and no AVX-512; Nehalem has no AVX.
+# [emulator, its arguments, the kernel sets the class has]. QEMU 7.2's TCG: -cpu max has
+# AVX2 (new in 7.2) and no AVX-512; Nehalem has no AVX. aarch64 has the scalar set only.
 CLASSES = {
     "native": None,
-    "avx2": (["-cpu", "max"], {"scalar", "avx2"}),
-    "noavx": (["-cpu", "Nehalem"], {"scalar"}),
+    "avx2": ("x86_64", ["-cpu", "max"], {"scalar", "avx2"}),
+    "noavx": ("x86_64", ["-cpu", "Nehalem"], {"scalar"}),
+    "aarch64": ("aarch64", [], {"scalar"}),
 }
 
 CLI = os.environ.get("BS_CLI", "")
+ORACLE_CLI = os.environ.get("BS_ORACLE_CLI", CLI)
 ROOT = os.environ.get("BS_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 MODELS = os.path.join(ROOT, "data", "models")
 
@@ -54,10 +60,12 @@ def host_flags():
 
 
 def expected_isas(cls):
-    if cls == "native":
+    if cls == "native" and platform.machine() == "x86_64":
         flags = host_flags()
         return {isa for isa in ISAS if all(f in flags for f in NEEDS[isa])}
-    return CLASSES[cls][1]
+    if cls == "native":
+        return {"scalar"}
+    return CLASSES[cls][2]
 
 
 def offered_isas(wrapper):
@@ -74,26 +82,29 @@ def offered_isas(wrapper):
     return offered
 
 
-def run_logits(wrapper, model, inputs, out, engine):
-    cmd = wrapper + [CLI, "run", model, "--input", inputs, "--logits-out", out] + engine
+def run_logits(wrapper, model, inputs, out, engine, cli=CLI):
+    cmd = wrapper + [cli, "run", model, "--input", inputs, "--logits-out", out] + engine
     p = subprocess.run(cmd, capture_output=True, text=True)
     return p, cmd
 
 
 def main():
     cls = sys.argv[1]
-    if platform.machine() != "x86_64":
-        print(f"1..0 # SKIP {cls}: the host is {platform.machine()}, not x86-64")
-        return 77
     wrapper = []
     how = "natively"
-    if CLASSES[cls] is not None:
-        qemu = shutil.which("qemu-x86_64")
-        if qemu is None:
-            print(f"1..0 # SKIP {cls}: qemu-x86_64 not found (apt-get install qemu-user)")
+    # x86 classes always run under QEMU (its CPU model is the class); aarch64 natively on
+    # an aarch64 host
+    if CLASSES[cls] is not None and not (cls == "aarch64" and platform.machine() == "aarch64"):
+        arch, args = CLASSES[cls][0], CLASSES[cls][1]
+        if arch == "x86_64" and platform.machine() != "x86_64":
+            print(f"1..0 # SKIP {cls}: the host is {platform.machine()}, not x86-64")
             return 77
-        wrapper = [qemu] + CLASSES[cls][0]
-        how = "under emulation (" + " ".join(["qemu-x86_64"] + CLASSES[cls][0]) + ")"
+        qemu = shutil.which("qemu-" + arch)
+        if qemu is None:
+            print(f"1..0 # SKIP {cls}: qemu-{arch} not found (apt-get install qemu-user)")
+            return 77
+        wrapper = [qemu] + args
+        how = "under emulation (" + " ".join(["qemu-" + arch] + args) + ")"
 
     expected = expected_isas(cls)
     offered = offered_isas(wrapper)
@@ -118,7 +129,7 @@ def main():
         for name in names:
             path = os.path.join(MODELS, name)
             ref[name] = os.path.join(tmp, name + ".ref.npy")
-            p, cmd = run_logits([], path, sample, ref[name], ["--reference"])
+            p, cmd = run_logits([], path, sample, ref[name], ["--reference"], cli=ORACLE_CLI)
             if p.returncode != 0:
                 sys.exit(f"Bail out! oracle failed: {' '.join(cmd)}: {p.stderr.strip()}")
         best = max(offered, key=ISAS.index) if offered else None

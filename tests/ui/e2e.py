@@ -13,10 +13,10 @@ the demo meter, switch views, enter and leave demo mode, stop). Then it checks t
   * the UI kept answering during the run (D-Bus round trips) and kept drawing (the app's
     frame log: no gap of a second between frames);
   * bad input (a file that is not a model, a backend that does not exist) is reported,
-    not fatal.
+    not fatal, and so is a CPU kernel set this CPU lacks.
 
 Screenshots go to a temporary folder, and to docs/screenshots/ when
-BS_UPDATE_SCREENSHOTS=1. Run by hand:  tests/ui/e2e.py --app build/app/blendscope
+BS_UPDATE_SCREENSHOTS=1. Run by hand:  tests/ui/e2e.py --app build/app/blendscope [--run-seconds 300]
 """
 import argparse
 import os
@@ -41,6 +41,20 @@ def log(*args):
 def fail(message):
     print("not ok 1 - e2e:", message, flush=True)
     sys.exit(1)
+
+
+def missing_kernel_set():
+    """A CPU kernel set this CPU cannot run (from /proc/cpuinfo), or None."""
+    flags = set()
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+    if not {"avx2", "fma", "bmi2"} <= flags:
+        return "avx2"
+    if not {"avx512f", "avx512bw", "avx512vl", "avx512_vpopcntdq", "avx512_vnni"} <= flags:
+        return "avx512"
+    return None
 
 
 def palette():
@@ -204,6 +218,20 @@ def inner(args):
         activate(APP_PATH, "backend", "<'no-such-backend'>")
         activate(APP_PATH, "run")
         wait_for("the failed start to end", lambda: "(true," in describe(APP_PATH, "run"), 20)
+        # A CPU kernel set this CPU lacks: a clear error naming the missing instructions.
+        lacking = missing_kernel_set()
+        if lacking:
+            activate(APP_PATH, "backend", "<'cpu:isa=%s'>" % lacking)
+            activate(APP_PATH, "run")
+            wait_for("the refused kernel set to end the start",
+                     lambda: "(true," in describe(APP_PATH, "run"), 20)
+            app_log.flush()
+            text = open(app_log.name).read()
+            if "isa %s: this CPU lacks" % lacking not in text:
+                fail("no error naming the missing instructions for isa=%s; app log: %s" % (lacking, text[-2000:]))
+            log("isa=%s refused with a message, the app goes on" % lacking)
+        else:
+            log("this CPU has every kernel set: the refusal of a missing one is not tested here")
         activate(APP_PATH, "backend", "<'%s'>" % args.backend)
         if app.poll() is not None:
             fail("the app died on bad input")
@@ -217,7 +245,7 @@ def inner(args):
 
         # While it runs, the UI answers promptly.
         worst = 0.0
-        while time.monotonic() - started < 7:
+        while time.monotonic() - started < args.run_seconds:
             t = time.monotonic()
             describe(APP_PATH, "run")
             worst = max(worst, time.monotonic() - t)
@@ -343,6 +371,8 @@ def main():
     parser.add_argument("--app", required=True, help="the blendscope executable")
     parser.add_argument("--screenshots", help="where BS_UPDATE_SCREENSHOTS=1 copies the screenshots")
     parser.add_argument("--backend", default="cpu", help="backend spec for the run (cpu)")
+    parser.add_argument("--run-seconds", type=float, default=7,
+                        help="how long the continuous run lasts (7; e.g. 300 for a soak test)")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     print("1..1", flush=True) if args.inner else None
@@ -355,7 +385,7 @@ def main():
                "--inner", "--app", os.path.abspath(args.app)]
     if args.screenshots:
         command += ["--screenshots", args.screenshots]
-    command += ["--backend", args.backend]
+    command += ["--backend", args.backend, "--run-seconds", str(args.run_seconds)]
     sys.exit(subprocess.run(command).returncode)
 
 
