@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 G_DEFINE_QUARK (bs-store-error-quark, bs_store_error)
 
@@ -33,11 +34,25 @@ error_code_for (int rc)
     }
 }
 
+/* Whether a failed write ran out of space. SQLite reports ENOSPC as SQLITE_FULL, but a
+ * write refused with EFBIG (past RLIMIT_FSIZE, once SIGXFSZ is ignored) only as a write
+ * I/O error, and by then errno is gone: a finite file size limit is the tell. Sets *limit
+ * to it (RLIM_INFINITY when there is none). */
+static gboolean
+out_of_space (int rc, rlim_t *limit)
+{
+  struct rlimit rl;
+
+  *limit = getrlimit (RLIMIT_FSIZE, &rl) == 0 ? rl.rlim_cur : RLIM_INFINITY;
+  return (rc & 0xff) == SQLITE_FULL || (rc == SQLITE_IOERR_WRITE && *limit != RLIM_INFINITY);
+}
+
 gboolean
 bs_store_fail (BsStore *store, int rc, GError **error, const char *doing, ...)
 {
   g_autofree char *what = NULL;
   const char *reason = store->db != NULL ? sqlite3_errmsg (store->db) : sqlite3_errstr (rc);
+  rlim_t limit;
   int code = error_code_for (rc);
   va_list args;
 
@@ -53,6 +68,19 @@ bs_store_fail (BsStore *store, int rc, GError **error, const char *doing, ...)
     g_set_error (error, BS_STORE_ERROR, code,
                  "%s stayed locked by another process for %d s while %s",
                  store->path, BUSY_TIMEOUT_MS / 1000, what);
+  else if (out_of_space (rc, &limit))
+    {
+      g_autofree char *why = limit != RLIM_INFINITY
+        ? g_strdup_printf ("the file size limit (ulimit -f: %" G_GUINT64_FORMAT " bytes) was "
+                           "reached, or the disk is full,", (guint64) limit)
+        : g_strdup ("the disk is full");
+      g_set_error (error, BS_STORE_ERROR, code, "%s: %s while %s; what was committed before "
+                   "is kept", store->path, why, what);
+    }
+  else if ((rc & 0xff) == SQLITE_READONLY)
+    g_set_error (error, BS_STORE_ERROR, code,
+                 "%s is read-only (%s) and cannot be changed; error while %s", store->path,
+                 reason, what);
   else
     g_set_error (error, BS_STORE_ERROR, code, "%s: error while %s: %s", store->path, what,
                  reason);
