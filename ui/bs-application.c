@@ -25,12 +25,16 @@
 #include "bs-settings.h"
 #include "bs-window.h"
 
+#include <glib-unix.h>
+#include <signal.h>
+
 struct _BsApplication
 {
   GtkApplication parent_instance;
 
   BsRunController *controller;
   GSettings *settings;
+  guint sigterm_watch;
 };
 
 G_DEFINE_FINAL_TYPE (BsApplication, bs_application, GTK_TYPE_APPLICATION)
@@ -229,6 +233,16 @@ activate_quit (GSimpleAction *action, GVariant *param, gpointer data)
       l = next;
     }
   g_application_quit (G_APPLICATION (self));
+}
+
+/* SIGTERM (logout, systemd, kill) closes the app the way Quit does: the run being
+ * recorded is ended and saved first, instead of being left 'running' to be found
+ * 'interrupted' at the next start. */
+static gboolean
+on_sigterm (gpointer data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (data), "quit", NULL);
+  return G_SOURCE_CONTINUE;
 }
 
 
@@ -545,6 +559,7 @@ bs_application_startup (GApplication *app)
   g_signal_connect_object (self->controller, "model-changed", G_CALLBACK (on_model_changed), self, 0);
   apply_settings (self);
   update_enabled (self);
+  self->sigterm_watch = g_unix_signal_add (SIGTERM, on_sigterm, self);
 }
 
 static void
@@ -592,6 +607,7 @@ bs_application_shutdown (GApplication *app)
 {
   BsApplication *self = BS_APPLICATION (app);
 
+  g_clear_handle_id (&self->sigterm_watch, g_source_remove);
   if (self->controller != NULL)
     bs_run_controller_shutdown (self->controller);
   G_APPLICATION_CLASS (bs_application_parent_class)->shutdown (app);
