@@ -1,13 +1,15 @@
 /* test-cli-record.c: `blendscope-cli record` as a process: how signals end it, what its exit
  * status says, and what it does when the disk (here: the file size limit) runs out. Each
  * test starts the real binary on the bundled BlendNet-20 with the CPU backend and the
- * synthetic meter, and reads the database it leaves behind. */
+ * synthetic meter (or a fake hwmon sensor that hangs), and reads the database it leaves
+ * behind. */
 #include "session-test-util.h"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,12 +63,12 @@ child_setup (gpointer data)
 
 /* Starts `record --duration SECONDS` with stderr to f->err_path. */
 static GPid
-start_record (Fixture *f, const char *seconds, ChildSetup setup)
+start_record_with (Fixture *f, const char *probe, const char *seconds, ChildSetup setup)
 {
   g_autofree char *model = g_build_filename (g_getenv ("BS_SOURCE_ROOT"), "data", "models",
                                              "blendnet20.bsm", NULL);
   const char *argv[] = { g_getenv ("BS_CLI"), "record", model, "--db", f->db, "--backend", "cpu",
-                         "--probe", "synthetic:rate=50", "--duration", seconds, NULL };
+                         "--probe", probe, "--duration", seconds, NULL };
   g_autoptr (GError) error = NULL;
   int err_fd = open (f->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   GPid pid;
@@ -78,6 +80,12 @@ start_record (Fixture *f, const char *seconds, ChildSetup setup)
   g_assert_no_error (error);
   close (err_fd);
   return pid;
+}
+
+static GPid
+start_record (Fixture *f, const char *seconds, ChildSetup setup)
+{
+  return start_record_with (f, "synthetic:rate=50", seconds, setup);
 }
 
 /* Waits (at most timeout_s) for the child; returns its exit status, or 128 + signal. */
@@ -119,6 +127,14 @@ wait_recording (Fixture *f)
       g_usleep (20000);
     }
   g_error ("the recorder never started recording");
+}
+
+static void
+write_text (const char *dir, const char *name, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
 }
 
 static char *
@@ -193,6 +209,44 @@ test_file_size_limit_stops_at_once (Fixture *f, gconstpointer data)
   g_assert_cmpint (bs_test_sql_int (f->db, "SELECT count(*) FROM event_chunks"), >, 0);
 }
 
+/* A meter whose read blocks for ever (a hung I2C sensor; here an hwmon power file that is
+ * a FIFO nobody writes) is abandoned: the run ends on time, with a "meter stalled" marker,
+ * and the readable channels of the same meter are recorded. */
+static void
+test_stalled_meter_ends_on_time (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hwmon = g_build_filename (f->dir, "hwmon", "hwmon0", NULL);
+  g_autofree char *fifo = g_build_filename (hwmon, "power1_input", NULL);
+  g_autofree char *probe = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *root = g_path_get_dirname (hwmon);
+  GPid pid;
+  double took;
+  int code;
+
+  g_assert_cmpint (g_mkdir_with_parents (hwmon, 0755), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  write_text (hwmon, "name", "ina226\n");
+  write_text (hwmon, "curr1_input", "500\n");
+  write_text (hwmon, "in1_input", "5000\n");
+  probe = g_strdup_printf ("hwmon:root=%s:rate=10", root);
+  pid = start_record_with (f, probe, "4", CHILD_PLAIN);
+  code = wait_exit (pid, 60, &took);
+  err = stderr_of (f);
+  g_test_message ("stalled meter: exit %d after %.2f s wall (4 s asked; the probe's open "
+                  "waited one read deadline); run duration %.3f s; stderr: %s", code, took,
+                  bs_test_sql_int (f->db, "SELECT duration_ns FROM runs WHERE id = 1") * 1e-9,
+                  err);
+  g_assert_cmpint (code, ==, 0);
+  g_assert_cmpfloat (took, <, 10);
+  g_assert_cmpint (bs_test_sql_int (f->db, "SELECT duration_ns FROM runs WHERE id = 1 AND "
+                                           "status = 'complete'"), <, 5000000000);
+  g_assert_cmpint (bs_test_sql_int (f->db, "SELECT count(*) FROM markers WHERE label LIKE "
+                                           "'meter stalled:%power1_input%'"), ==, 1);
+  g_assert_cmpint (bs_test_sql_int (f->db, "SELECT sum(n) FROM sample_chunks"), >, 10);
+  g_assert_nonnull (strstr (err, "did not return"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -205,5 +259,7 @@ main (int argc, char **argv)
               test_ignored_sigint_stays_ignored, fixture_tear_down);
   g_test_add ("/cli-record/file-size-limit-stops-at-once", Fixture, NULL, fixture_set_up,
               test_file_size_limit_stops_at_once, fixture_tear_down);
+  g_test_add ("/cli-record/stalled-meter-ends-on-time", Fixture, NULL, fixture_set_up,
+              test_stalled_meter_ends_on_time, fixture_tear_down);
   return g_test_run ();
 }
