@@ -102,12 +102,20 @@ context_new (const char *parameters, const char *summary, char **db)
   return context;
 }
 
+/* A database this process cannot write is still read; say so (on stderr, so that what a
+ * command prints stays parseable), since nothing done here can change it. */
 static BsStore *
 open_store (char **db, GError **error)
 {
+  BsStore *store;
+
   if (*db == NULL)
     *db = bs_cli_default_db ();
-  return bs_store_open (*db, BS_STORE_OPEN_DEFAULT, error);
+  store = bs_store_open (*db, BS_STORE_OPEN_DEFAULT, error);
+  if (store != NULL && bs_store_get_read_only_reason (store) != NULL)
+    fprintf (stderr, "blendscope-cli: note: %s is read-only (%s); reading it as it is\n", *db,
+             bs_store_get_read_only_reason (store));
+  return store;
 }
 
 static int

@@ -13,6 +13,7 @@ struct _BsStore
 {
   sqlite3 *db;
   char *path;
+  char *read_only_reason;   /* NULL when writable */
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)

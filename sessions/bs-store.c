@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK (bs-store-error-quark, bs_store_error)
 
@@ -80,7 +81,7 @@ bs_store_fail (BsStore *store, int rc, GError **error, const char *doing, ...)
   else if ((rc & 0xff) == SQLITE_READONLY)
     g_set_error (error, BS_STORE_ERROR, code,
                  "%s is read-only (%s) and cannot be changed; error while %s", store->path,
-                 reason, what);
+                 store->read_only_reason ? store->read_only_reason : reason, what);
   else
     g_set_error (error, BS_STORE_ERROR, code, "%s: error while %s: %s", store->path, what,
                  reason);
@@ -408,18 +409,95 @@ recover (BsStore *store, GError **error)
   return FALSE;
 }
 
+/* Why this process cannot write the existing file at @path, or NULL. access(2) answers
+ * for the real user, which is the one SQLite's writes will be checked against. */
+static char *
+unwritable_reason (const char *path, gboolean *folder_unwritable)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  *folder_unwritable = access (dir, W_OK) != 0;
+  if (access (path, W_OK) != 0)
+    return g_strdup_printf ("the file is not writable: %s", g_strerror (errno));
+  if (*folder_unwritable)
+    return g_strdup_printf ("its folder %s is not writable", dir);
+  return NULL;
+}
+
+/* Read-only. Where the folder is not writable, WAL's side files (-shm, -wal) cannot be
+ * made, so the file is opened as immutable: then a write-ahead log left beside it by a
+ * recorder that did not finish cannot be read, and the reason says so. */
+static int
+open_read_only (BsStore *store, gboolean folder_unwritable)
+{
+  g_autofree char *escaped = g_uri_escape_string (store->path, "/", FALSE);
+  g_autofree char *uri = g_strconcat ("file:", escaped, folder_unwritable ? "?immutable=1" : "",
+                                      NULL);
+
+  if (folder_unwritable && has_nonempty_wal (store->path))
+    {
+      char *reason = g_strdup_printf ("%s; its write-ahead log %s-wal cannot be read without "
+                                      "write access, so the newest data may be missing",
+                                      store->read_only_reason, store->path);
+      g_free (store->read_only_reason);
+      store->read_only_reason = reason;
+    }
+  return sqlite3_open_v2 (uri, &store->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+}
+
+static gboolean
+judge_read_only (BsStore *store, GError **error)
+{
+  int64_t version;
+
+  if (!judge (store, &version, error))
+    return FALSE;
+  if (version < BS_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_IO,
+                   "%s has an older schema (version %" G_GINT64_FORMAT ") that must be "
+                   "migrated before it can be read, but it is read-only (%s)", store->path,
+                   version, store->read_only_reason);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 BsStore *
 bs_store_open (const char *path, BsStoreOpenFlags flags, GError **error)
 {
   g_autoptr (BsStore) store = g_new0 (BsStore, 1);
   int64_t version;
-  gboolean exists;
+  gboolean exists, folder_unwritable = FALSE;
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
   store->path = g_strdup (path);
   if (!prepare_path (path, flags, &exists, error))
     return NULL;
+  if (exists)
+    store->read_only_reason = unwritable_reason (path, &folder_unwritable);
+  if (store->read_only_reason == NULL && (flags & BS_STORE_OPEN_READ_ONLY))
+    store->read_only_reason = g_strdup ("opened for reading only");
+  if (store->read_only_reason != NULL && (flags & BS_STORE_OPEN_CREATE))
+    {
+      g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_IO,
+                   "%s is read-only (%s): nothing can be recorded into it. Record into a "
+                   "writable file instead (--db FILE)", path, store->read_only_reason);
+      return NULL;
+    }
+  if (store->read_only_reason != NULL)
+    {
+      rc = open_read_only (store, folder_unwritable);
+      if (rc != SQLITE_OK)
+        {
+          bs_store_fail (store, rc, error, "opening read-only");
+          return NULL;
+        }
+      if (!configure (store, error) || !judge_read_only (store, error))
+        return NULL;
+      return g_steal_pointer (&store);
+    }
   rc = sqlite3_open_v2 (path, &store->db,
                         SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE), NULL);
   if (rc != SQLITE_OK)
@@ -443,6 +521,7 @@ bs_store_close (BsStore *store)
   if (store->db != NULL)
     sqlite3_close_v2 (store->db);
   g_free (store->path);
+  g_free (store->read_only_reason);
   g_free (store);
 }
 
@@ -450,6 +529,12 @@ const char *
 bs_store_get_path (BsStore *store)
 {
   return store->path;
+}
+
+const char *
+bs_store_get_read_only_reason (BsStore *store)
+{
+  return store->read_only_reason;
 }
 
 gboolean
