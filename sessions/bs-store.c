@@ -63,7 +63,7 @@ bs_store_fail (BsStore *store, int rc, GError **error, const char *doing, ...)
   if (code == BS_STORE_ERROR_CORRUPT)
     g_set_error (error, BS_STORE_ERROR, code,
                  "%s is damaged (%s), found while %s. The file was not modified; "
-                 "restore it from a backup or salvage it with `sqlite3 %s .recover`",
+                 "`blendscope-cli check --repair %s` copies its intact runs into a new file",
                  store->path, reason, what, store->path);
   else if (code == BS_STORE_ERROR_BUSY)
     g_set_error (error, BS_STORE_ERROR, code,
@@ -424,6 +424,47 @@ unwritable_reason (const char *path, gboolean *folder_unwritable)
   return NULL;
 }
 
+/* Runs @pragma (integrity_check, quick_check) and collects its complaints. */
+static gboolean
+run_check (BsStore *store, const char *pragma, GString *problems, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store, pragma, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *line = (const char *) sqlite3_column_text (stmt, 0);
+      if (g_strcmp0 (line, "ok") != 0)
+        g_string_append_printf (problems, "%s%s", problems->len ? "; " : "", line);
+    }
+  if (rc != SQLITE_DONE)
+    return bs_store_fail (store, rc, error, "checking the file (%s)", pragma);
+  return TRUE;
+}
+
+/* Before anything is recorded into an existing file: new runs written into a damaged
+ * file could land on damaged pages, or be lost with them. quick_check reads every page
+ * (without the index cross-checks of integrity_check), which a recorder can afford once. */
+static gboolean
+quick_check (BsStore *store, GError **error)
+{
+  g_autoptr (GString) problems = g_string_new (NULL);
+  g_autoptr (GError) local = NULL;
+
+  if (run_check (store, "PRAGMA quick_check", problems, &local) && problems->len == 0)
+    return TRUE;
+  if (problems->len > 200)
+    g_string_truncate (problems, 200), g_string_append (problems, "...");
+  g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_CORRUPT,
+               "%s is damaged (%s), so nothing is recorded into it; the file was not "
+               "modified. Record into another file (--db FILE), and copy the intact runs "
+               "of this one into a new file with `blendscope-cli check --repair %s`",
+               store->path, local != NULL ? local->message : problems->str, store->path);
+  return FALSE;
+}
+
 /* Read-only. Where the folder is not writable, WAL's side files (-shm, -wal) cannot be
  * made, so the file is opened as immutable: then a write-ahead log left beside it by a
  * recorder that did not finish cannot be read, and the reason says so. */
@@ -506,6 +547,7 @@ bs_store_open (const char *path, BsStoreOpenFlags flags, GError **error)
       return NULL;
     }
   if (!configure (store, error) || !judge (store, &version, error)
+      || ((flags & BS_STORE_OPEN_CREATE) && exists && !quick_check (store, error))
       || !configure_writes (store, flags, error) || !migrate (store, error))
     return NULL;
   if (!recover (store, error))
@@ -540,20 +582,10 @@ bs_store_get_read_only_reason (BsStore *store)
 gboolean
 bs_store_check (BsStore *store, GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store, "PRAGMA integrity_check", error);
   g_autoptr (GString) problems = g_string_new (NULL);
-  int rc;
 
-  if (stmt == NULL)
+  if (!run_check (store, "PRAGMA integrity_check", problems, error))
     return FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *line = (const char *) sqlite3_column_text (stmt, 0);
-      if (g_strcmp0 (line, "ok") != 0)
-        g_string_append_printf (problems, "%s%s", problems->len ? "; " : "", line);
-    }
-  if (rc != SQLITE_DONE)
-    return bs_store_fail (store, rc, error, "checking integrity");
   if (problems->len > 0)
     {
       g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_CORRUPT,
