@@ -74,6 +74,7 @@ run (Fixture *f, char **out, char **err, const char *first, ...)
   else if (strcmp (first, "compare") == 0) command = bs_cli_compare;
   else if (strcmp (first, "export") == 0) command = bs_cli_export;
   else if (strcmp (first, "delete") == 0) command = bs_cli_delete;
+  else if (strcmp (first, "check") == 0) command = bs_cli_check;
   g_assert_nonnull (command);
 
   fflush (stdout);
@@ -244,6 +245,43 @@ test_read_only_folder (Fixture *f, gconstpointer data)
   g_chmod (ro_dir, 0755);
 }
 
+/* A run with a chunk gone: export says so and leaves no truncated file; check finds it;
+ * check --repair copies the intact run into a new file and leaves the damaged one as it
+ * was. */
+static void
+test_check_and_repair (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL, *out3 = NULL,
+                  *err3 = NULL, *out4 = NULL, *err4 = NULL;
+  g_autofree char *trace = g_build_filename (f->dir, "trace.csv", NULL);
+  g_autofree char *stem = NULL, *repaired = NULL;
+  g_autoptr (GBytes) before = NULL, after = NULL;
+
+  g_assert_cmpint (run (f, &out, &err, "check", "--db", f->db, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "no damage found"));
+
+  bs_test_sql_int (f->db, "DELETE FROM event_chunks WHERE run_id = 1");
+  before = bs_test_read_file (f->db);
+  g_assert_cmpint (run (f, &out2, &err2, "export", "--db", f->db, "--format", "csv", "--output",
+                        trace, "1", NULL), ==, 1);
+  g_test_message ("export: %s", err2);
+  g_assert_nonnull (strstr (err2, "incomplete"));
+  g_assert_false (g_file_test (trace, G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (run (f, &out3, &err3, "check", "--db", f->db, "--repair", NULL), ==, 1);
+  g_test_message ("check --repair: %s%s", err3, out3);
+  g_assert_nonnull (strstr (err3, "run 1:"));
+  g_assert_nonnull (strstr (out3, "copied 1 intact run"));
+  after = bs_test_read_file (f->db);
+  g_assert_true (g_bytes_equal (before, after));
+
+  stem = g_strndup (f->db, strlen (f->db) - 3);   /* "cli.db" -> "cli-repaired.db" */
+  repaired = g_strconcat (stem, "-repaired.db", NULL);
+  g_assert_cmpint (run (f, &out4, &err4, "check", "--db", repaired, NULL), ==, 0);
+  g_assert_cmpint (bs_test_sql_int (repaired, "SELECT count(*) FROM runs WHERE id = 2"), ==, 1);
+  g_assert_cmpint (bs_test_sql_int (repaired, "SELECT count(*) FROM runs"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -256,6 +294,7 @@ main (int argc, char **argv)
   ADD ("/cli/errors", test_errors);
   ADD ("/cli/delete", test_delete);
   ADD ("/cli/read-only-folder", test_read_only_folder);
+  ADD ("/cli/check-and-repair", test_check_and_repair);
 #undef ADD
   return g_test_run ();
 }
