@@ -435,9 +435,16 @@ run_check (BsStore *store, const char *pragma, GString *problems, GError **error
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      const char *line = (const char *) sqlite3_column_text (stmt, 0);
-      if (g_strcmp0 (line, "ok") != 0)
-        g_string_append_printf (problems, "%s%s", problems->len ? "; " : "", line);
+      static const char banner[] = "*** in database main ***\n";
+      g_autofree char *line = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      char *text;
+
+      if (line == NULL || strcmp (line, "ok") == 0)
+        continue;
+      /* One line per problem, without the banner SQLite puts before the first. */
+      text = line + (g_str_has_prefix (line, banner) ? strlen (banner) : 0);
+      g_strdelimit (text, "\n", ' ');
+      g_string_append_printf (problems, "%s%s", problems->len ? "; " : "", text);
     }
   if (rc != SQLITE_DONE)
     return bs_store_fail (store, rc, error, "checking the file (%s)", pragma);
