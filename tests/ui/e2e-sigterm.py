@@ -1,14 +1,14 @@
 #!/usr/bin/python3
-"""SIGTERM closes the workbench cleanly, with the run it is recording saved.
+"""SIGTERM (or SIGINT) closes the workbench cleanly, with the run it is recording saved.
 
 Starts the real application as e2e.py does (Xvfb, a private D-Bus session bus, private
 HOME and XDG folders), records a continuous run of BlendNet-20 with the demo meter, sends
-SIGTERM and checks that the app exits by itself with status 0 and that the run in the
+the signal and checks that the app exits by itself with status 0 and that the run in the
 database is finished (not 'running', not 'interrupted' at the next start) with its
-duration, layer events and power samples. Before SIGTERM was handled, the process died
-and left the run 'running'.
+duration, layer events and power samples. Before the signals were handled, the process
+died and left the run 'running'.
 
-Run by hand:  tests/ui/e2e-sigterm.py --app build/app/blendscope
+Run by hand:  tests/ui/e2e-sigterm.py --app build/app/blendscope [--signal INT]
 """
 import argparse
 import os
@@ -24,7 +24,8 @@ import e2e  # noqa: E402  (the D-Bus helpers)
 
 
 def inner(args):
-    home = tempfile.mkdtemp(prefix="blendscope-sigterm-")
+    signum = getattr(signal, "SIG" + args.signal)
+    home = tempfile.mkdtemp(prefix="blendscope-signal-")
     env = dict(os.environ)
     env.update({
         "HOME": home,
@@ -39,7 +40,9 @@ def inner(args):
     env.setdefault("GSK_RENDERER", "cairo")
     db_path = os.path.join(home, "data", "blendscope", "blendscope.db")
     app_log = open(os.path.join(home, "app.log"), "w")
-    app = subprocess.Popen([args.app], env=env, stdout=app_log, stderr=subprocess.STDOUT)
+    # As from a terminal: SIGINT at its default, whatever the test runner inherited.
+    app = subprocess.Popen([args.app], env=env, stdout=app_log, stderr=subprocess.STDOUT,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         subprocess.run(["gdbus", "wait", "--session", "--timeout", "20", e2e.APP_ID], check=True)
         e2e.wait_for("the window's actions", lambda: "'view'" in e2e.gdbus(
@@ -52,36 +55,40 @@ def inner(args):
             "file:%s?mode=ro" % db_path, uri=True, timeout=10).execute(
             "SELECT n_events FROM runs WHERE status = 'running'").fetchone()[0] > 0, 30)
         time.sleep(1)
-        app.send_signal(signal.SIGTERM)
+        app.send_signal(signum)
         try:
             code = app.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            e2e.fail("the app did not exit within 20 s of SIGTERM")
+            e2e.fail("the app did not exit within 20 s of SIG%s" % args.signal)
     finally:
         if app.poll() is None:
             app.kill()
             app.wait()
         app_log.close()
     if code != 0:
-        e2e.fail("the app exited with %d on SIGTERM (log: %s)" % (code, open(app_log.name).read()))
+        e2e.fail("the app exited with %d on SIG%s (log: %s)"
+                 % (code, args.signal, open(app_log.name).read()))
     db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True, timeout=10)
     runs = db.execute("SELECT id, status, duration_ns, n_events, n_samples FROM runs").fetchall()
     db.close()
-    e2e.log("runs after SIGTERM:", runs)
+    e2e.log("runs after SIG%s:" % args.signal, runs)
     if len(runs) != 1:
         e2e.fail("expected one run, found %d" % len(runs))
     run_id, status, duration, n_events, n_samples = runs[0]
     if status in ("running", "interrupted") or duration is None or duration <= 0:
-        e2e.fail("the run was not finished on SIGTERM: %s, duration %s" % (status, duration))
+        e2e.fail("the run was not finished on SIG%s: %s, duration %s"
+                 % (args.signal, status, duration))
     if n_events <= 0 or n_samples <= 0:
         e2e.fail("the run lost its data: %d events, %d samples" % (n_events, n_samples))
-    print("ok 1 - SIGTERM ended run %d as %s after %.1f s with %d events and %d samples"
-          % (run_id, status, duration / 1e9, n_events, n_samples), flush=True)
+    print("ok 1 - SIG%s ended run %d as %s after %.1f s with %d events and %d samples"
+          % (args.signal, run_id, status, duration / 1e9, n_events, n_samples), flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--app", required=True, help="the blendscope executable")
+    parser.add_argument("--signal", default="TERM", choices=["TERM", "INT"],
+                        help="the signal to send (TERM)")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
@@ -90,7 +97,8 @@ def main():
         return
     command = ["dbus-run-session", "--", "xvfb-run", "-a", "-s",
                "-screen 0 %dx%dx24 -noreset" % e2e.SCREEN, sys.executable,
-               os.path.abspath(__file__), "--inner", "--app", os.path.abspath(args.app)]
+               os.path.abspath(__file__), "--inner", "--app", os.path.abspath(args.app),
+               "--signal", args.signal]
     sys.exit(subprocess.run(command).returncode)
 
 
