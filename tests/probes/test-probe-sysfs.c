@@ -730,6 +730,35 @@ test_xmc (void)
   remove_tree (root);
 }
 
+/* xmc_power, like hwmon's power files, cannot read below zero. */
+static void
+test_xmc_negative_power (void)
+{
+  g_autofree char *root = make_xmc_tree ();
+  g_autofree char *b = g_build_filename (root, "0000:d8:00.1", "xmc.u.2", NULL);
+  g_autofree char *spec = spec_for ("xmc", root, ":bdf=0000:d8:00.1:rate=100");
+  g_autoptr (GError) error = NULL;
+  BsProbe *probe = NULL;
+  int board, rail;
+  Capture c;
+
+  write_int (b, "xmc_power", -23500000);
+  probe = bs_probe_open (spec, &error);
+  g_assert_no_error (error);
+  channel_named (probe, "0000:d8:00.1/board", &board);
+  channel_named (probe, "0000:d8:00.1/12v_pex", &rail);
+  capture_start (probe, &c);
+  wait_for_readings (&c, rail, 5);
+  bs_probe_stop (probe);
+  g_assert_cmpuint (count_after (&c, board, 0, NULL), ==, 0);
+  g_assert_cmpuint (c.faults->len, ==, 1);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).kind, ==, BS_PROBE_FAULT_OUT_OF_RANGE);
+  g_assert_nonnull (strstr (g_array_index (c.faults, Fault, 0).message, "negative"));
+  capture_clear (&c);
+  bs_probe_close (probe);
+  remove_tree (root);
+}
+
 static void
 test_xmc_missing (void)
 {
@@ -784,6 +813,7 @@ main (int argc, char **argv)
   g_test_add_func ("/probes/rapl/reset-mid-range", test_rapl_reset_mid_range);
   g_test_add_func ("/probes/xmc/boards", test_xmc);
   g_test_add_func ("/probes/xmc/missing", test_xmc_missing);
+  g_test_add_func ("/probes/xmc/negative-power", test_xmc_negative_power);
   status = g_test_run ();
   remove_config (config);
   return status;
