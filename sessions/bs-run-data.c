@@ -137,7 +137,7 @@ bs_store_read_samples (BsStore *store, const BsChannel *channel, int64_t t_min_n
     "ORDER BY seq", error);
   BsSample proto = { 0, channel->channel, channel->quantity, bs_quantity_unit (channel->quantity), 0 };
   gboolean whole = t_min_ns == INT64_MIN && t_max_ns == INT64_MAX;
-  int64_t expected_seq = whole ? 0 : -1, n_decoded = 0;
+  int64_t expected_seq = 0, n_decoded = 0;
   guint before = out->len;
   int rc;
 
@@ -153,8 +153,9 @@ bs_store_read_samples (BsStore *store, const BsChannel *channel, int64_t t_min_n
       guint first = out->len, kept = first;
       GError *cause = NULL;
 
-      /* A window holds consecutive chunks; the whole channel, all of them from 0. */
-      if (expected_seq >= 0 && sqlite3_column_int64 (stmt, 0) != expected_seq)
+      /* The whole channel is every chunk from 0. (A window is not checked: a meter's
+       * timestamps need not be monotonic, so its chunks need not be consecutive.) */
+      if (whole && sqlite3_column_int64 (stmt, 0) != expected_seq)
         {
           g_autofree char *what = g_strdup_printf ("the samples of channel '%s'", channel->name);
           g_autofree char *detail = g_strdup_printf ("chunk %" G_GINT64_FORMAT " is missing",

@@ -460,15 +460,28 @@ quick_check (BsStore *store, GError **error)
   g_autoptr (GString) problems = g_string_new (NULL);
   g_autoptr (GError) local = NULL;
 
-  if (run_check (store, "PRAGMA quick_check", problems, &local) && problems->len == 0)
+  if (!run_check (store, "PRAGMA quick_check", problems, &local))
+    {
+      /* Busy or unreadable is not damage: say what it is. */
+      if (!g_error_matches (local, BS_STORE_ERROR, BS_STORE_ERROR_CORRUPT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_string_assign (problems, sqlite3_errmsg (store->db));
+    }
+  if (problems->len == 0)
     return TRUE;
   if (problems->len > 200)
-    g_string_truncate (problems, 200), g_string_append (problems, "...");
+    {
+      g_string_truncate (problems, 200);
+      g_string_append (problems, "...");
+    }
   g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_CORRUPT,
                "%s is damaged (%s), so nothing is recorded into it; the file was not "
                "modified. Record into another file (--db FILE), and copy the intact runs "
                "of this one into a new file with `blendscope-cli check --repair %s`",
-               store->path, local != NULL ? local->message : problems->str, store->path);
+               store->path, problems->str, store->path);
   return FALSE;
 }
 
