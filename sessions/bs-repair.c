@@ -1,9 +1,11 @@
 /* bs-repair.c: checking a whole database and salvaging its intact runs.
  *
  * A run is salvaged only when every record of it reads back intact through the same
- * readers every command uses (so chunk checksums, chunk sequence and counts are checked).
- * Its rows are then copied as they are stored, under the same ids, into a fresh file;
- * summaries, being derived, are recomputed there. The damaged file is opened read-only.
+ * readers every command uses (so chunk checksums, chunk sequence and counts are checked),
+ * through the indexes or, if one of those is damaged, by scanning the tables. Its rows
+ * are then copied as they are stored, under the same ids, into a fresh file, whose
+ * indexes are built anew; summaries, being derived, are recomputed there. The damaged
+ * file is opened read-only.
  */
 #include "bs-repair.h"
 
@@ -72,6 +74,24 @@ verify_run (BsStore *store, int64_t run, GError **error)
   return TRUE;
 }
 
+/* Whether @run reads back intact, through the indexes or, when that fails, without them:
+ * a damaged index page hides rows that its table may still hold whole. Leaves the store
+ * reading the way that worked, for copying the run. */
+static gboolean
+readable_run (BsStore *store, int64_t run, GError **error)
+{
+  g_autoptr (GError) through_indexes = NULL;
+
+  store->scan_tables = FALSE;
+  if (verify_run (store, run, &through_indexes))
+    return TRUE;
+  store->scan_tables = TRUE;
+  if (verify_run (store, run, NULL))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&through_indexes));
+  return FALSE;
+}
+
 static char *
 run_problem (int64_t run, const GError *error)
 {
@@ -129,7 +149,7 @@ static const struct
   { "run_layers", "run_id = ?1" },
   { "run_layer_fixed_macs", "run_id = ?1" },
   { "channels", "run_id = ?1" },
-  { "sample_chunks", "channel_id IN (SELECT id FROM channels WHERE run_id = ?1)" },
+  { "sample_chunks", "channel_id IN (SELECT id FROM channels NOT INDEXED WHERE run_id = ?1)" },
   { "event_chunks", "run_id = ?1" },
   { "markers", "run_id = ?1" },
 };
@@ -140,7 +160,8 @@ static gboolean
 copy_rows (BsStore *from, BsStore *to, const char *table, const char *where, int64_t run,
            gboolean *dest_failed, GError **error)
 {
-  g_autofree char *select = g_strdup_printf ("SELECT * FROM %s WHERE %s", table, where);
+  g_autofree char *select = g_strdup_printf ("SELECT * FROM %s%s WHERE %s", table,
+                                             bs_store_not_indexed (from), where);
   g_autoptr (sqlite3_stmt) read = bs_store_prepare (from, select, error);
   g_autoptr (sqlite3_stmt) write = NULL;
   g_autoptr (GString) insert = NULL;
@@ -221,7 +242,7 @@ bs_repair_copy (const char *path, const char *dest, BsRepairReport *report, GErr
       g_autoptr (GError) local = NULL;
       gboolean dest_failed = FALSE;
 
-      if (verify_run (from, run, &local) && copy_run (from, to, run, &dest_failed, &local))
+      if (readable_run (from, run, &local) && copy_run (from, to, run, &dest_failed, &local))
         report->n_runs_copied++;
       else if (dest_failed)
         {

@@ -66,11 +66,13 @@ missing_chunks (BsStore *store, const char *what, const char *detail, GError **e
 GArray *
 bs_store_get_channels (BsStore *store, int64_t run, GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
+  g_autofree char *sql = g_strdup_printf (
     "SELECT c.id, c.channel, c.quantity, c.name, c.resolution, "
     "coalesce(sum(k.n), 0), coalesce(sum(length(k.data)), 0) "
-    "FROM channels c LEFT JOIN sample_chunks k ON k.channel_id = c.id "
-    "WHERE c.run_id = ? GROUP BY c.id ORDER BY c.channel, c.quantity", error);
+    "FROM channels c%s LEFT JOIN sample_chunks k%s ON k.channel_id = c.id "
+    "WHERE c.run_id = ? GROUP BY c.id ORDER BY c.channel, c.quantity",
+    bs_store_not_indexed (store), bs_store_not_indexed (store));
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store, sql, error);
   g_autoptr (GArray) channels = g_array_new (FALSE, TRUE, sizeof (BsChannel));
   int64_t n_recorded, n_found = 0;
   int rc;
@@ -132,9 +134,10 @@ gboolean
 bs_store_read_samples (BsStore *store, const BsChannel *channel, int64_t t_min_ns,
                        int64_t t_max_ns, GArray *out, GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
-    "SELECT seq, data FROM sample_chunks WHERE channel_id = ? AND t_max_ns >= ? AND t_min_ns <= ? "
-    "ORDER BY seq", error);
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT seq, data FROM sample_chunks%s WHERE channel_id = ? AND t_max_ns >= ? "
+    "AND t_min_ns <= ? ORDER BY seq", bs_store_not_indexed (store));
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store, sql, error);
   BsSample proto = { 0, channel->channel, channel->quantity, bs_quantity_unit (channel->quantity), 0 };
   gboolean whole = t_min_ns == INT64_MIN && t_max_ns == INT64_MAX;
   int64_t expected_seq = 0, n_decoded = 0;
@@ -202,8 +205,10 @@ gboolean
 bs_store_foreach_event_chunk (BsStore *store, int64_t run, BsEventChunkFunc func,
                               gpointer user_data, GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
-    "SELECT seq, data, n FROM event_chunks WHERE run_id = ? ORDER BY seq", error);
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT seq, data, n FROM event_chunks%s WHERE run_id = ? ORDER BY seq",
+    bs_store_not_indexed (store));
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store, sql, error);
   g_autofree char *what = g_strdup_printf ("run %" G_GINT64_FORMAT "'s layer events", run);
   g_autoptr (GArray) events = g_array_new (FALSE, FALSE, sizeof (BsLayerEvent));
   int64_t expected_seq = 0, n_read = 0, n_recorded;

@@ -594,6 +594,12 @@ bs_store_get_path (BsStore *store)
 }
 
 const char *
+bs_store_not_indexed (BsStore *store)
+{
+  return store->scan_tables ? " NOT INDEXED" : "";
+}
+
+const char *
 bs_store_get_read_only_reason (BsStore *store)
 {
   return store->read_only_reason;
