@@ -13,6 +13,8 @@
 #include "bs-run-data.h"
 #include "bs-store-private.h"
 
+#include <string.h>
+
 void
 bs_repair_report_clear (BsRepairReport *report)
 {
@@ -92,10 +94,15 @@ readable_run (BsStore *store, int64_t run, GError **error)
   return FALSE;
 }
 
+/* A reader's error as a line of the damage list, without the advice readers add for
+ * someone who met the damage elsewhere (it is check --repair that is running). */
 static char *
 run_problem (int64_t run, const GError *error)
 {
-  return g_strdup_printf ("run %" G_GINT64_FORMAT ": %s", run, error->message);
+  const char *advice = strstr (error->message, ". The file was not modified");
+  int len = advice != NULL ? (int) (advice - error->message) : (int) strlen (error->message);
+
+  return g_strdup_printf ("run %" G_GINT64_FORMAT ": %.*s", run, len, error->message);
 }
 
 static gboolean
