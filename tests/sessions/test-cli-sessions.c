@@ -200,6 +200,7 @@ test_read_only_folder (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   const char *name;
   int entries = 0;
+  gboolean dropped_root;
 
   if (!g_test_subprocess ())
     {
@@ -214,7 +215,8 @@ test_read_only_folder (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_chmod (ro_db, 0644), ==, 0);
   g_assert_cmpint (g_chmod (ro_dir, 0555), ==, 0);
   g_assert_cmpint (g_chmod (f->dir, 0777), ==, 0);   /* for the captured output */
-  if (geteuid () == 0)
+  dropped_root = geteuid () == 0;
+  if (dropped_root)
     g_assert_cmpint (setresuid (65534, 65534, 0), ==, 0);
   g_assert_cmpint (access (ro_dir, W_OK), !=, 0);
 
@@ -240,7 +242,7 @@ test_read_only_folder (Fixture *f, gconstpointer data)
   while ((name = g_dir_read_name (dir)) != NULL)
     entries++;
   g_assert_cmpint (entries, ==, 1);
-  if (getuid () != 0)
+  if (dropped_root)
     g_assert_cmpint (setresuid (0, 0, 0), ==, 0);
   g_chmod (ro_dir, 0755);
 }
