@@ -31,6 +31,8 @@ static const Command commands[] = {
   { "compare", "RUN RUN [RUN [RUN]]: per-layer deltas, ratios and significance", bs_cli_compare },
   { "export", "RUN --format csv|json|perfetto: export a run", bs_cli_export },
   { "delete", "RUN...: delete recorded runs", bs_cli_delete },
+  { "check", "the session database's integrity (--repair: copy intact runs to a new file)",
+    bs_cli_check },
 };
 
 static void

@@ -9,6 +9,7 @@
 #include "bs-probe.h"
 #include "bs-recorder.h"
 
+#include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,12 +28,43 @@ typedef struct
   int batch;
 } RecordOptions;
 
-static volatile sig_atomic_t interrupted;
+/* The signal (SIGINT, SIGTERM) that cut the run short; 0 while none has. */
+static int stop_signal;
+/* Set once the recorder refuses data (disk full, file size limit): recording on would
+ * only waste the user's time, nothing more can be saved. */
+static gboolean store_failed;
 
-static void
-on_sigint (int signum)
+static gboolean
+on_stop_signal (gpointer signum)
 {
-  interrupted = 1;
+  if (stop_signal == 0)
+    stop_signal = GPOINTER_TO_INT (signum);
+  return G_SOURCE_CONTINUE;
+}
+
+/* SIGINT and SIGTERM end the run as 'aborted', through GLib's signal sources on a context
+ * of their own that the inference loop polls. A signal the process inherited as ignored
+ * (nohup, a background job of a non-interactive shell) stays ignored: whoever started us
+ * asked for the run not to be cut by it. Unref the context to restore the defaults. */
+static GMainContext *
+watch_stop_signals (void)
+{
+  static const int signums[] = { SIGINT, SIGTERM };
+  GMainContext *context = g_main_context_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (signums); i++)
+    {
+      struct sigaction old;
+      GSource *source;
+
+      if (sigaction (signums[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+        continue;
+      source = g_unix_signal_source_new (signums[i]);
+      g_source_set_callback (source, on_stop_signal, GINT_TO_POINTER (signums[i]), NULL);
+      g_source_attach (source, context);
+      g_source_unref (source);
+    }
+  return context;
 }
 
 /* One row per plan op (fused layers share one row), tagged by the op's primary layer and
@@ -90,7 +122,8 @@ channel_table (BsProbe *probe)
 static void
 push_samples (const BsSample *samples, guint n, gpointer recorder)
 {
-  bs_recorder_push_samples (recorder, samples, n);
+  if (!bs_recorder_push_samples (recorder, samples, n))
+    g_atomic_int_set (&store_failed, TRUE);
 }
 
 /* A meter that goes away mid-run: say so, mark the moment in the run, keep running. */
@@ -107,14 +140,15 @@ on_fault (const BsProbeFault *fault, gpointer recorder)
 static void
 push_events (const BsLayerEvent *events, int n, gpointer recorder)
 {
-  bs_recorder_push_events (recorder, events, (gsize) n);
+  if (!bs_recorder_push_events (recorder, events, (gsize) n))
+    g_atomic_int_set (&store_failed, TRUE);
 }
 
 /* Runs inferences, opts->batch per call (images are cycled), until the count or the
- * time is reached, Ctrl-C, or an error. */
+ * time is reached, SIGINT/SIGTERM (polled on @signals), a failed store, or an error. */
 static BsRunStatus
 run_inferences (BsBackend *backend, const BsImageBatch *batch, int n_logits, BsRecorder *recorder,
-                const RecordOptions *opts, int *n_done, GError **error)
+                const RecordOptions *opts, GMainContext *signals, int *n_done, GError **error)
 {
   gsize image_size = (gsize) batch->shape.c * batch->shape.h * batch->shape.w;
   g_autofree int32_t *logits = g_new0 (int32_t, (gsize) opts->batch * n_logits);
@@ -126,8 +160,12 @@ run_inferences (BsBackend *backend, const BsImageBatch *batch, int n_logits, BsR
     {
       int n = opts->iterations > 0 ? MIN (opts->batch, opts->iterations - *n_done) : opts->batch;
 
-      if (interrupted)
+      while (g_main_context_iteration (signals, FALSE))
+        ;
+      if (stop_signal != 0)
         return BS_RUN_ABORTED;
+      if (g_atomic_int_get (&store_failed))
+        return BS_RUN_FAILED;
       if (bs_clock_now_ns () >= deadline)
         break;
       for (int k = 0; k < n; k++)
@@ -159,6 +197,7 @@ record (const BsModel *model, const RecordOptions *opts, const char *command_lin
   int64_t run;
   int n_done = 0;
   int64_t n_events, n_samples;
+  g_autoptr (GMainContext) signals = NULL;
 
   batch = opts->input ? bs_image_batch_load (opts->input, model->input_shape, &error)
                       : bs_image_batch_random (model->input_shape, 16, 1);
@@ -169,6 +208,9 @@ record (const BsModel *model, const RecordOptions *opts, const char *command_lin
   probe = bs_probe_open (opts->probe, &error);
   if (probe == NULL)
     return bs_cli_fail (error);
+  /* Past a file size limit (ulimit -f) the kernel kills a writer with SIGXFSZ, silently
+   * and mid-commit; ignored, the write fails with EFBIG and is handled like a full disk. */
+  signal (SIGXFSZ, SIG_IGN);
   recorder = bs_recorder_new (opts->db, &error);
   if (recorder == NULL)
     {
@@ -191,6 +233,8 @@ record (const BsModel *model, const RecordOptions *opts, const char *command_lin
   info.n_layers = ops->len;
   info.channels = (const BsChannelInfo *) channels->data;
   info.n_channels = channels->len;
+  /* From the moment the run exists until it is finished, a signal ends it cleanly. */
+  signals = watch_stop_signals ();
   run = bs_recorder_begin_run (recorder, model, &info, &error);
   if (run < 0)
     {
@@ -210,9 +254,8 @@ record (const BsModel *model, const RecordOptions *opts, const char *command_lin
       g_clear_error (&error);
     }
 
-  signal (SIGINT, on_sigint);
-  status = run_inferences (backend, batch, out.c * out.h * out.w, recorder, opts, &n_done, &error);
-  signal (SIGINT, SIG_DFL);
+  status = run_inferences (backend, batch, out.c * out.h * out.w, recorder, opts, signals,
+                           &n_done, &error);
   bs_probe_stop (probe);
   bs_probe_close (probe);
   if (error != NULL)
@@ -221,13 +264,24 @@ record (const BsModel *model, const RecordOptions *opts, const char *command_lin
 
   g_clear_error (&error);
   if (!bs_recorder_end_run (recorder, status, &error))
-    return bs_cli_fail (error);
+    {
+      bs_recorder_get_committed (recorder, &n_events, &n_samples);
+      fprintf (stderr, "blendscope-cli: recording stopped after %d inferences: %s\n"
+               "blendscope-cli: run %" G_GINT64_FORMAT " keeps what was committed before: %"
+               G_GINT64_FORMAT " layer events, %" G_GINT64_FORMAT " power samples\n",
+               n_done, error->message, run, n_events, n_samples);
+      return 1;
+    }
   bs_recorder_get_committed (recorder, &n_events, &n_samples);
   printf ("run %" G_GINT64_FORMAT " %s: %d inferences, %" G_GINT64_FORMAT " layer events, %"
           G_GINT64_FORMAT " power samples\n\n", run, bs_run_status_to_string (status), n_done,
           n_events, n_samples);
   g_clear_pointer (&recorder, bs_recorder_free);
-  return bs_cli_print_run (opts->db, run) != 0 || status == BS_RUN_FAILED ? 1 : 0;
+  if (bs_cli_print_run (opts->db, run) != 0 || status == BS_RUN_FAILED)
+    return 1;
+  /* A cut run exits as the shell reports a death by that signal (130, 143), so scripts
+   * can tell it from a full one, yet its data is saved. */
+  return status == BS_RUN_ABORTED ? 128 + stop_signal : 0;
 }
 
 int

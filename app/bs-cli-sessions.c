@@ -8,6 +8,7 @@
 #include "bs-store.h"
 
 #include <gio/gunixoutputstream.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,12 +103,20 @@ context_new (const char *parameters, const char *summary, char **db)
   return context;
 }
 
+/* A database this process cannot write is still read; say so (on stderr, so that what a
+ * command prints stays parseable), since nothing done here can change it. */
 static BsStore *
 open_store (char **db, GError **error)
 {
+  BsStore *store;
+
   if (*db == NULL)
     *db = bs_cli_default_db ();
-  return bs_store_open (*db, BS_STORE_OPEN_DEFAULT, error);
+  store = bs_store_open (*db, BS_STORE_OPEN_DEFAULT, error);
+  if (store != NULL && bs_store_get_read_only_reason (store) != NULL)
+    fprintf (stderr, "blendscope-cli: note: %s is read-only (%s); reading it as it is\n", *db,
+             bs_store_get_read_only_reason (store));
+  return store;
 }
 
 static int
@@ -543,6 +552,7 @@ bs_cli_export (int argc, char **argv)
   g_autoptr (GOutputStream) out = NULL;
   BsExportFormat format;
   BsExportTable table = BS_EXPORT_TABLE_EVENTS;
+  gboolean to_file, existed;
   int64_t run;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -557,11 +567,25 @@ bs_cli_export (int argc, char **argv)
   store = open_store (&db, &error);
   if (store == NULL || !bs_store_resolve_run (store, argv[1], &run, &error))
     return bs_cli_fail (error);
+  to_file = output != NULL && strcmp (output, "-") != 0;
+  existed = to_file && g_file_test (output, G_FILE_TEST_EXISTS);
   out = open_output (output, &error);
   if (out == NULL)
     return bs_cli_fail (error);
-  if (!bs_export_run (store, run, format, table, out, &error)
-      || !g_output_stream_close (out, NULL, &error))
+  if (!bs_export_run (store, run, format, table, out, &error))
+    {
+      /* No truncated export is left under the name asked for: closing cancelled makes
+       * g_file_replace() drop its temporary file and keep a file already there; a file it
+       * created afresh is removed. */
+      g_autoptr (GCancellable) abandon = g_cancellable_new ();
+
+      g_cancellable_cancel (abandon);
+      g_output_stream_close (out, abandon, NULL);
+      if (to_file && !existed)
+        g_unlink (output);
+      return bs_cli_fail (error);
+    }
+  if (!g_output_stream_close (out, NULL, &error))
     return bs_cli_fail (error);
   return 0;
 }

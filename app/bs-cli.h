@@ -19,6 +19,8 @@ int bs_cli_show (int argc, char **argv);
 int bs_cli_compare (int argc, char **argv);
 int bs_cli_export (int argc, char **argv);
 int bs_cli_delete (int argc, char **argv);
+/* bs-cli-check.c */
+int bs_cli_check (int argc, char **argv);
 /* $XDG_DATA_HOME/blendscope/blendscope.db */
 char *bs_cli_default_db (void);
 /* Prints a recorded run's summary (what `show` prints); returns the exit status. */

@@ -232,9 +232,8 @@ static gboolean
 read_channel (BsProbeHwmon *self, Channel *c, int64_t *t_ns)
 {
   int64_t raw = 0;
-  int err = bs_sysfs_read_int64 (c->found.path, &raw);
+  int err = bs_sysfs_read_int64_at (c->found.path, &raw, t_ns);
 
-  *t_ns = bs_clock_now_ns ();
   if (!bs_sysfs_health_update (&self->parent, &c->health, c->channel, c->found.path, err, *t_ns))
     return FALSE;
   c->value = raw * c->found.scale;
@@ -272,7 +271,7 @@ check_all_gone (BsProbeHwmon *self, int64_t t_ns)
     return;
   self->all_gone_reported = TRUE;
   bs_probe_emit_fault (&self->parent, BS_PROBE_FAULT_DEVICE_GONE, -1, t_ns,
-                       "%s: every sensor file has vanished; no more readings will come",
+                       "%s: every sensor has vanished or hung; no more readings will come",
                        self->parent.label);
 }
 
@@ -354,7 +353,9 @@ no_channels_error (const char *root, GPtrArray *others, const char *filter, GErr
   return FALSE;
 }
 
-/* Reads each file once so that a permission problem is an error now, not a fault later. */
+/* Reads each file once so that a permission problem is an error now, not a fault later.
+ * A sensor that hangs is not an error here: the capture abandons it with a fault, which a
+ * recording keeps as a marker, and records the rest. */
 static gboolean
 check_readable (GArray *found, GError **error)
 {
@@ -417,6 +418,9 @@ hwmon_new (const BsProbeSpec *spec, GArray *found, const int *remap, const char 
   BsProbeHwmon *self = g_new0 (BsProbeHwmon, 1);
 
   bs_probe_init (&self->parent, &bs_probe_hwmon_class, spec, label, FALSE);
+  /* Power monitors (INA226's power register and its kin) report magnitudes: a negative
+   * powerN_input is a driver or bus error, not energy flowing back. */
+  self->parent.power_unsigned = TRUE;
   self->period_ns = (int64_t) (1e9 / rate);
   self->channels = g_array_new (FALSE, TRUE, sizeof (Channel));
   g_array_set_clear_func (self->channels, (GDestroyNotify) channel_clear);

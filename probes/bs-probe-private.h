@@ -18,6 +18,8 @@ struct _BsProbe
   char *latency_origin;
   double min_w;                 /* plausible power range; NaN = unbounded */
   double max_w;
+  gboolean power_unsigned;      /* its measured (not derived) power channels cannot read
+                                   below zero: a negative reading is a fault */
 
   GMutex lock;                  /* guards channels and out_of_range */
   GPtrArray *channels;          /* BsProbeChannel*, append-only */

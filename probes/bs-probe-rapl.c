@@ -6,8 +6,9 @@
  * ("package-0", subzones "package-0/core"). Power is the difference of two readings over
  * the host time between them, stamped at the midpoint: the counter itself updates about
  * every millisecond, so the midpoint is where the average belongs. The counter wraps at
- * max_energy_range_uj; a reading below the previous one is a wrap, and the energy in
- * between is (max − previous) + current. */
+ * max_energy_range_uj, and the energy across a wrap is (max − previous) + current; but
+ * counters also reset (suspend, firmware), so a decrease counts as a wrap only when it is
+ * plausible as one (energy_delta). */
 #include "bs-poller.h"
 #include "bs-sysfs.h"
 
@@ -15,6 +16,10 @@
 #include <string.h>
 
 #define DEFAULT_ROOT "/sys/class/powercap"
+
+/* More than any RAPL domain draws (the largest server packages stay below 500 W). An
+ * interval implying more is a counter reset or a bad reading, never a measurement. */
+#define MAX_PLAUSIBLE_W 1000.0
 
 typedef struct
 {
@@ -152,21 +157,46 @@ rapl_list (const BsProbeSpec *spec, GPtrArray *devices)
 
 /* ---- capture ---- */
 
+/* Whether @delta_uj over @dt_ns is power a RAPL domain can draw. */
+static gboolean
+plausible_step (int64_t delta_uj, int64_t dt_ns)
+{
+  return delta_uj <= MAX_PLAUSIBLE_W * (dt_ns * 1e-9) * 1e6;
+}
+
+/* The energy since the previous reading. A decrease is a wrap only when the previous
+ * reading was close enough to max_energy_range_uj for the counter to pass it within the
+ * interval at a plausible power, and the energy the wrap implies is plausible too; any
+ * other decrease (a reset on suspend, a firmware reload) or jump is a gap with a fault. */
 static gboolean
 energy_delta (BsProbeRapl *self, Channel *c, int64_t now_uj, int64_t t_ns, int64_t *delta_uj)
 {
+  int64_t dt_ns = t_ns - c->previous_t_ns;
+  int64_t max_uj = c->zone.max_range_uj;
+  const char *why;
+
   *delta_uj = now_uj - c->previous_uj;
-  if (*delta_uj >= 0)
+  if (*delta_uj >= 0 && plausible_step (*delta_uj, dt_ns))
     return TRUE;
-  if (c->zone.max_range_uj > 0 && c->previous_uj <= c->zone.max_range_uj)
+  if (*delta_uj >= 0)
+    why = "a jump above any plausible power";
+  else if (max_uj <= 0)
+    why = "no known wrap range";
+  else if (c->previous_uj > max_uj || !plausible_step (max_uj - c->previous_uj, dt_ns))
+    why = "not a wrap: the previous reading was not near the counter's maximum";
+  else if (!plausible_step ((max_uj - c->previous_uj) + now_uj, dt_ns))
+    why = "not a wrap: the energy it would imply is implausible";
+  else
     {
-      *delta_uj = (c->zone.max_range_uj - c->previous_uj) + now_uj;
+      *delta_uj = (max_uj - c->previous_uj) + now_uj;
       return TRUE;
     }
   bs_probe_emit_fault (&self->parent, BS_PROBE_FAULT_OUT_OF_RANGE, c->channel, t_ns,
-                       "%s: counter %s went back from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-                       " µJ with no known wrap range; that interval is skipped",
-                       self->parent.label, c->zone.energy_path, c->previous_uj, now_uj);
+                       "%s: counter %s went %s from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+                       " µJ in %.3f s (%s; max_energy_range_uj %" G_GINT64_FORMAT "); that "
+                       "interval is skipped", self->parent.label, c->zone.energy_path,
+                       now_uj < c->previous_uj ? "back" : "up", c->previous_uj, now_uj,
+                       dt_ns * 1e-9, why, max_uj);
   return FALSE;
 }
 
@@ -174,9 +204,8 @@ energy_delta (BsProbeRapl *self, Channel *c, int64_t now_uj, int64_t t_ns, int64
 static gboolean
 poll_zone (BsProbeRapl *self, Channel *c, BsSample *out)
 {
-  int64_t now_uj = 0, delta_uj;
-  int err = bs_sysfs_read_int64 (c->zone.energy_path, &now_uj);
-  int64_t t_ns = bs_clock_now_ns ();
+  int64_t now_uj = 0, delta_uj, t_ns;
+  int err = bs_sysfs_read_int64_at (c->zone.energy_path, &now_uj, &t_ns);
   gboolean usable;
 
   if (!bs_sysfs_health_update (&self->parent, &c->health, c->channel, c->zone.energy_path, err, t_ns))
@@ -203,7 +232,7 @@ check_all_gone (BsProbeRapl *self, int64_t t_ns)
     return;
   self->all_gone_reported = TRUE;
   bs_probe_emit_fault (&self->parent, BS_PROBE_FAULT_DEVICE_GONE, -1, t_ns,
-                       "%s: every energy counter has vanished; no more readings will come",
+                       "%s: every energy counter has vanished or hung; no more readings will come",
                        self->parent.label);
 }
 

@@ -366,6 +366,8 @@ xmc_open (const BsProbeSpec *spec, GError **error)
                                                       - g_array_index (found, Channel, 0).name),
                            g_array_index (found, Channel, 0).name);
   bs_probe_init (&self->parent, &bs_probe_xmc_class, spec, label, FALSE);
+  /* The board's power monitor (xmc_power) reports a magnitude, as hwmon's do. */
+  self->parent.power_unsigned = TRUE;
   self->period_ns = (int64_t) (1e9 / rate);
   self->channels = g_array_new (FALSE, TRUE, sizeof (Channel));
   g_array_set_clear_func (self->channels, (GDestroyNotify) channel_clear);

@@ -490,13 +490,21 @@ bs_probe_add_channel (BsProbe *probe, const char *name, BsQuantity quantity, gbo
 }
 
 static gboolean
-plausible (const BsProbe *probe, const BsSample *sample)
+impossible_negative (BsProbe *probe, const BsSample *sample)
+{
+  return sample->quantity == BS_QUANTITY_POWER && sample->value < 0 && probe->power_unsigned
+         && !bs_probe_get_channel (probe, sample->channel)->derived;
+}
+
+static gboolean
+plausible (BsProbe *probe, const BsSample *sample)
 {
   if (!isfinite (sample->value))
     return FALSE;
   if (sample->quantity != BS_QUANTITY_POWER)
     return TRUE;
-  return !(sample->value < probe->min_w) && !(sample->value > probe->max_w);
+  return !impossible_negative (probe, sample) && !(sample->value < probe->min_w)
+         && !(sample->value > probe->max_w);
 }
 
 /* Reports an excursion once, when it starts; returns whether to keep the sample. */
@@ -508,10 +516,12 @@ check_range (BsProbe *probe, const BsSample *sample)
 
   if (!ok && !*reported)
     bs_probe_emit_fault (probe, BS_PROBE_FAULT_OUT_OF_RANGE, sample->channel, sample->t_ns,
-                         "%s: channel %s read %g %s, outside the plausible range; such "
-                         "readings are dropped", probe->label,
-                         bs_probe_get_channel (probe, sample->channel)->name, sample->value,
-                         bs_unit_to_string (sample->unit));
+                         "%s: channel %s read %g %s, %s; such readings are dropped",
+                         probe->label, bs_probe_get_channel (probe, sample->channel)->name,
+                         sample->value, bs_unit_to_string (sample->unit),
+                         impossible_negative (probe, sample)
+                           ? "a negative power, which this sensor cannot measure"
+                           : "outside the plausible range");
   *reported = !ok;
   return ok;
 }

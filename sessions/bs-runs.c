@@ -554,8 +554,10 @@ clear_marker (gpointer p)
 GArray *
 bs_store_get_markers (BsStore *store, int64_t run, GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
-    "SELECT t_ns, label FROM markers WHERE run_id = ? ORDER BY t_ns, id", error);
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT t_ns, label FROM markers%s WHERE run_id = ? ORDER BY t_ns, id",
+    bs_store_not_indexed (store));
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store, sql, error);
   g_autoptr (GArray) markers = g_array_new (FALSE, TRUE, sizeof (BsMarker));
   int rc;
 

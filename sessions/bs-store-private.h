@@ -13,7 +13,13 @@ struct _BsStore
 {
   sqlite3 *db;
   char *path;
+  char *read_only_reason;   /* NULL when writable */
+  gboolean scan_tables;     /* read run data without indexes (salvaging a damaged file) */
 };
+
+/* " NOT INDEXED" while store->scan_tables, else "": for the readers of run data, after a
+ * table name, so that a damaged index does not hide rows its table still holds. */
+const char *bs_store_not_indexed (BsStore *store);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 

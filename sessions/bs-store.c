@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK (bs-store-error-quark, bs_store_error)
 
@@ -33,11 +35,25 @@ error_code_for (int rc)
     }
 }
 
+/* Whether a failed write ran out of space. SQLite reports ENOSPC as SQLITE_FULL, but a
+ * write refused with EFBIG (past RLIMIT_FSIZE, once SIGXFSZ is ignored) only as a write
+ * I/O error, and by then errno is gone: a finite file size limit is the tell. Sets *limit
+ * to it (RLIM_INFINITY when there is none). */
+static gboolean
+out_of_space (int rc, rlim_t *limit)
+{
+  struct rlimit rl;
+
+  *limit = getrlimit (RLIMIT_FSIZE, &rl) == 0 ? rl.rlim_cur : RLIM_INFINITY;
+  return (rc & 0xff) == SQLITE_FULL || (rc == SQLITE_IOERR_WRITE && *limit != RLIM_INFINITY);
+}
+
 gboolean
 bs_store_fail (BsStore *store, int rc, GError **error, const char *doing, ...)
 {
   g_autofree char *what = NULL;
   const char *reason = store->db != NULL ? sqlite3_errmsg (store->db) : sqlite3_errstr (rc);
+  rlim_t limit;
   int code = error_code_for (rc);
   va_list args;
 
@@ -47,12 +63,25 @@ bs_store_fail (BsStore *store, int rc, GError **error, const char *doing, ...)
   if (code == BS_STORE_ERROR_CORRUPT)
     g_set_error (error, BS_STORE_ERROR, code,
                  "%s is damaged (%s), found while %s. The file was not modified; "
-                 "restore it from a backup or salvage it with `sqlite3 %s .recover`",
+                 "`blendscope-cli check --repair %s` copies its intact runs into a new file",
                  store->path, reason, what, store->path);
   else if (code == BS_STORE_ERROR_BUSY)
     g_set_error (error, BS_STORE_ERROR, code,
                  "%s stayed locked by another process for %d s while %s",
                  store->path, BUSY_TIMEOUT_MS / 1000, what);
+  else if (out_of_space (rc, &limit))
+    {
+      g_autofree char *why = limit != RLIM_INFINITY
+        ? g_strdup_printf ("the file size limit (ulimit -f: %" G_GUINT64_FORMAT " bytes) was "
+                           "reached, or the disk is full,", (guint64) limit)
+        : g_strdup ("the disk is full");
+      g_set_error (error, BS_STORE_ERROR, code, "%s: %s while %s; what was committed before "
+                   "is kept", store->path, why, what);
+    }
+  else if ((rc & 0xff) == SQLITE_READONLY)
+    g_set_error (error, BS_STORE_ERROR, code,
+                 "%s is read-only (%s) and cannot be changed; error while %s", store->path,
+                 store->read_only_reason ? store->read_only_reason : reason, what);
   else
     g_set_error (error, BS_STORE_ERROR, code, "%s: error while %s: %s", store->path, what,
                  reason);
@@ -380,18 +409,156 @@ recover (BsStore *store, GError **error)
   return FALSE;
 }
 
+/* Why this process cannot write the existing file at @path, or NULL. access(2) answers
+ * for the real user, which is the one SQLite's writes will be checked against. */
+static char *
+unwritable_reason (const char *path, gboolean *folder_unwritable)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  *folder_unwritable = access (dir, W_OK) != 0;
+  if (access (path, W_OK) != 0)
+    return g_strdup_printf ("the file is not writable: %s", g_strerror (errno));
+  if (*folder_unwritable)
+    return g_strdup_printf ("its folder %s is not writable", dir);
+  return NULL;
+}
+
+/* Runs @pragma (integrity_check, quick_check) and collects its complaints. */
+static gboolean
+run_check (BsStore *store, const char *pragma, GString *problems, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store, pragma, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      static const char banner[] = "*** in database main ***\n";
+      g_autofree char *line = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      char *text;
+
+      if (line == NULL || strcmp (line, "ok") == 0)
+        continue;
+      /* One line per problem, without the banner SQLite puts before the first. */
+      text = line + (g_str_has_prefix (line, banner) ? strlen (banner) : 0);
+      g_strdelimit (text, "\n", ' ');
+      g_string_append_printf (problems, "%s%s", problems->len ? "; " : "", text);
+    }
+  if (rc != SQLITE_DONE)
+    return bs_store_fail (store, rc, error, "checking the file (%s)", pragma);
+  return TRUE;
+}
+
+/* Before anything is recorded into an existing file: new runs written into a damaged
+ * file could land on damaged pages, or be lost with them. quick_check reads every page
+ * (without the index cross-checks of integrity_check), which a recorder can afford once. */
+static gboolean
+quick_check (BsStore *store, GError **error)
+{
+  g_autoptr (GString) problems = g_string_new (NULL);
+  g_autoptr (GError) local = NULL;
+
+  if (!run_check (store, "PRAGMA quick_check", problems, &local))
+    {
+      /* Busy or unreadable is not damage: say what it is. */
+      if (!g_error_matches (local, BS_STORE_ERROR, BS_STORE_ERROR_CORRUPT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_string_assign (problems, sqlite3_errmsg (store->db));
+    }
+  if (problems->len == 0)
+    return TRUE;
+  if (problems->len > 200)
+    {
+      g_string_truncate (problems, 200);
+      g_string_append (problems, "...");
+    }
+  g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_CORRUPT,
+               "%s is damaged (%s), so nothing is recorded into it; the file was not "
+               "modified. Record into another file (--db FILE), and copy the intact runs "
+               "of this one into a new file with `blendscope-cli check --repair %s`",
+               store->path, problems->str, store->path);
+  return FALSE;
+}
+
+/* Read-only. Where the folder is not writable, WAL's side files (-shm, -wal) cannot be
+ * made, so the file is opened as immutable: then a write-ahead log left beside it by a
+ * recorder that did not finish cannot be read, and the reason says so. */
+static int
+open_read_only (BsStore *store, gboolean folder_unwritable)
+{
+  g_autofree char *escaped = g_uri_escape_string (store->path, "/", FALSE);
+  g_autofree char *uri = g_strconcat ("file:", escaped, folder_unwritable ? "?immutable=1" : "",
+                                      NULL);
+
+  if (folder_unwritable && has_nonempty_wal (store->path))
+    {
+      char *reason = g_strdup_printf ("%s; its write-ahead log %s-wal cannot be read without "
+                                      "write access, so the newest data may be missing",
+                                      store->read_only_reason, store->path);
+      g_free (store->read_only_reason);
+      store->read_only_reason = reason;
+    }
+  return sqlite3_open_v2 (uri, &store->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+}
+
+static gboolean
+judge_read_only (BsStore *store, GError **error)
+{
+  int64_t version;
+
+  if (!judge (store, &version, error))
+    return FALSE;
+  if (version < BS_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_IO,
+                   "%s has an older schema (version %" G_GINT64_FORMAT ") that must be "
+                   "migrated before it can be read, but it is read-only (%s)", store->path,
+                   version, store->read_only_reason);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 BsStore *
 bs_store_open (const char *path, BsStoreOpenFlags flags, GError **error)
 {
   g_autoptr (BsStore) store = g_new0 (BsStore, 1);
   int64_t version;
-  gboolean exists;
+  gboolean exists, folder_unwritable = FALSE;
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
   store->path = g_strdup (path);
   if (!prepare_path (path, flags, &exists, error))
     return NULL;
+  if (exists)
+    store->read_only_reason = unwritable_reason (path, &folder_unwritable);
+  if (store->read_only_reason == NULL && (flags & BS_STORE_OPEN_READ_ONLY))
+    store->read_only_reason = g_strdup ("opened for reading only");
+  if (store->read_only_reason != NULL && (flags & BS_STORE_OPEN_CREATE))
+    {
+      g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_IO,
+                   "%s is read-only (%s): nothing can be recorded into it. Record into a "
+                   "writable file instead (--db FILE)", path, store->read_only_reason);
+      return NULL;
+    }
+  if (store->read_only_reason != NULL)
+    {
+      rc = open_read_only (store, folder_unwritable);
+      if (rc != SQLITE_OK)
+        {
+          bs_store_fail (store, rc, error, "opening read-only");
+          return NULL;
+        }
+      if (!configure (store, error) || !judge_read_only (store, error))
+        return NULL;
+      return g_steal_pointer (&store);
+    }
   rc = sqlite3_open_v2 (path, &store->db,
                         SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE), NULL);
   if (rc != SQLITE_OK)
@@ -400,6 +567,7 @@ bs_store_open (const char *path, BsStoreOpenFlags flags, GError **error)
       return NULL;
     }
   if (!configure (store, error) || !judge (store, &version, error)
+      || ((flags & BS_STORE_OPEN_CREATE) && exists && !quick_check (store, error))
       || !configure_writes (store, flags, error) || !migrate (store, error))
     return NULL;
   if (!recover (store, error))
@@ -415,6 +583,7 @@ bs_store_close (BsStore *store)
   if (store->db != NULL)
     sqlite3_close_v2 (store->db);
   g_free (store->path);
+  g_free (store->read_only_reason);
   g_free (store);
 }
 
@@ -424,23 +593,25 @@ bs_store_get_path (BsStore *store)
   return store->path;
 }
 
+const char *
+bs_store_not_indexed (BsStore *store)
+{
+  return store->scan_tables ? " NOT INDEXED" : "";
+}
+
+const char *
+bs_store_get_read_only_reason (BsStore *store)
+{
+  return store->read_only_reason;
+}
+
 gboolean
 bs_store_check (BsStore *store, GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store, "PRAGMA integrity_check", error);
   g_autoptr (GString) problems = g_string_new (NULL);
-  int rc;
 
-  if (stmt == NULL)
+  if (!run_check (store, "PRAGMA integrity_check", problems, error))
     return FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *line = (const char *) sqlite3_column_text (stmt, 0);
-      if (g_strcmp0 (line, "ok") != 0)
-        g_string_append_printf (problems, "%s%s", problems->len ? "; " : "", line);
-    }
-  if (rc != SQLITE_DONE)
-    return bs_store_fail (store, rc, error, "checking integrity");
   if (problems->len > 0)
     {
       g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_CORRUPT,

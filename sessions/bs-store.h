@@ -30,6 +30,7 @@ typedef enum
   BS_STORE_OPEN_DEFAULT = 0,
   BS_STORE_OPEN_CREATE = 1 << 0,   /* create the file and its folder if missing */
   BS_STORE_OPEN_DURABLE = 1 << 1,  /* sync every commit to disk (recorders): survives power loss */
+  BS_STORE_OPEN_READ_ONLY = 1 << 2, /* never write to the file or its folder */
 } BsStoreOpenFlags;
 
 /* The schema version this build writes (PRAGMA user_version). Older files are migrated
@@ -41,12 +42,21 @@ typedef struct _BsStore BsStore;
 /* Opens (and, with BS_STORE_OPEN_CREATE, creates) a session database, migrating an
  * older schema forward. Damaged, truncated, foreign and newer files are refused with an
  * error that names the file and the reason, and are not modified. Runs left 'running'
- * by a recorder that no longer exists are marked 'interrupted'. */
+ * by a recorder that no longer exists are marked 'interrupted'.
+ *
+ * A file this process may not write (or whose folder it may not write: WAL needs side
+ * files there) is opened read-only instead, for reading; with BS_STORE_OPEN_CREATE (the
+ * recorders' flag) that is an error, since nothing could be recorded. A read-only store
+ * neither migrates nor marks runs, and writes to it fail with BS_STORE_ERROR_IO. */
 BsStore *bs_store_open (const char *path, BsStoreOpenFlags flags, GError **error);
 void bs_store_close (BsStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsStore, bs_store_close)
 
 const char *bs_store_get_path (BsStore *store);
+
+/* NULL when the store can be written; else why not ("its folder is not writable"), for
+ * telling the user. */
+const char *bs_store_get_read_only_reason (BsStore *store);
 
 /* PRAGMA integrity_check over the whole file (slow on big files). */
 gboolean bs_store_check (BsStore *store, GError **error);

@@ -25,12 +25,17 @@
 #include "bs-settings.h"
 #include "bs-window.h"
 
+#include <glib-unix.h>
+#include <signal.h>
+
 struct _BsApplication
 {
   GtkApplication parent_instance;
 
   BsRunController *controller;
   GSettings *settings;
+  guint sigterm_watch;
+  guint sigint_watch;         /* 0 when SIGINT was inherited as ignored */
 };
 
 G_DEFINE_FINAL_TYPE (BsApplication, bs_application, GTK_TYPE_APPLICATION)
@@ -229,6 +234,16 @@ activate_quit (GSimpleAction *action, GVariant *param, gpointer data)
       l = next;
     }
   g_application_quit (G_APPLICATION (self));
+}
+
+/* SIGTERM (logout, systemd, kill) and SIGINT (Ctrl-C in the terminal it was started
+ * from) close the app the way Quit does: the run being recorded is ended and saved first,
+ * instead of being left 'running' to be found 'interrupted' at the next start. */
+static gboolean
+on_quit_signal (gpointer data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (data), "quit", NULL);
+  return G_SOURCE_CONTINUE;
 }
 
 
@@ -545,6 +560,14 @@ bs_application_startup (GApplication *app)
   g_signal_connect_object (self->controller, "model-changed", G_CALLBACK (on_model_changed), self, 0);
   apply_settings (self);
   update_enabled (self);
+  self->sigterm_watch = g_unix_signal_add (SIGTERM, on_quit_signal, self);
+  /* An inherited "ignore SIGINT" (nohup, a background job) is respected. */
+  {
+    struct sigaction old;
+
+    if (sigaction (SIGINT, NULL, &old) != 0 || old.sa_handler != SIG_IGN)
+      self->sigint_watch = g_unix_signal_add (SIGINT, on_quit_signal, self);
+  }
 }
 
 static void
@@ -592,6 +615,8 @@ bs_application_shutdown (GApplication *app)
 {
   BsApplication *self = BS_APPLICATION (app);
 
+  g_clear_handle_id (&self->sigterm_watch, g_source_remove);
+  g_clear_handle_id (&self->sigint_watch, g_source_remove);
   if (self->controller != NULL)
     bs_run_controller_shutdown (self->controller);
   G_APPLICATION_CLASS (bs_application_parent_class)->shutdown (app);

@@ -202,6 +202,15 @@ bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_
     }
   self->traces = bs_query_power_overlay (store, runs, n_runs, 0, NULL);
   markup = describe_runs (self);
+  if (bs_store_get_read_only_reason (store) != NULL)
+    {
+      /* Shown, but nothing done here can change it: say so. */
+      g_autofree char *reason = g_markup_escape_text (bs_store_get_read_only_reason (store), -1);
+      char *with_note = g_strdup_printf ("%s\n<small>read-only database: %s</small>", markup,
+                                         reason);
+      g_free (markup);
+      markup = with_note;
+    }
   gtk_label_set_markup (GTK_LABEL (self->header), markup);
   rebuild_chart (self);
   return TRUE;

@@ -382,9 +382,9 @@ on_events (const BsLayerEvent *events, int n, gpointer data)
   RunJob *job = data;
   int size = n;
 
-  if (job->recorder != NULL && !job->recorder_failed
+  if (job->recorder != NULL && !g_atomic_int_get (&job->recorder_failed)
       && !bs_recorder_push_events (job->recorder, events, n))
-    job->recorder_failed = TRUE;   /* end_run reports why */
+    g_atomic_int_set (&job->recorder_failed, TRUE);   /* end_run reports why */
   g_mutex_lock (&job->lock);
   g_array_append_vals (job->events, events, n);
   g_array_append_val (job->inference_sizes, size);
@@ -398,9 +398,9 @@ on_samples (const BsSample *samples, guint n, gpointer data)
 {
   RunJob *job = data;
 
-  if (job->recorder != NULL && !job->recorder_failed
+  if (job->recorder != NULL && !g_atomic_int_get (&job->recorder_failed)
       && !bs_recorder_push_samples (job->recorder, samples, n))
-    job->recorder_failed = TRUE;
+    g_atomic_int_set (&job->recorder_failed, TRUE);
   g_mutex_lock (&job->lock);
   for (guint i = 0; i < n; i++)
     {
@@ -439,10 +439,12 @@ lower_priority (void)
     g_debug ("could not lower the worker's priority");
 }
 
+/* Asked to stop, or the recording failed (a full disk): running on would record nothing,
+ * so the run ends at once and end_run says why. */
 static gboolean
 stopping (RunJob *job)
 {
-  return g_atomic_int_get (&job->stop) != 0;
+  return g_atomic_int_get (&job->stop) != 0 || g_atomic_int_get (&job->recorder_failed);
 }
 
 static void
@@ -555,7 +557,7 @@ sweep_progress (const char *what, gpointer data)
   if (layer != NULL && sscanf (layer, "layer %u/%u", &k, &n) == 2 && n > 0)
     post (ctx->job, POST_PROGRESS, (int) (1000.0 * (k - 1) / n), NULL, FALSE, NULL);
   post_status (ctx->job, "Layer sweep: %s", what);
-  if (ctx->job->recorder != NULL && !ctx->job->recorder_failed)
+  if (ctx->job->recorder != NULL && !g_atomic_int_get (&ctx->job->recorder_failed))
     bs_recorder_add_marker (ctx->job->recorder, bs_clock_now_ns (), what);
 }
 

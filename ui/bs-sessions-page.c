@@ -199,6 +199,10 @@ load_runs (BsSessionsPage *self)
     else if (runs == NULL)
       text = g_strdup_printf ("No database yet at %s: record a run or import one.",
                               self->db_path != NULL ? self->db_path : "(none)");
+    else if (bs_store_get_read_only_reason (store) != NULL)
+      /* Shown, but nothing done here can change it: say so before an edit fails. */
+      text = g_strdup_printf ("%u runs · select 2 to 4 and press Compare · read-only: %s",
+                              runs->len, bs_store_get_read_only_reason (store));
     else
       text = g_strdup_printf ("%u runs · select 2 to 4 and press Compare", runs->len);
     gtk_label_set_text (GTK_LABEL (self->info), text);

@@ -2,9 +2,13 @@
  * folders: values and units, V×I, RAPL wrap-around, and files that vanish mid-run. */
 #include "bs-probe.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct
 {
@@ -90,6 +94,14 @@ count_after (Capture *c, int channel, int64_t t_ns, double *last_value)
     }
   g_mutex_unlock (&c->lock);
   return n;
+}
+
+/* Waits (at most 5 s: a busy machine polls late) until @channel has @n readings. */
+static void
+wait_for_readings (Capture *c, int channel, guint n)
+{
+  for (int i = 0; i < 500 && count_after (c, channel, 0, NULL) < n; i++)
+    g_usleep (10000);
 }
 
 static void
@@ -317,6 +329,99 @@ test_hwmon_vanish (void)
   bs_probe_close (probe);
 }
 
+/* A sensor whose read blocks (a hung I2C transfer; a FIFO nobody writes stands in for it)
+ * is abandoned after the read deadline with a stalled fault; the other channels go on and
+ * stopping the probe does not wait for the hung read. */
+static void
+test_hwmon_stalled_read (void)
+{
+  g_autofree char *root = make_hwmon_tree ();
+  g_autofree char *spec = spec_for ("hwmon", root, ":rate=20");
+  g_autofree char *power1 = g_build_filename (root, "hwmon1", "power1_input", NULL);
+  g_autofree char *fifo = g_build_filename (root, "hung", NULL);
+  g_autoptr (GError) error = NULL;
+  BsProbe *probe = bs_probe_open (spec, &error);
+  int64_t t_hung, stop_ns;
+  int p1, i1, writer;
+  Capture c;
+
+  g_assert_no_error (error);
+  channel_named (probe, "hwmon1/ina226/power1", &p1);
+  channel_named (probe, "hwmon1/ina226/curr1", &i1);
+  capture_start (probe, &c);
+  g_usleep (100000);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_rename (fifo, power1), ==, 0);
+  t_hung = bs_clock_now_ns ();
+  g_usleep (1500000);
+  stop_ns = bs_clock_now_ns ();
+  bs_probe_stop (probe);
+  stop_ns = bs_clock_now_ns () - stop_ns;
+  g_test_message ("stopping took %.3f s", stop_ns * 1e-9);
+  g_assert_cmpint (stop_ns, <, 200000000);
+  g_assert_cmpuint (c.faults->len, ==, 1);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).kind, ==, BS_PROBE_FAULT_STALLED);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).channel, ==, p1);
+  g_assert_nonnull (strstr (g_array_index (c.faults, Fault, 0).message, "did not return"));
+  /* Abandoned: nothing from it after the stall; its neighbours are read throughout. */
+  g_assert_cmpuint (count_after (&c, p1, t_hung + 60000000, NULL), ==, 0);
+  g_assert_cmpuint (count_after (&c, i1, t_hung + 700000000, NULL), >=, 8);
+  capture_clear (&c);
+  bs_probe_close (probe);
+  /* Let the abandoned read finish, so that it frees what it holds. */
+  writer = open (power1, O_WRONLY | O_NONBLOCK);
+  g_assert_cmpint (writer, >=, 0);
+  g_assert_cmpint (write (writer, "1\n", 2), ==, 2);
+  close (writer);
+  g_usleep (50000);
+  remove_tree (root);
+}
+
+/* A power sensor cannot read below zero: a negative power file is a fault and a gap,
+ * never a negative sample (which integrated to "energy -6.63 J"). Currents may be
+ * negative. */
+static void
+test_hwmon_negative_power (void)
+{
+  g_autofree char *root = make_hwmon_tree ();
+  g_autofree char *spec = spec_for ("hwmon", root, ":rate=100");
+  g_autofree char *h1 = g_build_filename (root, "hwmon1", NULL);
+  g_autoptr (GError) error = NULL;
+  BsProbe *probe = NULL;
+  double last = NAN;
+  int p1, i1;
+  Capture c;
+
+  write_int (h1, "power1_input", -6630000);
+  write_int (h1, "curr1_input", -500);
+  probe = bs_probe_open (spec, &error);
+  g_assert_no_error (error);
+  channel_named (probe, "hwmon1/ina226/power1", &p1);
+  channel_named (probe, "hwmon1/ina226/curr1", &i1);
+  capture_start (probe, &c);
+  wait_for_readings (&c, i1, 10);
+  write_int (h1, "power1_input", 2500000);
+  wait_for_readings (&c, p1, 3);
+  bs_probe_stop (probe);
+  for (guint i = 0; i < c.samples->len; i++)
+    {
+      const BsSample *s = &g_array_index (c.samples, BsSample, i);
+      if (s->channel == p1)
+        g_assert_cmpfloat (s->value, >=, 0);
+    }
+  g_assert_cmpuint (count_after (&c, p1, 0, &last), >=, 3);
+  g_assert_cmpfloat (last, ==, 2.5);
+  g_assert_cmpuint (count_after (&c, i1, 0, &last), >=, 10);
+  g_assert_cmpfloat (last, ==, -0.5);
+  g_assert_cmpuint (c.faults->len, ==, 1);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).kind, ==, BS_PROBE_FAULT_OUT_OF_RANGE);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).channel, ==, p1);
+  g_assert_nonnull (strstr (g_array_index (c.faults, Fault, 0).message, "negative"));
+  capture_clear (&c);
+  bs_probe_close (probe);
+  remove_tree (root);
+}
+
 /* ---- RAPL ---- */
 
 typedef struct
@@ -470,6 +575,50 @@ test_rapl_reset_and_vanish (void)
   remove_tree (root);
 }
 
+/* A counter reset (suspend, firmware reload) mid-range is not a wrap: with the real
+ * 262 kJ range, taking it as one added ~262 kJ (tens of kW for one interval). It is a gap
+ * with a fault; the counter is followed again from its new value. */
+static void
+test_rapl_reset_mid_range (void)
+{
+  const int64_t max_uj = 262143328850;
+  g_autofree char *root = make_rapl_tree (max_uj);
+  g_autofree char *pkg_dir = g_build_filename (root, "intel-rapl:0", NULL);
+  g_autofree char *spec = NULL;
+  g_autoptr (GError) error = NULL;
+  BsProbe *probe;
+  guint after_reset;
+  int pkg;
+  Capture c;
+
+  write_int (pkg_dir, "energy_uj", 100000000000);
+  spec = spec_for ("rapl", root, ":rate=100");
+  probe = bs_probe_open (spec, &error);
+  g_assert_no_error (error);
+  channel_named (probe, "package-0", &pkg);
+  capture_start (probe, &c);
+  g_usleep (60000);
+  write_int (pkg_dir, "energy_uj", 1000);
+  g_usleep (60000);
+  after_reset = count_after (&c, pkg, 0, NULL);
+  g_usleep (60000);
+  bs_probe_stop (probe);
+  for (guint i = 0; i < c.samples->len; i++)
+    {
+      double w = g_array_index (c.samples, BsSample, i).value;
+      g_assert_cmpfloat (w, >=, 0);
+      g_assert_cmpfloat (w, <, 1000);
+    }
+  g_assert_cmpuint (c.faults->len, ==, 1);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).kind, ==, BS_PROBE_FAULT_OUT_OF_RANGE);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).channel, ==, pkg);
+  g_assert_nonnull (strstr (g_array_index (c.faults, Fault, 0).message, "not a wrap"));
+  g_assert_cmpuint (count_after (&c, pkg, 0, NULL), >, after_reset);
+  capture_clear (&c);
+  bs_probe_close (probe);
+  remove_tree (root);
+}
+
 /* ---- XMC ---- */
 
 static void
@@ -581,6 +730,35 @@ test_xmc (void)
   remove_tree (root);
 }
 
+/* xmc_power, like hwmon's power files, cannot read below zero. */
+static void
+test_xmc_negative_power (void)
+{
+  g_autofree char *root = make_xmc_tree ();
+  g_autofree char *b = g_build_filename (root, "0000:d8:00.1", "xmc.u.2", NULL);
+  g_autofree char *spec = spec_for ("xmc", root, ":bdf=0000:d8:00.1:rate=100");
+  g_autoptr (GError) error = NULL;
+  BsProbe *probe = NULL;
+  int board, rail;
+  Capture c;
+
+  write_int (b, "xmc_power", -23500000);
+  probe = bs_probe_open (spec, &error);
+  g_assert_no_error (error);
+  channel_named (probe, "0000:d8:00.1/board", &board);
+  channel_named (probe, "0000:d8:00.1/12v_pex", &rail);
+  capture_start (probe, &c);
+  wait_for_readings (&c, rail, 5);
+  bs_probe_stop (probe);
+  g_assert_cmpuint (count_after (&c, board, 0, NULL), ==, 0);
+  g_assert_cmpuint (c.faults->len, ==, 1);
+  g_assert_cmpint (g_array_index (c.faults, Fault, 0).kind, ==, BS_PROBE_FAULT_OUT_OF_RANGE);
+  g_assert_nonnull (strstr (g_array_index (c.faults, Fault, 0).message, "negative"));
+  capture_clear (&c);
+  bs_probe_close (probe);
+  remove_tree (root);
+}
+
 static void
 test_xmc_missing (void)
 {
@@ -628,10 +806,14 @@ main (int argc, char **argv)
   g_test_add_func ("/probes/hwmon/channels", test_hwmon_channels);
   g_test_add_func ("/probes/hwmon/select", test_hwmon_select);
   g_test_add_func ("/probes/hwmon/vanish", test_hwmon_vanish);
+  g_test_add_func ("/probes/hwmon/stalled-read", test_hwmon_stalled_read);
+  g_test_add_func ("/probes/hwmon/negative-power", test_hwmon_negative_power);
   g_test_add_func ("/probes/rapl/wrap", test_rapl_wrap);
   g_test_add_func ("/probes/rapl/reset-and-vanish", test_rapl_reset_and_vanish);
+  g_test_add_func ("/probes/rapl/reset-mid-range", test_rapl_reset_mid_range);
   g_test_add_func ("/probes/xmc/boards", test_xmc);
   g_test_add_func ("/probes/xmc/missing", test_xmc_missing);
+  g_test_add_func ("/probes/xmc/negative-power", test_xmc_negative_power);
   status = g_test_run ();
   remove_config (config);
   return status;

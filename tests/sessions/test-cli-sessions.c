@@ -2,8 +2,10 @@
  * calls them, with their output captured. */
 #include "bs-cli.h"
 #include "bs-record.h"
+#include "bs-recorder.h"
 #include "session-test-util.h"
 
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -72,6 +74,7 @@ run (Fixture *f, char **out, char **err, const char *first, ...)
   else if (strcmp (first, "compare") == 0) command = bs_cli_compare;
   else if (strcmp (first, "export") == 0) command = bs_cli_export;
   else if (strcmp (first, "delete") == 0) command = bs_cli_delete;
+  else if (strcmp (first, "check") == 0) command = bs_cli_check;
   g_assert_nonnull (command);
 
   fflush (stdout);
@@ -180,6 +183,107 @@ test_delete (Fixture *f, gconstpointer data)
   g_assert_cmpint (run (f, &out2, &err2, "delete", "--db", f->db, a, NULL), ==, 1);
 }
 
+/* A database in a folder this process cannot write: every reading command works and says
+ * the file is read-only, nothing appears beside it (no -wal, -shm), and a change fails
+ * with a clear message. Tests run as root, whom permissions do not stop, so the check runs
+ * in a subprocess that gives up root (real and effective uid: nobody; the saved uid stays
+ * root so that it can clean up). Without root, the folder's mode alone is enough. */
+static void
+test_read_only_folder (Fixture *f, gconstpointer data)
+{
+  g_autofree char *ro_dir = NULL, *ro_db = NULL;
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL, *out3 = NULL,
+                  *err3 = NULL, *out4 = NULL, *err4 = NULL, *out5 = NULL, *err5 = NULL;
+  g_autofree char *a = g_strdup_printf ("%" G_GINT64_FORMAT, f->runs[0]);
+  g_autofree char *b = g_strdup_printf ("%" G_GINT64_FORMAT, f->runs[1]);
+  g_autoptr (GDir) dir = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *name;
+  int entries = 0;
+  gboolean dropped_root;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  ro_dir = g_build_filename (f->dir, "ro", NULL);
+  ro_db = g_build_filename (ro_dir, "cli.db", NULL);
+  g_assert_cmpint (g_mkdir (ro_dir, 0755), ==, 0);
+  g_assert_cmpint (g_rename (f->db, ro_db), ==, 0);
+  g_assert_cmpint (g_chmod (ro_db, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (ro_dir, 0555), ==, 0);
+  g_assert_cmpint (g_chmod (f->dir, 0777), ==, 0);   /* for the captured output */
+  dropped_root = geteuid () == 0;
+  if (dropped_root)
+    g_assert_cmpint (setresuid (65534, 65534, 0), ==, 0);
+  g_assert_cmpint (access (ro_dir, W_OK), !=, 0);
+
+  g_assert_cmpint (run (f, &out, &err, "runs", "--db", ro_db, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "nightly"));
+  g_assert_nonnull (strstr (err, "read-only"));
+  g_assert_cmpint (run (f, &out2, &err2, "show", "--db", ro_db, "last", NULL), ==, 0);
+  g_assert_nonnull (strstr (out2, "40 inferences"));
+  g_assert_cmpint (run (f, &out3, &err3, "compare", "--db", ro_db, a, b, NULL), ==, 0);
+  g_assert_nonnull (strstr (out3, "1.400x"));
+  g_assert_cmpint (run (f, &out4, &err4, "export", "--db", ro_db, "--format", "csv", "last", NULL),
+                   ==, 0);
+  g_assert_true (g_str_has_prefix (out4, "inference,op,layer"));
+  g_assert_cmpint (run (f, &out5, &err5, "delete", "--db", ro_db, a, NULL), ==, 1);
+  g_test_message ("delete: %s", err5);
+  g_assert_nonnull (strstr (err5, "read-only"));
+  /* Recording into it is refused up front, not at the first commit. */
+  g_assert_null (bs_recorder_new (ro_db, &error));
+  g_assert_error (error, BS_STORE_ERROR, BS_STORE_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "nothing can be recorded"));
+
+  dir = g_dir_open (ro_dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    entries++;
+  g_assert_cmpint (entries, ==, 1);
+  if (dropped_root)
+    g_assert_cmpint (setresuid (0, 0, 0), ==, 0);
+  g_chmod (ro_dir, 0755);
+}
+
+/* A run with a chunk gone: export says so and leaves no truncated file; check finds it;
+ * check --repair copies the intact run into a new file and leaves the damaged one as it
+ * was. */
+static void
+test_check_and_repair (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL, *out3 = NULL,
+                  *err3 = NULL, *out4 = NULL, *err4 = NULL;
+  g_autofree char *trace = g_build_filename (f->dir, "trace.csv", NULL);
+  g_autofree char *stem = NULL, *repaired = NULL;
+  g_autoptr (GBytes) before = NULL, after = NULL;
+
+  g_assert_cmpint (run (f, &out, &err, "check", "--db", f->db, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "no damage found"));
+
+  bs_test_sql_int (f->db, "DELETE FROM event_chunks WHERE run_id = 1");
+  before = bs_test_read_file (f->db);
+  g_assert_cmpint (run (f, &out2, &err2, "export", "--db", f->db, "--format", "csv", "--output",
+                        trace, "1", NULL), ==, 1);
+  g_test_message ("export: %s", err2);
+  g_assert_nonnull (strstr (err2, "incomplete"));
+  g_assert_false (g_file_test (trace, G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (run (f, &out3, &err3, "check", "--db", f->db, "--repair", NULL), ==, 1);
+  g_test_message ("check --repair: %s%s", err3, out3);
+  g_assert_nonnull (strstr (err3, "run 1:"));
+  g_assert_nonnull (strstr (out3, "copied 1 intact run"));
+  after = bs_test_read_file (f->db);
+  g_assert_true (g_bytes_equal (before, after));
+
+  stem = g_strndup (f->db, strlen (f->db) - 3);   /* "cli.db" -> "cli-repaired.db" */
+  repaired = g_strconcat (stem, "-repaired.db", NULL);
+  g_assert_cmpint (run (f, &out4, &err4, "check", "--db", repaired, NULL), ==, 0);
+  g_assert_cmpint (bs_test_sql_int (repaired, "SELECT count(*) FROM runs WHERE id = 2"), ==, 1);
+  g_assert_cmpint (bs_test_sql_int (repaired, "SELECT count(*) FROM runs"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -191,6 +295,8 @@ main (int argc, char **argv)
   ADD ("/cli/export", test_export);
   ADD ("/cli/errors", test_errors);
   ADD ("/cli/delete", test_delete);
+  ADD ("/cli/read-only-folder", test_read_only_folder);
+  ADD ("/cli/check-and-repair", test_check_and_repair);
 #undef ADD
   return g_test_run ();
 }
