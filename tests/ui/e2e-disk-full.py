@@ -76,6 +76,10 @@ def inner(args):
     log_text = open(app_log.name).read()
     if code != 0:
         e2e.fail("the app exited with %d (log: %s)" % (code, log_text))
+    # Where the limit cut even the run's final status update, the next open of the store
+    # ends the run as interrupted: open it once, as a user's next command would.
+    cli = os.path.join(os.path.dirname(os.path.abspath(args.app)), "blendscope-cli")
+    subprocess.run([cli, "runs", "--db", db_path], check=True, capture_output=True)
     db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True, timeout=10)
     runs = db.execute("SELECT id, status, n_events, n_samples FROM runs").fetchall()
     db.close()
