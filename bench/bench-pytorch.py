@@ -414,9 +414,9 @@ def ratio_summary(peer, ours):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="\n".join(__doc__.splitlines()[1:]))
+    first, rest = __doc__.split("\n\n", 1)
+    ap = argparse.ArgumentParser(description=" ".join(first.split()), epilog=rest,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", help=".bsm file for blendscope, the int8 and the float nets (blendnet20)")
     ap.add_argument("--resnet", default=os.path.join(ROOT, "data", "models", "resnet20-int8.bsm"),
                     help="the .bsm whose shapes the int8 ResNet-20 takes (data/models/resnet20-int8.bsm)")
