@@ -99,10 +99,11 @@ accumulate (const void *packed, int32_t c, const uint8_t *const *rows, const gsi
 }
 
 /* Pixels px0 + x0 + i, i < n; x0 + i is the column (a 1x1 conv, which may run
- * several rows as one, has no border). */
+ * several rows as one, has no border). acc becomes the dot products K - 2p, then
+ * the transform runs 8 channels at a time with their parameters in registers. */
 static void
 finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32_t y,
-        int64_t px0, int32_t x0, int32_t n, const int32_t *acc)
+        int64_t px0, int32_t x0, int32_t n, int32_t *acc)
 {
   const BsCpuBconvPacked *pk = packed;
   const BsOutTransform *out = &args->op->out;
@@ -159,17 +160,25 @@ finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32
       else
         {
           __m256i kbits = _mm256_set1_epi32 (pk->cin * taps);
-          int elem = bs_plan_elem_size (pk->req.type);
 
-          for (int j = 0; j < 2 * c && o + 8 * j < pk->cout; j++)
-            {
-              int32_t oj = o + 8 * j;
-              __m256i dot = _mm256_sub_epi32 (kbits, _mm256_slli_epi32 (p[j], 1));
+          for (int j = 0; j < 2 * c; j++)
+            _mm256_store_si256 ((__m256i *) (acc + i * 64 + 8 * j),
+                                _mm256_sub_epi32 (kbits, _mm256_slli_epi32 (p[j], 1)));
+        }
+    }
+  if (out->kind != BS_OUT_THRESHOLD)
+    {
+      int elem = bs_plan_elem_size (pk->req.type);
 
-              bs_avx2_transform_store (&pk->req, oj, dot,
-                                       (uint8_t *) args->out_data + (px * pk->cout + oj) * elem,
-                                       MIN (8, pk->cout - oj));
-            }
+      for (int j = 0; j < 2 * c && o + 8 * j < pk->cout; j++)
+        {
+          int32_t oj = o + 8 * j;
+          BsAvx2Req r = bs_avx2_req_load (&pk->req, oj, pk->req.kind);
+          uint8_t *dst = (uint8_t *) args->out_data + ((uint64_t) (px0 + x0) * pk->cout + oj) * elem;
+
+          for (int32_t i = 0; i < n; i++, dst += (gsize) pk->cout * elem)
+            bs_avx2_store (dst, pk->req.type, MIN (8, pk->cout - oj),
+                           bs_avx2_transform_r (_mm256_load_si256 ((const __m256i *) (acc + i * 64 + 8 * j)), &r));
         }
     }
 }

@@ -59,7 +59,7 @@ accumulate (const void *packed, int32_t c, const uint8_t *const *rows, const gsi
     }
 }
 
-/* Pixels px0 + i, i < n. */
+/* Pixels px0 + i, i < n; 8 channels at a time, their parameters in registers. */
 static void
 finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int64_t px0,
         int32_t n, const int32_t *acc)
@@ -67,18 +67,15 @@ finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int64
   const BsCpuQconvPacked *pk = packed;
   int elem = bs_plan_elem_size (pk->req.type);
 
-  for (int32_t i = 0; i < n; i++)
+  for (int j = 0; j < 2 * c && o + 8 * j < pk->cout; j++)
     {
-      uint64_t px = (uint64_t) (px0 + i);
+      int32_t oj = o + 8 * j;
+      BsAvx2Req r = bs_avx2_req_load (&pk->req, oj, pk->req.kind);
+      uint8_t *dst = (uint8_t *) args->out_data + ((uint64_t) px0 * pk->cout + oj) * elem;
 
-      for (int j = 0; j < 2 * c && o + 8 * j < pk->cout; j++)
-        {
-          int32_t oj = o + 8 * j;
-
-          bs_avx2_transform_store (&pk->req, oj, _mm256_load_si256 ((const __m256i *) (acc + i * 64 + 8 * j)),
-                                   (uint8_t *) args->out_data + (px * pk->cout + oj) * elem,
-                                   MIN (8, pk->cout - oj));
-        }
+      for (int32_t i = 0; i < n; i++, dst += (gsize) pk->cout * elem)
+        bs_avx2_store (dst, pk->req.type, MIN (8, pk->cout - oj),
+                       bs_avx2_transform_r (_mm256_load_si256 ((const __m256i *) (acc + i * 64 + 8 * j)), &r));
     }
 }
 
