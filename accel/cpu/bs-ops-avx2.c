@@ -299,20 +299,35 @@ bs_avgpool_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
       }
 }
 
+/* global_avgpool: int32 sums are exact for inputs up to 16 bits over fewer than 2^16
+ * pixels (as in bs-ops-avx512.c); otherwise (i32 inputs, huge maps) the scalar
+ * kernel's int64 sums. */
 void
 bs_global_avgpool_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
 {
   const BsShape in = args->in[0]->shape;
-  int elem = bs_plan_elem_size (args->in[0]->type);
+  BsActType type = args->in[0]->type;
+  int elem = bs_plan_elem_size (type);
   int64_t n = (int64_t) in.h * in.w;
-  int32_t nc = tile->c1 - tile->c0;
-  g_autofree int64_t *sum = g_new0 (int64_t, nc);
+  const uint8_t *src = args->in_data[0];
 
-  for (int64_t px = 0; px < n; px++)
-    for (int32_t c = 0; c < nc; c++)
-      sum[c] += get (args->in_data[0], elem, px * in.c + tile->c0 + c);
-  for (int32_t c = 0; c < nc; c++)
-    put (args->out_data, elem, tile->c0 + c, round_div (sum[c], n));
+  if (type == BS_ACT_I32 || n >= 65536)
+    {
+      bs_global_avgpool_scalar (args, tile);
+      return;
+    }
+  for (int32_t o = tile->c0; o < tile->c1; o += 8)
+    {
+      int m = MIN (8, tile->c1 - o);
+      __m256i sum = _mm256_setzero_si256 ();
+      int32_t sums[8];
+
+      for (int64_t px = 0; px < n; px++)
+        sum = _mm256_add_epi32 (sum, bs_avx2_load (src + (px * in.c + o) * elem, type, m));
+      _mm256_storeu_si256 ((__m256i *) sums, sum);
+      for (int j = 0; j < m; j++)
+        bs_cpu_store (args->out_data, type, o + j, (int32_t) bs_round_div (sums[j], n));
+    }
 }
 
 /* Bits [at, at + n) of a packed pixel, n <= 64, at the bottom of a word. */
