@@ -181,18 +181,10 @@ bs_avx2_store (void *dst, BsActType type, int n, __m256i v)
     }
 }
 
-/* Loads the first n (1..8) of 8 elements of type as int32, the rest 0. */
+/* Loads 8 elements of type as int32. */
 static BS_AVX2_INLINE __m256i
-bs_avx2_load (const void *src, BsActType type, int n)
+bs_avx2_load8 (const void *src, BsActType type)
 {
-  int elem = bs_plan_elem_size (type);
-  int32_t tmp[8] = { 0 };
-
-  if (n < 8)
-    {
-      memcpy (tmp, src, (gsize) n * elem);
-      src = tmp;
-    }
   switch (type)
     {
     case BS_ACT_U8:
@@ -207,6 +199,20 @@ bs_avx2_load (const void *src, BsActType type, int n)
     default:
       return _mm256_loadu_si256 (src);
     }
+}
+
+/* Loads the first n (1..8) of 8 elements of type as int32, the rest 0. */
+static BS_AVX2_INLINE __m256i
+bs_avx2_load (const void *src, BsActType type, int n)
+{
+  if (n < 8)
+    {
+      int32_t tmp[8] = { 0 };
+
+      memcpy (tmp, src, (gsize) n * bs_plan_elem_size (type));
+      return bs_avx2_load8 (tmp, type);
+    }
+  return bs_avx2_load8 (src, type);
 }
 
 G_END_DECLS

@@ -19,7 +19,7 @@
 
 #include "bs-cpu-pack.h"
 
-#ifdef __AVX512BW__
+#ifdef __AVX2__
 #include <immintrin.h>
 #endif
 
@@ -166,12 +166,16 @@ bs_dense_fill (const BsDenseRows *dr, uint8_t *dst, const uint8_t *src, int32_t 
 
   if (g->widen)
     {
-      gsize m = (gsize) n * (nb / 2);
+      gsize m = (gsize) n * (nb / 2), i = 0;
       const int8_t *s8 = (const int8_t *) src;
       int16_t *d16 = (int16_t *) dst;
 
       /* HWC int8 with no gaps: the pixels are one run. */
-      for (gsize i = 0; i < m; i++)
+#ifdef __AVX2__
+      for (; i + 16 <= m; i += 16)
+        _mm256_storeu_si256 ((__m256i *) (d16 + i), _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) (s8 + i))));
+#endif
+      for (; i < m; i++)
         d16[i] = s8[i];
     }
   else if (g->flip)

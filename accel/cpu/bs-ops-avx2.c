@@ -82,11 +82,11 @@ add_t (const BsCpuOpArgs *args, const BsCpuTile *tile, const BsCpuReq *req,
   for (int32_t o = tile->c0; o < tile->c1; o += 8)
     {
       BsAvx2Req r = bs_avx2_req_load (req, o, kind);
-      int n = MIN (8, tile->c1 - o);
+      const int n = MIN (8, tile->c1 - o);
+      const int64_t end = (int64_t) tile->y1 * s.w * s.c + o;
 
-      for (int64_t px = (int64_t) tile->y0 * s.w; px < (int64_t) tile->y1 * s.w; px++)
+      for (int64_t i = (int64_t) tile->y0 * s.w * s.c + o; i < end; i += s.c)
         {
-          int64_t i = px * s.c + o;
           __m256i va = bs_avx2_load (a + i * ea, ta, n);
           __m256i vb = bs_avx2_load (b + i * eb, tb, n);
           __m256i sum = _mm256_add_epi32 (va, vb);
@@ -133,12 +133,11 @@ bs_batchnorm_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
   for (int32_t o = tile->c0; o < tile->c1; o += 8)
     {
       BsAvx2Req r = bs_avx2_req_load (req, o, req->kind);
-      int n = MIN (8, tile->c1 - o);
+      const int n = MIN (8, tile->c1 - o);
+      const int64_t end = (int64_t) tile->y1 * s.w * s.c + o;
 
-      for (int64_t px = (int64_t) tile->y0 * s.w; px < (int64_t) tile->y1 * s.w; px++)
+      for (int64_t i = (int64_t) tile->y0 * s.w * s.c + o; i < end; i += s.c)
         {
-          int64_t i = px * s.c + o;
-
           bs_avx2_store (out + i * eo, req->type, n, bs_avx2_transform_r (bs_avx2_load (in + i * ei, ti, n), &r));
         }
     }
