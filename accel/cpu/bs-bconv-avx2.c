@@ -98,6 +98,25 @@ accumulate (const void *packed, int32_t c, const uint8_t *const *rows, const gsi
     }
 }
 
+/* The popcount of 8 channels (8j..8j+7 from o) less what the zeroed taps of a
+ * border window added: all taps' weight popcounts less the valid rectangle's (a 2D
+ * prefix sum), taps [dy0, dy1) × [dx0, dx1) valid. */
+static BS_AVX2_INLINE __m256i
+border_fix (const BsCpuBconvPacked *pk, int32_t o, int j, __m256i p, int32_t dy0, int32_t dy1,
+            int32_t dx0, int32_t dx1)
+{
+  const int32_t *r = pk->wrect + o + 8 * j;
+  gsize k = pk->kernel, k1 = k + 1, cpad = pk->cpad;
+  __m256i all = _mm256_load_si256 ((const __m256i *) (r + (k * k1 + k) * cpad));
+  __m256i v11 = _mm256_load_si256 ((const __m256i *) (r + (dy1 * k1 + dx1) * cpad));
+  __m256i v00 = _mm256_load_si256 ((const __m256i *) (r + (dy0 * k1 + dx0) * cpad));
+  __m256i v01 = _mm256_load_si256 ((const __m256i *) (r + (dy0 * k1 + dx1) * cpad));
+  __m256i v10 = _mm256_load_si256 ((const __m256i *) (r + (dy1 * k1 + dx0) * cpad));
+  __m256i valid = _mm256_sub_epi32 (_mm256_add_epi32 (v11, v00), _mm256_add_epi32 (v01, v10));
+
+  return _mm256_sub_epi32 (p, _mm256_sub_epi32 (all, valid));
+}
+
 /* Pixels px0 + x0 + i, i < n; x0 + i is the column (a 1x1 conv, which may run
  * several rows as one, has no border). acc becomes the dot products K - 2p, then
  * the transform runs 8 channels at a time with their parameters in registers. */
@@ -108,7 +127,7 @@ finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32
   const BsCpuBconvPacked *pk = packed;
   const BsOutTransform *out = &args->op->out;
   const BsShape in = args->in[0]->shape;
-  int32_t k = pk->kernel, cpad = pk->cpad;
+  int32_t k = pk->kernel;
   int32_t dy0 = 0, dy1 = 1;
 
   if (k > 1)
@@ -117,33 +136,12 @@ finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32
     {
       int32_t x = x0 + i, dx0 = 0, dx1 = 1, taps;
       uint64_t px = (uint64_t) (px0 + x);
-      __m256i p[8];
+      gboolean border;
 
       if (k > 1)
         bs_cpu_window (x, pk->stride, pk->pad, k, in.w, &dx0, &dx1);
       taps = (dy1 - dy0) * (dx1 - dx0);
-      for (int j = 0; j < 2 * c; j++)
-        p[j] = _mm256_load_si256 ((const __m256i *) (acc + i * 64 + 8 * j));
-      if (taps != k * k)
-        {
-          /* The zeroed taps added all taps' weight popcounts less the valid
-           * rectangle's (a 2D prefix sum). */
-          const int32_t *r = pk->wrect + o;
-          gsize k1 = k + 1;
-
-          for (int j = 0; j < 2 * c; j++)
-            {
-              __m256i all = _mm256_load_si256 ((const __m256i *) (r + (k * k1 + k) * cpad + 8 * j));
-              __m256i v11 = _mm256_load_si256 ((const __m256i *) (r + (dy1 * k1 + dx1) * cpad + 8 * j));
-              __m256i v00 = _mm256_load_si256 ((const __m256i *) (r + (dy0 * k1 + dx0) * cpad + 8 * j));
-              __m256i v01 = _mm256_load_si256 ((const __m256i *) (r + (dy0 * k1 + dx1) * cpad + 8 * j));
-              __m256i v10 = _mm256_load_si256 ((const __m256i *) (r + (dy1 * k1 + dx0) * cpad + 8 * j));
-              __m256i valid = _mm256_sub_epi32 (_mm256_add_epi32 (v11, v00), _mm256_add_epi32 (v01, v10));
-
-              p[j] = _mm256_sub_epi32 (p[j], _mm256_sub_epi32 (all, valid));
-            }
-        }
-
+      border = taps != k * k;
       if (out->kind == BS_OUT_THRESHOLD)
         {
           const int32_t *thr = out->threshold + (gsize) taps * out->threshold_stride + o;
@@ -151,8 +149,12 @@ finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32
 
           for (int j = 0; j < 2 * c; j++)
             {
-              __m256i gt = _mm256_cmpgt_epi32 (p[j], _mm256_load_si256 ((const __m256i *) (thr + 8 * j)));
+              __m256i p = _mm256_load_si256 ((const __m256i *) (acc + i * 64 + 8 * j));
+              __m256i gt;
 
+              if (border)
+                p = border_fix (pk, o, j, p, dy0, dy1, dx0, dx1);
+              gt = _mm256_cmpgt_epi32 (p, _mm256_load_si256 ((const __m256i *) (thr + 8 * j)));
               word |= (uint64_t) _mm256_movemask_ps (_mm256_castsi256_ps (gt)) << (8 * j);
             }
           ((uint64_t *) args->out_data)[px * bs_plan_words (pk->cout) + o / 64] = word ^ out->flip[o / 64];
@@ -162,8 +164,14 @@ finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32
           __m256i kbits = _mm256_set1_epi32 (pk->cin * taps);
 
           for (int j = 0; j < 2 * c; j++)
-            _mm256_store_si256 ((__m256i *) (acc + i * 64 + 8 * j),
-                                _mm256_sub_epi32 (kbits, _mm256_slli_epi32 (p[j], 1)));
+            {
+              __m256i p = _mm256_load_si256 ((const __m256i *) (acc + i * 64 + 8 * j));
+
+              if (border)
+                p = border_fix (pk, o, j, p, dy0, dy1, dx0, dx1);
+              _mm256_store_si256 ((__m256i *) (acc + i * 64 + 8 * j),
+                                  _mm256_sub_epi32 (kbits, _mm256_slli_epi32 (p, 1)));
+            }
         }
     }
   if (out->kind != BS_OUT_THRESHOLD)
@@ -173,8 +181,10 @@ finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int32
       for (int j = 0; j < 2 * c && o + 8 * j < pk->cout; j++)
         {
           int32_t oj = o + 8 * j;
-          BsAvx2Req r = bs_avx2_req_load (&pk->req, oj, pk->req.kind);
           uint8_t *dst = (uint8_t *) args->out_data + ((uint64_t) (px0 + x0) * pk->cout + oj) * elem;
+          BsAvx2Req r;
+
+          bs_avx2_req_load (&r, &pk->req, oj, pk->req.kind);
 
           for (int32_t i = 0; i < n; i++, dst += (gsize) pk->cout * elem)
             bs_avx2_store (dst, pk->req.type, MIN (8, pk->cout - oj),

@@ -50,37 +50,33 @@ typedef struct
   gboolean has_bias, requant, wide, clamp32;
 } BsAvx2Req;
 
-/* kind: req->kind, or a constant for the callers that specialise on it. */
-static BS_AVX2_INLINE BsAvx2Req
-bs_avx2_req_load (const BsCpuReq *req, int32_t o, const BsOutKind kind)
+/* kind: req->kind, or a constant for the callers that specialise on it. Fills *r
+ * in place (a struct of ymm returned by value is copied through memory). */
+static BS_AVX2_INLINE void
+bs_avx2_req_load (BsAvx2Req *r, const BsCpuReq *req, int32_t o, const BsOutKind kind)
 {
-  BsAvx2Req r;
-
-  memset (&r, 0, sizeof r);
-  r.has_bias = req->bias != NULL;
-  if (r.has_bias)
-    r.bias = _mm256_load_si256 ((const __m256i *) (req->bias + o));
-  r.requant = kind == BS_OUT_REQUANT;
-  if (r.requant)
+  r->has_bias = req->bias != NULL;
+  r->bias = r->has_bias ? _mm256_load_si256 ((const __m256i *) (req->bias + o)) : _mm256_setzero_si256 ();
+  r->requant = kind == BS_OUT_REQUANT;
+  r->wide = r->requant && req->wide;
+  r->clamp32 = r->requant && req->clamp32;
+  r->ch = r->requant ? &req->chunks[o / BS_CPU_CHUNK] : NULL;
+  r->h = o % BS_CPU_CHUNK / 8;
+  if (r->requant)
     {
-      const BsCpuReqChunk *ch = &req->chunks[o / BS_CPU_CHUNK];
-      int h = o % BS_CPU_CHUNK / 8;
+      const BsCpuReqChunk *ch = r->ch;
+      int h = r->h;
 
-      r.ch = ch;
-      r.h = h;
-      r.wide = req->wide;
-      r.clamp32 = req->clamp32;
-      r.mul_e = _mm256_load_si256 ((const __m256i *) (ch->mul[0] + 4 * h));
-      r.mul_o = _mm256_load_si256 ((const __m256i *) (ch->mul[1] + 4 * h));
-      r.add_e = _mm256_load_si256 ((const __m256i *) (ch->add[0] + 4 * h));
-      r.add_o = _mm256_load_si256 ((const __m256i *) (ch->add[1] + 4 * h));
-      r.up_e = _mm256_load_si256 ((const __m256i *) (ch->up[0] + 4 * h));
-      r.up_o = _mm256_load_si256 ((const __m256i *) (ch->up[1] + 4 * h));
-      r.down = _mm256_load_si256 ((const __m256i *) (ch->down + 8 * h));
-      r.lo = _mm256_set1_epi32 (req->lo);
-      r.hi = _mm256_set1_epi32 (req->hi);
+      r->mul_e = _mm256_load_si256 ((const __m256i *) (ch->mul[0] + 4 * h));
+      r->mul_o = _mm256_load_si256 ((const __m256i *) (ch->mul[1] + 4 * h));
+      r->add_e = _mm256_load_si256 ((const __m256i *) (ch->add[0] + 4 * h));
+      r->add_o = _mm256_load_si256 ((const __m256i *) (ch->add[1] + 4 * h));
+      r->up_e = _mm256_load_si256 ((const __m256i *) (ch->up[0] + 4 * h));
+      r->up_o = _mm256_load_si256 ((const __m256i *) (ch->up[1] + 4 * h));
+      r->down = _mm256_load_si256 ((const __m256i *) (ch->down + 8 * h));
+      r->lo = _mm256_set1_epi32 (req->lo);
+      r->hi = _mm256_set1_epi32 (req->hi);
     }
-  return r;
 }
 
 /* sat (round_shift (x · mul + add, shift)) of 8 channels, exactly as bs_requant.

@@ -276,6 +276,12 @@ bs_conv_columns (uint8_t *dst, const uint8_t *const *rows, int32_t n, int32_t k,
       return;
     }
 #endif
+  /* 16 channels (2 bytes), the common case: fixed-size copies, not a memcpy call
+   * per pixel. */
+  if (nb == 2)
+    for (; c < n; c++)
+      for (int32_t dy = 0; dy < k; dy++)
+        memcpy (dst + ((gsize) c * k + dy) * 2, rows[dy] + (gsize) c * 2, 2);
   for (; c < n; c++)
     for (int32_t dy = 0; dy < k; dy++)
       memcpy (dst + ((gsize) c * k + dy) * nb, rows[dy] + (gsize) c * nb, nb);

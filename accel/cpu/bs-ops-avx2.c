@@ -81,10 +81,11 @@ add_t (const BsCpuOpArgs *args, const BsCpuTile *tile, const BsCpuReq *req,
   /* 8 channels outer: their parameters stay in registers across the pixels. */
   for (int32_t o = tile->c0; o < tile->c1; o += 8)
     {
-      BsAvx2Req r = bs_avx2_req_load (req, o, kind);
       const int n = MIN (8, tile->c1 - o);
       const int64_t end = (int64_t) tile->y1 * s.w * s.c + o;
+      BsAvx2Req r;
 
+      bs_avx2_req_load (&r, req, o, kind);
       for (int64_t i = (int64_t) tile->y0 * s.w * s.c + o; i < end; i += s.c)
         {
           __m256i va = bs_avx2_load (a + i * ea, ta, n);
@@ -132,10 +133,11 @@ bs_batchnorm_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
 
   for (int32_t o = tile->c0; o < tile->c1; o += 8)
     {
-      BsAvx2Req r = bs_avx2_req_load (req, o, req->kind);
       const int n = MIN (8, tile->c1 - o);
       const int64_t end = (int64_t) tile->y1 * s.w * s.c + o;
+      BsAvx2Req r;
 
+      bs_avx2_req_load (&r, req, o, req->kind);
       for (int64_t i = (int64_t) tile->y0 * s.w * s.c + o; i < end; i += s.c)
         {
           bs_avx2_store (out + i * eo, req->type, n, bs_avx2_transform_r (bs_avx2_load (in + i * ei, ti, n), &r));

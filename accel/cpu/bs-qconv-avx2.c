@@ -70,8 +70,10 @@ finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int64
   for (int j = 0; j < 2 * c && o + 8 * j < pk->cout; j++)
     {
       int32_t oj = o + 8 * j;
-      BsAvx2Req r = bs_avx2_req_load (&pk->req, oj, pk->req.kind);
       uint8_t *dst = (uint8_t *) args->out_data + ((uint64_t) px0 * pk->cout + oj) * elem;
+      BsAvx2Req r;
+
+      bs_avx2_req_load (&r, &pk->req, oj, pk->req.kind);
 
       for (int32_t i = 0; i < n; i++, dst += (gsize) pk->cout * elem)
         bs_avx2_store (dst, pk->req.type, MIN (8, pk->cout - oj),
