@@ -116,16 +116,17 @@ border_fix (const BsCpuBconvPacked *pk, int32_t o, __m256i p, int32_t dy0, int32
  * may run several rows as one, has no border). Per chunk, the popcounts stay in
  * registers from the accumulation through the border correction to the transform
  * (8 channels at a time, their parameters loaded once for the block's pixels) or
- * the threshold compare. */
-static void
-row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
-     gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n_px)
+ * the threshold compare. kind and the output type to are constants where row
+ * specialises. */
+static BS_AVX2_INLINE void
+row_t (const BsCpuOpArgs *args, const BsCpuBconvPacked *pk, int32_t c, const uint8_t *const *rows,
+       gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n_px, const BsOutKind kind,
+       const BsActType to)
 {
-  const BsCpuBconvPacked *pk = packed;
   const BsOutTransform *out = &args->op->out;
-  const gboolean threshold = out->kind == BS_OUT_THRESHOLD;
+  const gboolean threshold = kind == BS_OUT_THRESHOLD;
   const int32_t k = pk->kernel, cout = pk->cout, in_w = args->in[0]->shape.w;
-  const gsize elem = threshold ? 0 : bs_plan_elem_size (pk->req.type);
+  const gsize elem = threshold ? 0 : bs_plan_elem_size (to);
   int32_t dy0 = 0, dy1 = 1;
   gsize off[P];
 
@@ -182,7 +183,7 @@ row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *cons
 
                 if (oh >= cout)
                   break;
-                bs_avx2_req_load (&r, &pk->req, oh, pk->req.kind);
+                bs_avx2_req_load (&r, &pk->req, oh, kind);
 #pragma GCC unroll 4
                 for (int i = 0; i < P; i++, dst += cout * elem)
                   if (i < n)
@@ -190,7 +191,7 @@ row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *cons
                       __m256i dot = _mm256_sub_epi32 (_mm256_set1_epi32 (pk->cin * taps[i]),
                                                       _mm256_slli_epi32 (p[i][h], 1));
 
-                      bs_avx2_store (dst, pk->req.type, MIN (8, cout - oh), bs_avx2_transform_r (dot, &r));
+                      bs_avx2_store (dst, to, MIN (8, cout - oh), bs_avx2_transform_r (dot, &r));
                     }
               }
         }
@@ -199,6 +200,20 @@ row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *cons
           ((uint64_t *) args->out_data)[(gsize) (px0 + x0 + i) * bs_plan_words (cout) + o / 64]
             = words[i] ^ out->flip[o / 64];
     }
+}
+
+static void
+row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
+     gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n_px)
+{
+  const BsCpuBconvPacked *pk = packed;
+  BsOutKind kind = args->op->out.kind;
+
+  /* The requantisation of the bundled models (Blend blocks' main convs). */
+  if (kind == BS_OUT_REQUANT && pk->req.type == BS_ACT_I32)
+    row_t (args, pk, c, rows, pitch, o, y, px0, n_px, BS_OUT_REQUANT, BS_ACT_I32);
+  else
+    row_t (args, pk, c, rows, pitch, o, y, px0, n_px, kind, pk->req.type);
 }
 
 static const BsConvHooks hooks = {
