@@ -127,6 +127,8 @@ row_t (const BsCpuOpArgs *args, const BsCpuBconvPacked *pk, int32_t c, const uin
   const gboolean threshold = kind == BS_OUT_THRESHOLD;
   const int32_t k = pk->kernel, cout = pk->cout, in_w = args->in[0]->shape.w;
   const gsize elem = threshold ? 0 : bs_plan_elem_size (to);
+  /* A 1x1 conv has no border (and may run several rows as one). */
+  const gboolean row_inside = k == 1 || (y >= pk->y_lo && y < pk->y_hi);
   int32_t dy0 = 0, dy1 = 1;
   gsize off[P];
 
@@ -137,16 +139,16 @@ row_t (const BsCpuOpArgs *args, const BsCpuBconvPacked *pk, int32_t c, const uin
       int32_t n = bs_conv_block_offsets (x0, n_px, pitch, P, off);
       int32_t dx0[P], dx1[P], taps[P];
       uint64_t words[P] = { 0 };
-      gboolean border = FALSE;
+      /* Windows of interior blocks need no per-pixel look. */
+      gboolean border = !(row_inside && (k == 1 || (x0 >= pk->x_lo && x0 + P <= pk->x_hi)));
 
       for (int i = 0; i < P; i++)
         {
           dx0[i] = 0;
           dx1[i] = 1;
-          if (k > 1)
+          if (border)
             bs_cpu_window (x0 + i, pk->stride, pk->pad, k, in_w, &dx0[i], &dx1[i]);
-          taps[i] = (dy1 - dy0) * (dx1[i] - dx0[i]);
-          border |= taps[i] != k * k;
+          taps[i] = border ? (dy1 - dy0) * (dx1[i] - dx0[i]) : k * k;
         }
       for (int j = 0; j < c; j++)
         {
