@@ -276,8 +276,40 @@ bs_conv_columns (uint8_t *dst, const uint8_t *const *rows, int32_t n, int32_t k,
       return;
     }
 #endif
-  /* 16 channels (2 bytes), the common case: fixed-size copies, not a memcpy call
-   * per pixel. */
+#if defined __AVX2__ && !defined __AVX512BW__
+  if (nb == 2 && k == 3)
+    {
+      /* 8 columns at a time: output word t (of 24) is row t % 3's word t / 3; each
+       * output xmm ORs one byte shuffle of each row. */
+      static const uint8_t pattern[3][3][16] __attribute__ ((aligned (16))) = {
+#define B(q, s, b) ((8 * (q) + (b) / 2) % 3 == (s) ? 2 * ((8 * (q) + (b) / 2) / 3) + (b) % 2 : 0x80)
+#define B16(q, s) { B (q, s, 0), B (q, s, 1), B (q, s, 2), B (q, s, 3), B (q, s, 4), B (q, s, 5), \
+                    B (q, s, 6), B (q, s, 7), B (q, s, 8), B (q, s, 9), B (q, s, 10), B (q, s, 11), \
+                    B (q, s, 12), B (q, s, 13), B (q, s, 14), B (q, s, 15) }
+        { B16 (0, 0), B16 (0, 1), B16 (0, 2) },
+        { B16 (1, 0), B16 (1, 1), B16 (1, 2) },
+        { B16 (2, 0), B16 (2, 1), B16 (2, 2) },
+#undef B16
+#undef B
+      };
+
+      for (; c < n; c += 8, dst += 48)
+        {
+          __m128i r0 = _mm_loadu_si128 ((const __m128i *) (rows[0] + 2 * c));
+          __m128i r1 = _mm_loadu_si128 ((const __m128i *) (rows[1] + 2 * c));
+          __m128i r2 = _mm_loadu_si128 ((const __m128i *) (rows[2] + 2 * c));
+
+          for (int q = 0; q < 3; q++)
+            _mm_storeu_si128 ((__m128i *) (dst + 16 * q),
+                              _mm_or_si128 (_mm_or_si128 (_mm_shuffle_epi8 (r0, _mm_load_si128 ((const __m128i *) pattern[q][0])),
+                                                          _mm_shuffle_epi8 (r1, _mm_load_si128 ((const __m128i *) pattern[q][1]))),
+                                            _mm_shuffle_epi8 (r2, _mm_load_si128 ((const __m128i *) pattern[q][2]))));
+        }
+      return;
+    }
+#endif
+  /* 16 channels (2 bytes) with another kernel size: fixed-size copies, not a memcpy
+   * call per pixel. */
   if (nb == 2)
     for (; c < n; c++)
       for (int32_t dy = 0; dy < k; dy++)
