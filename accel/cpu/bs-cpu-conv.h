@@ -19,7 +19,7 @@
 
 #include "bs-cpu-pack.h"
 
-#ifdef __AVX512BW__
+#ifdef __AVX2__
 #include <immintrin.h>
 #endif
 
@@ -166,12 +166,16 @@ bs_dense_fill (const BsDenseRows *dr, uint8_t *dst, const uint8_t *src, int32_t 
 
   if (g->widen)
     {
-      gsize m = (gsize) n * (nb / 2);
+      gsize m = (gsize) n * (nb / 2), i = 0;
       const int8_t *s8 = (const int8_t *) src;
       int16_t *d16 = (int16_t *) dst;
 
       /* HWC int8 with no gaps: the pixels are one run. */
-      for (gsize i = 0; i < m; i++)
+#ifdef __AVX2__
+      for (; i + 16 <= m; i += 16)
+        _mm256_storeu_si256 ((__m256i *) (d16 + i), _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) (s8 + i))));
+#endif
+      for (; i < m; i++)
         d16[i] = s8[i];
     }
   else if (g->flip)
@@ -272,6 +276,44 @@ bs_conv_columns (uint8_t *dst, const uint8_t *const *rows, int32_t n, int32_t k,
       return;
     }
 #endif
+#if defined __AVX2__ && !defined __AVX512BW__
+  if (nb == 2 && k == 3)
+    {
+      /* 8 columns at a time: output word t (of 24) is row t % 3's word t / 3; each
+       * output xmm ORs one byte shuffle of each row. */
+      static const uint8_t pattern[3][3][16] __attribute__ ((aligned (16))) = {
+#define B(q, s, b) ((8 * (q) + (b) / 2) % 3 == (s) ? 2 * ((8 * (q) + (b) / 2) / 3) + (b) % 2 : 0x80)
+#define B16(q, s) { B (q, s, 0), B (q, s, 1), B (q, s, 2), B (q, s, 3), B (q, s, 4), B (q, s, 5), \
+                    B (q, s, 6), B (q, s, 7), B (q, s, 8), B (q, s, 9), B (q, s, 10), B (q, s, 11), \
+                    B (q, s, 12), B (q, s, 13), B (q, s, 14), B (q, s, 15) }
+        { B16 (0, 0), B16 (0, 1), B16 (0, 2) },
+        { B16 (1, 0), B16 (1, 1), B16 (1, 2) },
+        { B16 (2, 0), B16 (2, 1), B16 (2, 2) },
+#undef B16
+#undef B
+      };
+
+      for (; c < n; c += 8, dst += 48)
+        {
+          __m128i r0 = _mm_loadu_si128 ((const __m128i *) (rows[0] + 2 * c));
+          __m128i r1 = _mm_loadu_si128 ((const __m128i *) (rows[1] + 2 * c));
+          __m128i r2 = _mm_loadu_si128 ((const __m128i *) (rows[2] + 2 * c));
+
+          for (int q = 0; q < 3; q++)
+            _mm_storeu_si128 ((__m128i *) (dst + 16 * q),
+                              _mm_or_si128 (_mm_or_si128 (_mm_shuffle_epi8 (r0, _mm_load_si128 ((const __m128i *) pattern[q][0])),
+                                                          _mm_shuffle_epi8 (r1, _mm_load_si128 ((const __m128i *) pattern[q][1]))),
+                                            _mm_shuffle_epi8 (r2, _mm_load_si128 ((const __m128i *) pattern[q][2]))));
+        }
+      return;
+    }
+#endif
+  /* 16 channels (2 bytes) with another kernel size: fixed-size copies, not a memcpy
+   * call per pixel. */
+  if (nb == 2)
+    for (; c < n; c++)
+      for (int32_t dy = 0; dy < k; dy++)
+        memcpy (dst + ((gsize) c * k + dy) * 2, rows[dy] + (gsize) c * 2, 2);
   for (; c < n; c++)
     for (int32_t dy = 0; dy < k; dy++)
       memcpy (dst + ((gsize) c * k + dy) * nb, rows[dy] + (gsize) c * nb, nb);

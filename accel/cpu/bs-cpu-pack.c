@@ -124,6 +124,8 @@ req_init (BsCpuReq *req, Carver *c, const BsOutTransform *out, int32_t cout,
         ch->mul[e][lane] = out->mul[o];
         ch->add[e][lane] = out->add[o] + (s > 0 ? (int64_t) 1 << (s - 1) : 0);
         ch->shift[e][lane] = s;
+        ch->up[e][lane] = MAX (0, 32 - s);
+        ch->down[o % BS_CPU_CHUNK] = MAX (0, s - 32);
         req_range (out, o, xmax[o], &lo, &hi);
         req->wide |= lo < G_MININT32 || hi > G_MAXINT32;
         saturates |= lo < req->lo || hi > req->hi;

@@ -42,6 +42,12 @@ typedef struct
   int64_t mul[2][8];
   int64_t add[2][8];         /* add + 2^(shift-1): round half up is then a floor */
   int64_t shift[2][8];
+  /* For AVX2, which has no 64-bit arithmetic shift (bs_avx2_requant): the left shift
+   * max (0, 32 - shift) that brings the result to the high 32 bits of the product,
+   * even/odd like the above, and the 32-bit arithmetic shift max (0, shift - 32)
+   * that follows, in channel order. */
+  int64_t up[2][8];
+  int32_t down[16];
 } BsCpuReqChunk;
 
 /* The RAW or REQUANT output transform of an op for SIMD kernels. */

@@ -64,33 +64,61 @@ bs_sign_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
       out[px * words + w] = sign_bits (in + (px * s.c + 64 * w) * elem, type, MIN (64, s.c - 64 * w));
 }
 
-/* add: sat32 (a + b) (see bs_add_avx512), then the transform. */
-static void
-bs_add_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
+/* add: sat32 (a + b) (see add_t in bs-ops-avx512.c), then the transform; the wrap
+ * test only where the inputs' ranges allow a wrap (exact). Types, kind and exact
+ * are constants where the caller specialises. */
+static BS_AVX2_INLINE void
+add_t (const BsCpuOpArgs *args, const BsCpuTile *tile, const BsCpuReq *req,
+       const BsActType ta, const BsActType tb, const BsOutKind kind, const BsActType to,
+       const gboolean exact)
 {
-  const BsCpuReq *req = &((const BsCpuReqPacked *) args->weights)->req;
   const BsShape s = args->out->shape;
-  BsActType ta = args->in[0]->type, tb = args->in[1]->type;
-  int ea = bs_plan_elem_size (ta), eb = bs_plan_elem_size (tb), eo = bs_plan_elem_size (req->type);
+  int ea = bs_plan_elem_size (ta), eb = bs_plan_elem_size (tb), eo = bs_plan_elem_size (to);
   const uint8_t *a = args->in_data[0], *b = args->in_data[1];
   uint8_t *out = args->out_data;
   const __m256i max32 = _mm256_set1_epi32 (G_MAXINT32);
 
-  for (int64_t px = (int64_t) tile->y0 * s.w; px < (int64_t) tile->y1 * s.w; px++)
-    for (int32_t o = tile->c0; o < tile->c1; o += 8)
-      {
-        int n = MIN (8, tile->c1 - o);
-        int64_t i = px * s.c + o;
-        __m256i va = bs_avx2_load (a + i * ea, ta, n);
-        __m256i vb = bs_avx2_load (b + i * eb, tb, n);
-        __m256i sum = _mm256_add_epi32 (va, vb);
-        __m256i wrapped = _mm256_and_si256 (_mm256_xor_si256 (va, sum), _mm256_xor_si256 (vb, sum));
-        __m256i sat = _mm256_xor_si256 (_mm256_srai_epi32 (va, 31), max32);
+  /* 8 channels outer: their parameters stay in registers across the pixels. */
+  for (int32_t o = tile->c0; o < tile->c1; o += 8)
+    {
+      const int n = MIN (8, tile->c1 - o);
+      const int64_t end = (int64_t) tile->y1 * s.w * s.c + o;
+      BsAvx2Req r;
 
-        sum = _mm256_castps_si256 (_mm256_blendv_ps (_mm256_castsi256_ps (sum), _mm256_castsi256_ps (sat),
-                                                     _mm256_castsi256_ps (wrapped)));
-        bs_avx2_transform_store (req, o, sum, out + i * eo, n);
-      }
+      bs_avx2_req_load (&r, req, o, kind);
+      for (int64_t i = (int64_t) tile->y0 * s.w * s.c + o; i < end; i += s.c)
+        {
+          __m256i va = bs_avx2_load (a + i * ea, ta, n);
+          __m256i vb = bs_avx2_load (b + i * eb, tb, n);
+          __m256i sum = _mm256_add_epi32 (va, vb);
+
+          if (!exact)
+            {
+              /* (a ^ sum) & (b ^ sum): negative where the sum wrapped. */
+              __m256i wrapped = _mm256_and_si256 (_mm256_xor_si256 (va, sum), _mm256_xor_si256 (vb, sum));
+              __m256i sat = _mm256_xor_si256 (_mm256_srai_epi32 (va, 31), max32);
+
+              sum = _mm256_castps_si256 (_mm256_blendv_ps (_mm256_castsi256_ps (sum), _mm256_castsi256_ps (sat),
+                                                           _mm256_castsi256_ps (wrapped)));
+            }
+          bs_avx2_store (out + i * eo, to, n, bs_avx2_transform_r (sum, &r));
+        }
+    }
+}
+
+static void
+bs_add_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
+{
+  const BsCpuReqPacked *pk = args->weights;
+  const BsCpuReq *req = &pk->req;
+  BsActType ta = args->in[0]->type, tb = args->in[1]->type;
+
+  /* The residual adds of the bundled models. */
+  if (ta == BS_ACT_I32 && tb == BS_ACT_I32 && req->kind == BS_OUT_REQUANT && req->type == BS_ACT_I8
+      && pk->exact_sum)
+    add_t (args, tile, req, BS_ACT_I32, BS_ACT_I32, BS_OUT_REQUANT, BS_ACT_I8, TRUE);
+  else
+    add_t (args, tile, req, ta, tb, req->kind, req->type, pk->exact_sum);
 }
 
 static void
@@ -103,14 +131,18 @@ bs_batchnorm_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
   const uint8_t *in = args->in_data[0];
   uint8_t *out = args->out_data;
 
-  for (int64_t px = (int64_t) tile->y0 * s.w; px < (int64_t) tile->y1 * s.w; px++)
-    for (int32_t o = tile->c0; o < tile->c1; o += 8)
-      {
-        int n = MIN (8, tile->c1 - o);
-        int64_t i = px * s.c + o;
+  for (int32_t o = tile->c0; o < tile->c1; o += 8)
+    {
+      const int n = MIN (8, tile->c1 - o);
+      const int64_t end = (int64_t) tile->y1 * s.w * s.c + o;
+      BsAvx2Req r;
 
-        bs_avx2_transform_store (req, o, bs_avx2_load (in + i * ei, ti, n), out + i * eo, n);
-      }
+      bs_avx2_req_load (&r, req, o, req->kind);
+      for (int64_t i = (int64_t) tile->y0 * s.w * s.c + o; i < end; i += s.c)
+        {
+          bs_avx2_store (out + i * eo, req->type, n, bs_avx2_transform_r (bs_avx2_load (in + i * ei, ti, n), &r));
+        }
+    }
 }
 
 /* Typed element access for the plain loops. */
@@ -268,20 +300,35 @@ bs_avgpool_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
       }
 }
 
+/* global_avgpool: int32 sums are exact for inputs up to 16 bits over fewer than 2^16
+ * pixels (as in bs-ops-avx512.c); otherwise (i32 inputs, huge maps) the scalar
+ * kernel's int64 sums. */
 void
 bs_global_avgpool_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
 {
   const BsShape in = args->in[0]->shape;
-  int elem = bs_plan_elem_size (args->in[0]->type);
+  BsActType type = args->in[0]->type;
+  int elem = bs_plan_elem_size (type);
   int64_t n = (int64_t) in.h * in.w;
-  int32_t nc = tile->c1 - tile->c0;
-  g_autofree int64_t *sum = g_new0 (int64_t, nc);
+  const uint8_t *src = args->in_data[0];
 
-  for (int64_t px = 0; px < n; px++)
-    for (int32_t c = 0; c < nc; c++)
-      sum[c] += get (args->in_data[0], elem, px * in.c + tile->c0 + c);
-  for (int32_t c = 0; c < nc; c++)
-    put (args->out_data, elem, tile->c0 + c, round_div (sum[c], n));
+  if (type == BS_ACT_I32 || n >= 65536)
+    {
+      bs_global_avgpool_scalar (args, tile);
+      return;
+    }
+  for (int32_t o = tile->c0; o < tile->c1; o += 8)
+    {
+      int m = MIN (8, tile->c1 - o);
+      __m256i sum = _mm256_setzero_si256 ();
+      int32_t sums[8];
+
+      for (int64_t px = 0; px < n; px++)
+        sum = _mm256_add_epi32 (sum, bs_avx2_load (src + (px * in.c + o) * elem, type, m));
+      _mm256_storeu_si256 ((__m256i *) sums, sum);
+      for (int j = 0; j < m; j++)
+        bs_cpu_store (args->out_data, type, o + j, (int32_t) bs_round_div (sums[j], n));
+    }
 }
 
 /* Bits [at, at + n) of a packed pixel, n <= 64, at the bottom of a word. */

@@ -12,92 +12,107 @@
 
 #define P 4
 
-static void
-accumulate (const void *packed, int32_t c, const uint8_t *const *rows, const gsize *off,
-            int32_t o, int32_t *acc)
+/* The sums of one chunk (16 channels from o) for the P pixels at off: a[i][h] gets
+ * pixel i's channels 8h..8h+7. Always inlined, with constant indices into a after
+ * unrolling: a stays in registers. */
+static BS_AVX2_INLINE void
+accumulate (const BsCpuQconvPacked *pk, const uint8_t *const *rows, const gsize *off,
+            int32_t o, __m256i a[P][2])
 {
-  const BsCpuQconvPacked *pk = packed;
   const int32_t kds = pk->kds, cpad = pk->cpad;
+  const uint32_t *w = (const uint32_t *) pk->w + o;
+  __m256i a00 = _mm256_setzero_si256 (), a01 = a00, a10 = a00, a11 = a00;
+  __m256i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
 
-  for (int j = 0; j < c; j++)
+  for (int32_t dy = 0; dy < pk->kernel; dy++)
     {
-      const uint32_t *w = (const uint32_t *) pk->w + o + 16 * j;
-      int32_t *a = acc + 16 * j;
-      __m256i a00 = _mm256_setzero_si256 (), a01 = a00, a10 = a00, a11 = a00;
-      __m256i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      const uint8_t *x0 = rows[dy] + off[0], *x1 = rows[dy] + off[1];
+      const uint8_t *x2 = rows[dy] + off[2], *x3 = rows[dy] + off[3];
 
-      for (int32_t dy = 0; dy < pk->kernel; dy++)
+      for (int32_t k = 0; k < kds; k++, w += cpad)
         {
-          const uint8_t *x0 = rows[dy] + off[0], *x1 = rows[dy] + off[1];
-          const uint8_t *x2 = rows[dy] + off[2], *x3 = rows[dy] + off[3];
-
-          for (int32_t k = 0; k < kds; k++, w += cpad)
-            {
-              __m256i w0 = _mm256_load_si256 ((const __m256i *) w);
-              __m256i w1 = _mm256_load_si256 ((const __m256i *) (w + 8));
-              __m256i x;
+          __m256i w0 = _mm256_load_si256 ((const __m256i *) w);
+          __m256i w1 = _mm256_load_si256 ((const __m256i *) (w + 8));
+          __m256i x;
 
 #define STEP(xi, a0, a1)                                                \
-              x = _mm256_set1_epi32 ((int) bs_conv_load32 (xi + 4 * k));  \
-              a0 = _mm256_add_epi32 (a0, _mm256_madd_epi16 (x, w0));    \
-              a1 = _mm256_add_epi32 (a1, _mm256_madd_epi16 (x, w1));
-              STEP (x0, a00, a01)
-              STEP (x1, a10, a11)
-              STEP (x2, a20, a21)
-              STEP (x3, a30, a31)
+          x = _mm256_set1_epi32 ((int) bs_conv_load32 (xi + 4 * k));      \
+          a0 = _mm256_add_epi32 (a0, _mm256_madd_epi16 (x, w0));        \
+          a1 = _mm256_add_epi32 (a1, _mm256_madd_epi16 (x, w1));
+          STEP (x0, a00, a01)
+          STEP (x1, a10, a11)
+          STEP (x2, a20, a21)
+          STEP (x3, a30, a31)
 #undef STEP
-            }
-        }
-      _mm256_store_si256 ((__m256i *) (a + 0 * 64), a00);
-      _mm256_store_si256 ((__m256i *) (a + 0 * 64 + 8), a01);
-      _mm256_store_si256 ((__m256i *) (a + 1 * 64), a10);
-      _mm256_store_si256 ((__m256i *) (a + 1 * 64 + 8), a11);
-      _mm256_store_si256 ((__m256i *) (a + 2 * 64), a20);
-      _mm256_store_si256 ((__m256i *) (a + 2 * 64 + 8), a21);
-      _mm256_store_si256 ((__m256i *) (a + 3 * 64), a30);
-      _mm256_store_si256 ((__m256i *) (a + 3 * 64 + 8), a31);
-    }
-}
-
-/* Pixels px0 + i, i < n. */
-static void
-finish (const BsCpuOpArgs *args, const void *packed, int32_t c, int32_t o, int64_t px0,
-        int32_t n, const int32_t *acc)
-{
-  const BsCpuQconvPacked *pk = packed;
-  int elem = bs_plan_elem_size (pk->req.type);
-
-  for (int32_t i = 0; i < n; i++)
-    {
-      uint64_t px = (uint64_t) (px0 + i);
-
-      for (int j = 0; j < 2 * c && o + 8 * j < pk->cout; j++)
-        {
-          int32_t oj = o + 8 * j;
-
-          bs_avx2_transform_store (&pk->req, oj, _mm256_load_si256 ((const __m256i *) (acc + i * 64 + 8 * j)),
-                                   (uint8_t *) args->out_data + (px * pk->cout + oj) * elem,
-                                   MIN (8, pk->cout - oj));
         }
     }
+  a[0][0] = a00;
+  a[0][1] = a01;
+  a[1][0] = a10;
+  a[1][1] = a11;
+  a[2][0] = a20;
+  a[2][1] = a21;
+  a[3][0] = a30;
+  a[3][1] = a31;
 }
 
-/* Accumulates into memory (16 ymm registers hold one chunk's 4 pixels), then
- * transforms; a row in blocks of P pixels. */
-static void
-row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
-     gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n_px)
+/* A run of n_px pixels from px0 in blocks of P; per chunk, the sums stay in
+ * registers through the transform (8 channels at a time, their parameters loaded
+ * once for the block's pixels). kind and the output type to are constants where
+ * row specialises. */
+static BS_AVX2_INLINE void
+row_t (const BsCpuOpArgs *args, const BsCpuQconvPacked *pk, int32_t c, const uint8_t *const *rows,
+       gsize pitch, int32_t o, int64_t px0, int32_t n_px, const BsOutKind kind, const BsActType to)
 {
-  int32_t acc[P * 64] __attribute__ ((aligned (32)));
+  const int32_t cout = pk->cout;
+  const gsize elem = bs_plan_elem_size (to);
   gsize off[P];
 
   for (int32_t x0 = 0; x0 < n_px; x0 += P)
     {
       int32_t n = bs_conv_block_offsets (x0, n_px, pitch, P, off);
 
-      accumulate (packed, c, rows, off, o, acc);
-      finish (args, packed, c, o, px0 + x0, n, acc);
+      for (int j = 0; j < c; j++)
+        {
+          int32_t oj = o + 16 * j;
+          __m256i a[P][2];
+
+          accumulate (pk, rows, off, oj, a);
+#pragma GCC unroll 2
+          for (int h = 0; h < 2; h++)
+            {
+              int32_t oh = oj + 8 * h;
+              uint8_t *dst = (uint8_t *) args->out_data + ((gsize) (px0 + x0) * cout + oh) * elem;
+              BsAvx2Req r;
+
+              if (oh >= cout)
+                break;
+              bs_avx2_req_load (&r, &pk->req, oh, kind);
+#pragma GCC unroll 4
+              for (int i = 0; i < P; i++, dst += cout * elem)
+                if (i < n)
+                  bs_avx2_store (dst, to, MIN (8, cout - oh), bs_avx2_transform_r (a[i][h], &r));
+            }
+        }
     }
+}
+
+static void
+row (const BsCpuOpArgs *args, const void *packed, int32_t c, const uint8_t *const *rows,
+     gsize pitch, int32_t o, int32_t y, int64_t px0, int32_t n_px)
+{
+  const BsCpuQconvPacked *pk = packed;
+  BsOutKind kind = pk->req.kind;
+  BsActType to = pk->req.type;
+
+  (void) y;
+  /* The requantisations of the bundled models. */
+  if (kind == BS_OUT_REQUANT && to == BS_ACT_I32)
+    row_t (args, pk, c, rows, pitch, o, px0, n_px, BS_OUT_REQUANT, BS_ACT_I32);
+  else if (kind == BS_OUT_REQUANT && to == BS_ACT_I8)
+    row_t (args, pk, c, rows, pitch, o, px0, n_px, BS_OUT_REQUANT, BS_ACT_I8);
+  else
+    row_t (args, pk, c, rows, pitch, o, px0, n_px, kind, to);
 }
 
 static const BsConvHooks hooks = {
