@@ -5,6 +5,7 @@
  * tensor, module, model) and the reason. The overflow bounds are tested exactly at
  * their edges.
  */
+#include "bs-budget.h"
 #include "bs-model.h"
 
 #include <string.h>
@@ -648,10 +649,113 @@ test_activation_limit (void)
 
         add_conv (cm[i], "c", BS_LAYER_CONV_FIXED, BS_PATH_MAIN, q, 1, 65536, 1, 1, 0, 8, FALSE);
       }
+    /* Over the default activation budget (test_budgets); this checks the cap alone. */
+    g_setenv ("BS_BUDGET", "activation_bytes=2Gi", TRUE);
     assert_valid (conv_ok);
+    g_unsetenv ("BS_BUDGET");
     assert_shape (bs_model_output_shape (conv_ok), 65536, 64, 64);
     assert_invalid (conv_over, "layer 'c' (conv_fixed)", "exceeds 2^28 elements");
   }
+}
+
+/* A chain of n 1x1 avgpools over a (c, 1024, 1024) input: no weights, n + 2 activations
+ * of c·2^20 elements each, all under the 2^28 cap. */
+static BsModel *
+build_pool_chain (int c, int n)
+{
+  BsModel *m = bs_model_new ("chain", (BsShape) { c, 1024, 1024 });
+  int prev = add_layer (m, "q", BS_LAYER_QUANTIZE_INPUT, BS_PATH_STEM, BS_INPUT_MODEL, NO_INPUT);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("pool%d", i);
+
+      prev = add_layer (m, name, BS_LAYER_AVGPOOL, BS_PATH_MAIN, prev, NO_INPUT);
+      bs_model_layer (m, prev)->kernel = 1;
+      bs_model_layer (m, prev)->stride = 1;
+    }
+  return m;
+}
+
+static void
+assert_invalid_with_budget (BsModel *m, const char *budget, const char *needle1,
+                            const char *needle2)
+{
+  if (budget != NULL)
+    g_setenv ("BS_BUDGET", budget, TRUE);
+  assert_invalid (m, needle1, needle2);
+  g_unsetenv ("BS_BUDGET");
+}
+
+/* Activation memory, weight memory and MACs are each refused over their budget, with
+ * the figure and the budget in the message; BS_BUDGET raises or lowers them. */
+static void
+test_budgets (void)
+{
+  /* 20 activations of 2^24 elements (64 MiB each in the interpreter), plus the input
+   * and q: 22 · 2^26 bytes = 1.375 GiB from a model a few hundred bytes long. */
+  g_autoptr(BsModel) chain = build_pool_chain (16, 20);
+  g_autoptr(BsModel) small = build_pool_chain (1, 2);
+  g_autoptr(BsModel) blend = build_blend_model ();
+  g_autoptr(BsModel) one_huge = bs_model_new ("huge", (BsShape) { 1, 64, 64 });
+  int q = add_layer (one_huge, "q", BS_LAYER_QUANTIZE_INPUT, BS_PATH_STEM, BS_INPUT_MODEL,
+                     NO_INPUT);
+
+  /* One 2^28-element activation (the 90-second, 1.4 GB model of the issue). */
+  add_conv (one_huge, "c", BS_LAYER_CONV_FIXED, BS_PATH_MAIN, q, 1, 65536, 1, 1, 0, 8, FALSE);
+
+  assert_invalid (chain, "model: needs 1476395008 bytes of activations (4 bytes x 369098752",
+                  "over the budget of 1073741824 (activation_bytes");
+  assert_invalid (one_huge, "bytes of activations", "over the budget of 1073741824");
+  g_setenv ("BS_BUDGET", "activation_bytes=1476395008", TRUE);
+  assert_valid (chain);
+  g_unsetenv ("BS_BUDGET");
+  assert_valid (small);
+
+  assert_valid (blend);
+  assert_invalid_with_budget (blend, "weight_bytes=100", "model: needs 566 bytes of weights",
+                              "over the budget of 100 (weight_bytes");
+  assert_invalid_with_budget (blend, "macs=1k", "model: needs 9552 MACs per inference",
+                              "over the budget of 1000 (macs");
+  assert_invalid_with_budget (blend, "macs=lots", "BS_BUDGET", "'lots' is not a count");
+  assert_invalid_with_budget (blend, "speed=3", "BS_BUDGET", "unknown key 'speed'");
+}
+
+static void
+test_budget_parse (void)
+{
+  static const struct
+  {
+    const char *text;
+    gboolean ok;
+    uint64_t macs;
+  } cases[] = {
+    { "macs=64G", TRUE, 64000000000u },
+    { " macs = 2Gi ,", TRUE, (uint64_t) 2 << 30 },
+    { "macs=7", TRUE, 7 },
+    { "macs=18446744073709551615", TRUE, G_MAXUINT64 },
+    { "macs=18446744073709551616", FALSE, 0 },
+    { "macs=20000000T", FALSE, 0 },
+    { "macs=-1", FALSE, 0 },
+    { "macs=1g", FALSE, 0 },
+    { "macs=", FALSE, 0 },
+    { "macs", FALSE, 0 },
+    { "mac=1", FALSE, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      BsBudget budget = { 0 };
+      gboolean ok = bs_budget_parse (&budget, cases[i].text, &error);
+
+      g_test_message ("'%s' -> %s", cases[i].text, error ? error->message : "ok");
+      g_assert_cmpint (ok, ==, cases[i].ok);
+      if (ok)
+        g_assert_cmpuint (budget.macs, ==, cases[i].macs);
+      else
+        g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+    }
 }
 
 /* Kinds with defaults and pass-through types. */
@@ -749,6 +853,8 @@ main (int argc, char **argv)
   g_test_add_func ("/model-validate/accumulator/binary", test_accumulator_binary);
   g_test_add_func ("/model-validate/batchnorm-bound", test_batchnorm_bound);
   g_test_add_func ("/model-validate/activation-limit", test_activation_limit);
+  g_test_add_func ("/model-validate/budgets", test_budgets);
+  g_test_add_func ("/model-validate/budget-parse", test_budget_parse);
   for (guint i = 0; i < G_N_ELEMENTS (rule_cases); i++)
     {
       g_autofree char *path = g_strconcat ("/model-validate/rule/", rule_cases[i].test, NULL);
