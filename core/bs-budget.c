@@ -185,3 +185,24 @@ bs_model_check_budget (const BsModel *model, const BsBudget *budget, GError **er
                         "inference", macs);
   return TRUE;
 }
+
+gboolean
+bs_budget_check_input (uint64_t n_bytes, const char *what, GQuark domain, int code,
+                       GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  BsBudget budget;
+
+  if (!bs_budget_get (&budget, &local_error))
+    {
+      g_set_error (error, domain, code, "%s: cannot check the input budget: %s", what,
+                   local_error->message);
+      return FALSE;
+    }
+  if (n_bytes <= budget.input_bytes)
+    return TRUE;
+  g_set_error (error, domain, code, "%s: %" G_GUINT64_FORMAT " bytes, over the input budget "
+               "of %" G_GUINT64_FORMAT " (input_bytes; raise it with BS_BUDGET=input_bytes=N)",
+               what, n_bytes, budget.input_bytes);
+  return FALSE;
+}

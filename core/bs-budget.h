@@ -27,4 +27,9 @@ gboolean bs_budget_parse (BsBudget *budget, const char *text, GError **error);
  * the rest of bs_model_validate() (it reads the derived shapes). */
 gboolean bs_model_check_budget (const BsModel *model, const BsBudget *budget, GError **error);
 
+/* Refuses an input (.npy, PNG, a run to import) of n_bytes over the input budget, as
+ * "<what>: N bytes, over the input budget of M (...)" in domain and code. */
+gboolean bs_budget_check_input (uint64_t n_bytes, const char *what, GQuark domain, int code,
+                                GError **error);
+
 G_END_DECLS
