@@ -436,6 +436,39 @@ typedef struct
   const char *message;       /* a part of the error message */
 } BadFile;
 
+/* A run over the input budget is refused, from memory, a stream or a file, and adds
+ * nothing. */
+static void
+test_import_budget (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  int64_t run = record (f->path, "cpu", "s", 4, NULL, 0, NULL, 0);
+  g_autofree char *good = export_json (f->store, run);
+  g_autofree char *path = g_build_filename (f->dir, "run.json", NULL);
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_data (good, -1, NULL);
+
+  g_assert_true (g_file_set_contents (path, good, -1, NULL));
+  g_setenv ("BS_BUDGET", "input_bytes=100", TRUE);
+  g_assert_cmpint (bs_import_run_from_data (f->store, good, strlen (good), "run.json", NULL,
+                                            &error), ==, -1);
+  g_test_message ("%s", error->message);
+  g_assert_error (error, BS_IMPORT_ERROR, BS_IMPORT_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "run.json: "));
+  g_assert_nonnull (strstr (error->message, " bytes, over the input budget of 100 (input_bytes"));
+  g_clear_error (&error);
+  g_assert_cmpint (bs_import_run_file (f->store, path, NULL, &error), ==, -1);
+  g_assert_error (error, BS_IMPORT_ERROR, BS_IMPORT_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_cmpint (bs_import_run (f->store, in, NULL, &error), ==, -1);
+  g_test_message ("%s", error->message);
+  g_assert_error (error, BS_IMPORT_ERROR, BS_IMPORT_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  g_unsetenv ("BS_BUDGET");
+  g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM runs"), ==, 1);
+  g_assert_cmpint (bs_import_run_file (f->store, path, NULL, &error), >, run);
+  g_assert_no_error (error);
+}
+
 static void
 test_import_refuses (Fixture *f, gconstpointer data)
 {
@@ -674,6 +707,7 @@ main (int argc, char **argv)
   ADD ("/compare-data/import/round-trip", test_import_round_trip);
   ADD ("/compare-data/import/marker-ranges", test_import_marker_ranges);
   ADD ("/compare-data/import/refuses", test_import_refuses);
+  ADD ("/compare-data/import/budget", test_import_budget);
   ADD ("/compare-data/traces/averaged", test_trace_averaged);
   ADD ("/compare-data/traces/raw", test_trace_raw);
   return g_test_run ();
