@@ -695,9 +695,43 @@ test_trace_raw (Fixture *f, gconstpointer data)
   g_assert_error (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_FOUND);
 }
 
+/* The import fuzz target's seeds (tests/fuzz/corpus-import): the exports of a rich run
+ * and of a small one with samples and markers. */
+static int
+write_import_seeds (const char *dir)
+{
+  Fixture f;
+  const BsSample samples[] = { { T0 + 10, 0, BS_QUANTITY_POWER, BS_UNIT_WATT, 2.5 },
+                               { T0 + 900, 0, BS_QUANTITY_POWER, BS_UNIT_WATT, 2.75 } };
+  const BsMarker markers[] = { { T0 + 500, (char *) "mark" } };
+  const char *names[] = { "rich.json", "small.json" };
+  int64_t runs[2];
+
+  fixture_set_up (&f, NULL);
+  runs[0] = record_rich (f.path);
+  runs[1] = record (f.path, "cpu", "s", 2, samples, G_N_ELEMENTS (samples), markers,
+                    G_N_ELEMENTS (markers));
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      g_autofree char *json = export_json (f.store, runs[i]);
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_autoptr (GError) error = NULL;
+
+      if (!g_file_set_contents (path, json, -1, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+    }
+  fixture_tear_down (&f, NULL);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+  if (argc == 3 && strcmp (argv[1], "--write-seeds") == 0)
+    return write_import_seeds (argv[2]);
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
