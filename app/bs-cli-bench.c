@@ -45,6 +45,16 @@ typedef struct
   gboolean json;
 } BenchOptions;
 
+/* Options GOptionContext filled; freed on every return path. */
+static void
+bench_options_clear (BenchOptions *opts)
+{
+  g_free (opts->backend);
+  g_free (opts->isa);
+  g_free (opts->input);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BenchOptions, bench_options_clear)
+
 typedef struct
 {
   int n_ops;
@@ -605,7 +615,7 @@ bench (const BsModel *model, const uint8_t *image, const BenchOptions *opts)
 int
 bs_cli_bench (int argc, char **argv)
 {
-  BenchOptions opts = { .runs = 0, .reference_runs = 5, .seconds = 3.0, .seed = 1, .batch = 1 };
+  g_auto (BenchOptions) opts = { .runs = 0, .reference_runs = 5, .seconds = 3.0, .seed = 1, .batch = 1 };
   GOptionEntry entries[] = {
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &opts.backend,
       "Backend spec, e.g. cpu or cpu:isa=avx2 (cpu)", "SPEC" },
@@ -630,7 +640,6 @@ bs_cli_bench (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (BsModel) model = NULL;
   g_autoptr (BsImageBatch) batch = NULL;
-  int status;
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
@@ -657,9 +666,5 @@ bs_cli_bench (int argc, char **argv)
   if (batch == NULL)
     return bs_cli_fail (error);
 
-  status = bench (model, bs_image_batch_image (batch, 0), &opts);
-  g_free (opts.backend);
-  g_free (opts.isa);
-  g_free (opts.input);
-  return status;
+  return bench (model, bs_image_batch_image (batch, 0), &opts);
 }

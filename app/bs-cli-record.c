@@ -28,6 +28,20 @@ typedef struct
   int batch;
 } RecordOptions;
 
+/* Options GOptionContext filled; freed on every return path. */
+static void
+record_options_clear (RecordOptions *opts)
+{
+  g_free (opts->backend);
+  g_free (opts->probe);
+  g_free (opts->session);
+  g_free (opts->db);
+  g_free (opts->input);
+  g_free (opts->notes);
+  g_strfreev (opts->tags);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RecordOptions, record_options_clear)
+
 /* The signal (SIGINT, SIGTERM) that cut the run short; 0 while none has. */
 static int stop_signal;
 /* Set once the recorder refuses data (disk full, file size limit): recording on would
@@ -287,7 +301,7 @@ record (const BsModel *model, const RecordOptions *opts, const char *command_lin
 int
 bs_cli_record (int argc, char **argv)
 {
-  RecordOptions opts = { .batch = 1 };
+  g_auto (RecordOptions) opts = { .batch = 1 };
   GOptionEntry entries[] = {
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &opts.backend, "Backend spec (cpu)", "SPEC" },
     { "probe", 'p', 0, G_OPTION_ARG_STRING, &opts.probe,
@@ -308,7 +322,6 @@ bs_cli_record (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (BsModel) model = NULL;
   g_autofree char *command_line = g_strjoinv (" ", argv);
-  int status;
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "Run a model and record per-layer timing and power.");
@@ -330,10 +343,7 @@ bs_cli_record (int argc, char **argv)
       char *spec = bs_cli_batch_spec (opts.backend, opts.batch, &error);
 
       if (spec == NULL)
-        {
-          g_free (opts.backend);
-          return bs_cli_fail (error);
-        }
+        return bs_cli_fail (error);
       g_free (opts.backend);
       opts.backend = spec;
     }
@@ -343,13 +353,5 @@ bs_cli_record (int argc, char **argv)
     opts.db = bs_cli_default_db ();
 
   model = bs_model_load (argv[1], &error);
-  status = model == NULL ? bs_cli_fail (error) : record (model, &opts, command_line);
-  g_free (opts.backend);
-  g_free (opts.probe);
-  g_free (opts.session);
-  g_free (opts.db);
-  g_free (opts.input);
-  g_free (opts.notes);
-  g_strfreev (opts.tags);
-  return status;
+  return model == NULL ? bs_cli_fail (error) : record (model, &opts, command_line);
 }

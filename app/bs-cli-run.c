@@ -24,6 +24,16 @@ typedef struct
   int batch;
 } RunOptions;
 
+/* Options GOptionContext filled; freed on every return path. */
+static void
+run_options_clear (RunOptions *opts)
+{
+  g_free (opts->input);
+  g_free (opts->logits_out);
+  g_free (opts->backend);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunOptions, run_options_clear)
+
 /* Durations of every row (a model layer, or a backend's plan op, which may fuse several
  * layers) in every inference: ns[inference * n_rows + row]. */
 typedef struct
@@ -304,7 +314,7 @@ run_model (const BsModel *model, const BsImageBatch *batch, const RunOptions *op
 int
 bs_cli_run (int argc, char **argv)
 {
-  RunOptions opts = { .iterations = 1, .top = 3, .seed = 1, .batch = 1 };
+  g_auto (RunOptions) opts = { .iterations = 1, .top = 3, .seed = 1, .batch = 1 };
   GOptionEntry entries[] = {
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &opts.input,
       "PNG image or .npy uint8 array (C,H,W) or (N,C,H,W); random images if absent", "FILE" },
@@ -327,7 +337,6 @@ bs_cli_run (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (BsModel) model = NULL;
   g_autoptr (BsImageBatch) batch = NULL;
-  int status;
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "Run inferences and print the top classes and "
@@ -350,9 +359,5 @@ bs_cli_run (int argc, char **argv)
 
   if (opts.backend == NULL)
     opts.backend = g_strdup ("cpu");
-  status = run_model (model, batch, &opts);
-  g_free (opts.input);
-  g_free (opts.logits_out);
-  g_free (opts.backend);
-  return status;
+  return run_model (model, batch, &opts);
 }

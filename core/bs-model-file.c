@@ -443,6 +443,33 @@ get_raw (const Reader *r, const char *group, const char *what, const char *key,
   return g_strstrip (value);
 }
 
+/* GLib 2.74 keeps an invalid escape in the value it returns (name=a\q loads as "a\q")
+ * and, on a second bad escape in one value (a\q\), sets a GError over the first and
+ * warns. So the escapes are checked here, before GLib parses the value: only GLib's
+ * own \s \n \t \r \\ (and \; inside lists) are accepted. */
+static gboolean
+check_escapes (const Reader *r, const char *group, const char *what, const char *key,
+               gboolean list, GError **error)
+{
+  g_autofree char *raw = g_key_file_get_value (r->keyfile, group, key, NULL);
+
+  for (const char *p = raw; p != NULL && *p != '\0'; p++)
+    {
+      if (*p != '\\')
+        continue;
+      p++;
+      if (*p == '\0')
+        return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': the value ends in a "
+                     "lone '\\' (write '\\\\' for a backslash)", what, key);
+      if (strchr ("sntr\\", *p) == NULL && !(list && *p == ';'))
+        /* The header is UTF-8 (checked), so print the whole character after '\\'. */
+        return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': invalid escape '\\%.*s' "
+                     "(allowed: \\s \\n \\t \\r \\\\%s)", what, key,
+                     (int) (g_utf8_next_char (p) - p), p, list ? " \\;" : "");
+    }
+  return TRUE;
+}
+
 static char *
 get_string (const Reader *r, const char *group, const char *what, const char *key,
             gboolean required, GError **error)
@@ -456,6 +483,8 @@ get_string (const Reader *r, const char *group, const char *what, const char *ke
         fail (error, BS_MODEL_ERROR_FORMAT, "%s: missing key '%s'", what, key);
       return NULL;
     }
+  if (!check_escapes (r, group, what, key, FALSE, error))
+    return NULL;
   value = g_key_file_get_string (r->keyfile, group, key, &local_error);
   if (value == NULL)
     fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %s", what, key, local_error->message);
@@ -580,6 +609,8 @@ read_model_extras (const Reader *r, GError **error)
 
   if (g_key_file_has_key (r->keyfile, "model", "labels", NULL))
     {
+      if (!check_escapes (r, "model", what, "labels", TRUE, error))
+        return FALSE;
       model->labels = g_key_file_get_string_list (r->keyfile, "model", "labels", NULL,
                                                   &local_error);
       if (model->labels == NULL)

@@ -15,6 +15,7 @@
  * must be 0 / BS_NONE (and unused input slots BS_NONE), so that a model that validates
  * survives a save and load unchanged.
  */
+#include "bs-budget.h"
 #include "bs-model.h"
 
 #include <stdarg.h>
@@ -899,6 +900,19 @@ check_output (const BsModel *model, GError **error)
                      "an integer type", bs_act_type_to_string (last->out_type));
 }
 
+/* Last: the budget figures need every layer's derived shape. */
+static gboolean
+check_budget (const BsModel *model, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  BsBudget budget;
+
+  if (!bs_budget_get (&budget, &local_error))
+    return fail (error, BS_MODEL_ERROR_INVALID, "model: cannot check the budgets: %s",
+                 local_error->message);
+  return bs_model_check_budget (model, &budget, error);
+}
+
 gboolean
 bs_model_validate (BsModel *model, GError **error)
 {
@@ -920,5 +934,5 @@ bs_model_validate (BsModel *model, GError **error)
   for (int i = 0; i < bs_model_n_layers (model); i++)
     if (!check_layer (model, i, error))
       return FALSE;
-  return check_output (model, error);
+  return check_output (model, error) && check_budget (model, error);
 }

@@ -5,6 +5,7 @@
  * rather than evaluating anything.
  */
 #include "bs-npy.h"
+#include "bs-budget.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -19,11 +20,17 @@ fail (GError **error, const char *what, const char *fmt, ...)
 {
   va_list args;
   g_autofree char *msg = NULL;
+  g_autofree char *full = NULL;
+  g_autofree char *valid = NULL;
 
   va_start (args, fmt);
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: %s", what, msg);
+  /* The header text is quoted in messages and may hold any bytes; messages end up in
+   * GTK labels and JSON, which need UTF-8. */
+  full = g_strdup_printf ("%s: %s", what, msg);
+  valid = g_utf8_make_valid (full, -1);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, valid);
   return FALSE;
 }
 
@@ -148,12 +155,19 @@ bs_npy_parse (const uint8_t *bytes, gsize n_bytes, const char *what, BsNpyArray 
 gboolean
 bs_npy_read (const char *path, BsNpyArray *out, GError **error)
 {
-  g_autofree char *contents = NULL;
+  g_autofree char *display = g_filename_display_name (path);
+  g_autoptr(GMappedFile) file = g_mapped_file_new (path, FALSE, error);
   gsize length;
 
-  if (!g_file_get_contents (path, &contents, &length, error))
+  memset (out, 0, sizeof *out);
+  if (file == NULL)
     return FALSE;
-  return bs_npy_parse ((const uint8_t *) contents, length, path, out, error);
+  /* Mapped, so a huge file is refused before any of it is read. */
+  length = g_mapped_file_get_length (file);
+  if (!bs_budget_check_input (length, display, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE, error))
+    return FALSE;
+  return bs_npy_parse ((const uint8_t *) g_mapped_file_get_contents (file), length, display, out,
+                       error);
 }
 
 gboolean

@@ -109,8 +109,11 @@ bs_export_printf (BsExportWriter *w, const char *format, ...)
 void
 bs_export_json_string (BsExportWriter *w, const char *s)
 {
+  /* Names and labels come from files and meters; JSON must be UTF-8 (RFC 8259). */
+  g_autofree char *valid = g_utf8_make_valid (s ? s : "", -1);
+
   g_string_append_c (w->buffer, '"');
-  for (const unsigned char *p = (const unsigned char *) (s ? s : ""); *p; p++)
+  for (const unsigned char *p = (const unsigned char *) valid; *p; p++)
     {
       if (*p == '"' || *p == '\\')
         g_string_append_printf (w->buffer, "\\%c", *p);
@@ -202,9 +205,22 @@ path_name (const BsRunLayer *l)
 
 /* CSV */
 
-static void
-csv_field (BsExportWriter *w, const char *s)
+/* A spreadsheet runs a cell starting with = + - @ as a formula ("=HYPERLINK(...)" in a
+ * marker label); plain numbers such as -3.5 must stay numbers. */
+static gboolean
+csv_reads_as_formula (const char *s)
 {
+  return s[0] != '\0' && strchr ("=+-@", s[0]) != NULL
+         && !g_regex_match_simple ("^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?$", s,
+                                   G_REGEX_DOLLAR_ENDONLY, 0);
+}
+
+static void
+csv_field (BsExportWriter *w, const char *text)
+{
+  g_autofree char *guarded = csv_reads_as_formula (text) ? g_strconcat ("'", text, NULL) : NULL;
+  const char *s = guarded != NULL ? guarded : text;
+
   if (strpbrk (s, ",\"\n\r") == NULL)
     {
       g_string_append (w->buffer, s);

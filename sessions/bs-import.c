@@ -7,6 +7,7 @@
  * with their ends and notes. If that last step fails the new run is deleted again.
  */
 #include "bs-import.h"
+#include "bs-budget.h"
 #include "bs-json-reader.h"
 #include "bs-markers.h"
 #include "bs-record.h"
@@ -810,6 +811,8 @@ bs_import_run_from_data (BsStore *store, const char *text, gsize len, const char
 
   if (source == NULL)
     source = "the import";
+  if (!bs_budget_check_input (len, source, BS_IMPORT_ERROR, BS_IMPORT_ERROR_TOO_LARGE, error))
+    return -1;
   parsed_init (&d);
   bs_json_reader_init (&r, text, len);
   parse_document (&r, &d);
@@ -822,20 +825,39 @@ bs_import_run_from_data (BsStore *store, const char *text, gsize len, const char
   return run;
 }
 
+/* Stops reading as soon as the stream passes the input budget, so an endless stream
+ * cannot fill the memory. */
+static GBytes *
+read_within_budget (GInputStream *in, GError **error)
+{
+  g_autoptr (GByteArray) text = g_byte_array_new ();
+  guint8 buffer[65536];
+  gssize n;
+
+  while ((n = g_input_stream_read (in, buffer, sizeof buffer, NULL, error)) > 0)
+    {
+      g_byte_array_append (text, buffer, (guint) n);
+      if (!bs_budget_check_input (text->len, "the run to import", BS_IMPORT_ERROR,
+                                  BS_IMPORT_ERROR_TOO_LARGE, error))
+        return NULL;
+    }
+  if (n < 0)
+    {
+      g_prefix_error (error, "reading the run to import: ");
+      return NULL;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&text));
+}
+
 int64_t
 bs_import_run (BsStore *store, GInputStream *in, const char *session, GError **error)
 {
-  g_autoptr (GOutputStream) mem = g_memory_output_stream_new_resizable ();
-  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GBytes) bytes = read_within_budget (in, error);
   gsize len;
   const char *text;
 
-  if (g_output_stream_splice (mem, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, error) < 0)
-    {
-      g_prefix_error (error, "reading the run to import: ");
-      return -1;
-    }
-  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
+  if (bytes == NULL)
+    return -1;
   text = g_bytes_get_data (bytes, &len);
   return bs_import_run_from_data (store, text != NULL ? text : "", len, NULL, session, error);
 }
@@ -844,6 +866,7 @@ int64_t
 bs_import_run_file (BsStore *store, const char *path, const char *session, GError **error)
 {
   g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, error);
+  g_autofree char *display = g_filename_display_name (path);
   const char *text;
 
   if (file == NULL)
@@ -851,5 +874,5 @@ bs_import_run_file (BsStore *store, const char *path, const char *session, GErro
   /* An empty file maps to NULL. */
   text = g_mapped_file_get_contents (file);
   return bs_import_run_from_data (store, text != NULL ? text : "", g_mapped_file_get_length (file),
-                                  path, session, error);
+                                  display, session, error);
 }

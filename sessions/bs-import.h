@@ -28,6 +28,7 @@ typedef enum
   BS_IMPORT_ERROR_FORMAT,    /* not JSON, or JSON that is not a blendscope run export */
   BS_IMPORT_ERROR_VERSION,   /* a run export of a newer format version */
   BS_IMPORT_ERROR_INVALID,   /* a run export whose parts disagree (column lengths, ops) */
+  BS_IMPORT_ERROR_TOO_LARGE, /* over the input budget (core/bs-budget.h) */
 } BsImportError;
 
 /* Reads the stream to its end. `session` NULL keeps the session named in the file (if

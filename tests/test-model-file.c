@@ -798,6 +798,25 @@ static const HeaderCase header_cases[] = {
   { "precision-float", L ("fc"), "precision", "float", .code = INVALID,
     .needle1 = "layer 'fc' (fc_fixed)", .needle2 = "precision 'float'" },
 
+  /* Escapes: GLib 2.74 returns "a\\q" for a\q and warns ("GError set over the top of a
+   * previous GError") for a\q\; both must be refused as format errors. */
+  { "ok-escapes", "model", "description", "\\sa\\tb\\nc\\\\d\\r", .ok = TRUE },
+  { "ok-label-separator-escape", "model", "labels", "a\\;b;c", .ok = TRUE },
+  { "invalid-escape", "model", "name", "a\\q", .code = FORMAT,
+    .needle1 = "[model]: key 'name'", .needle2 = "invalid escape '\\q'" },
+  { "invalid-escape-twice", "model", "name", "a\\q\\", .code = FORMAT,
+    .needle1 = "[model]: key 'name'", .needle2 = "invalid escape '\\q'" },
+  { "lone-backslash", "model", "description", "ends in\\", .code = FORMAT,
+    .needle1 = "[model]: key 'description'", .needle2 = "lone '\\'" },
+  { "separator-escape-outside-list", "model", "name", "a\\;b", .code = FORMAT,
+    .needle1 = "[model]: key 'name'", .needle2 = "invalid escape '\\;'" },
+  { "invalid-escape-in-label", "model", "labels", "a;b\\é;c", .code = FORMAT,
+    .needle1 = "[model]: key 'labels'", .needle2 = "invalid escape '\\é'" },
+  { "invalid-escape-in-provenance", "provenance", "seed", "4\\2\\", .code = FORMAT,
+    .needle1 = "[provenance]: key 'seed'", .needle2 = "invalid escape '\\2'" },
+  { "invalid-escape-in-module-kind", "module stage1.0", "kind", "blend\\", .code = FORMAT,
+    .needle1 = "module 'stage1.0': key 'kind'", .needle2 = "lone '\\'" },
+
   /* Keys */
   { "missing-key", L ("stem.conv"), "stride", NULL, .code = FORMAT,
     .needle1 = "layer 'stem.conv'", .needle2 = "missing key 'stride'" },

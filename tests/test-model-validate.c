@@ -5,6 +5,8 @@
  * tensor, module, model) and the reason. The overflow bounds are tested exactly at
  * their edges.
  */
+#include "bs-budget.h"
+#include "bs-counts.h"
 #include "bs-model.h"
 
 #include <string.h>
@@ -648,10 +650,269 @@ test_activation_limit (void)
 
         add_conv (cm[i], "c", BS_LAYER_CONV_FIXED, BS_PATH_MAIN, q, 1, 65536, 1, 1, 0, 8, FALSE);
       }
+    /* Over the default activation budget (test_budgets); this checks the cap alone. */
+    g_setenv ("BS_BUDGET", "activation_bytes=2Gi", TRUE);
     assert_valid (conv_ok);
+    g_unsetenv ("BS_BUDGET");
     assert_shape (bs_model_output_shape (conv_ok), 65536, 64, 64);
     assert_invalid (conv_over, "layer 'c' (conv_fixed)", "exceeds 2^28 elements");
   }
+}
+
+/* A chain of n 1x1 avgpools over a (c, 1024, 1024) input: no weights, n + 2 activations
+ * of c·2^20 elements each, all under the 2^28 cap. */
+static BsModel *
+build_pool_chain (int c, int n)
+{
+  BsModel *m = bs_model_new ("chain", (BsShape) { c, 1024, 1024 });
+  int prev = add_layer (m, "q", BS_LAYER_QUANTIZE_INPUT, BS_PATH_STEM, BS_INPUT_MODEL, NO_INPUT);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("pool%d", i);
+
+      prev = add_layer (m, name, BS_LAYER_AVGPOOL, BS_PATH_MAIN, prev, NO_INPUT);
+      bs_model_layer (m, prev)->kernel = 1;
+      bs_model_layer (m, prev)->stride = 1;
+    }
+  return m;
+}
+
+static void
+assert_invalid_with_budget (BsModel *m, const char *budget, const char *needle1,
+                            const char *needle2)
+{
+  if (budget != NULL)
+    g_setenv ("BS_BUDGET", budget, TRUE);
+  assert_invalid (m, needle1, needle2);
+  g_unsetenv ("BS_BUDGET");
+}
+
+/* Activation memory, weight memory and MACs are each refused over their budget, with
+ * the figure and the budget in the message; BS_BUDGET raises or lowers them. */
+static void
+test_budgets (void)
+{
+  /* 20 activations of 2^24 elements (64 MiB each in the interpreter), plus the input
+   * and q: 22 · 2^26 bytes = 1.375 GiB from a model a few hundred bytes long. */
+  g_autoptr(BsModel) chain = build_pool_chain (16, 20);
+  g_autoptr(BsModel) small = build_pool_chain (1, 2);
+  g_autoptr(BsModel) blend = build_blend_model ();
+  g_autoptr(BsModel) one_huge = bs_model_new ("huge", (BsShape) { 1, 64, 64 });
+  int q = add_layer (one_huge, "q", BS_LAYER_QUANTIZE_INPUT, BS_PATH_STEM, BS_INPUT_MODEL,
+                     NO_INPUT);
+
+  /* One 2^28-element activation (the 90-second, 1.4 GB model of the issue). */
+  add_conv (one_huge, "c", BS_LAYER_CONV_FIXED, BS_PATH_MAIN, q, 1, 65536, 1, 1, 0, 8, FALSE);
+
+  assert_invalid (chain, "model: needs 1476395008 bytes of activations (4 bytes x 369098752",
+                  "over the budget of 1073741824 (activation_bytes");
+  assert_invalid (one_huge, "bytes of activations", "over the budget of 1073741824");
+  g_setenv ("BS_BUDGET", "activation_bytes=1476395008", TRUE);
+  assert_valid (chain);
+  g_unsetenv ("BS_BUDGET");
+  assert_valid (small);
+
+  assert_valid (blend);
+  assert_invalid_with_budget (blend, "weight_bytes=100", "model: needs 566 bytes of weights",
+                              "over the budget of 100 (weight_bytes");
+  assert_invalid_with_budget (blend, "macs=1k", "model: needs 9552 MACs per inference",
+                              "over the budget of 1000 (macs");
+  assert_invalid_with_budget (blend, "macs=lots", "BS_BUDGET", "'lots' is not a count");
+  assert_invalid_with_budget (blend, "speed=3", "BS_BUDGET", "unknown key 'speed'");
+}
+
+/* A conv or FC with all-zero weights: what counts for the budgets is the size, and
+ * zeros build fast and pass every range and accumulator check. */
+static int
+zero_conv (BsModel *m, const char *name, BsLayerKind kind, int in, int cin, int cout, int k,
+           int stride)
+{
+  gboolean fc = kind == BS_LAYER_FC_FIXED || kind == BS_LAYER_FC_BINARY;
+  gboolean binary = kind == BS_LAYER_CONV_BINARY || kind == BS_LAYER_FC_BINARY;
+  int64_t dims[4] = { cout, cin, k, k };
+  BsDType dtype = binary ? BS_DTYPE_U1 : BS_DTYPE_I8;
+  uint64_t n_bytes = bs_dtype_n_bytes (dtype, (uint64_t) cout * cin * k * k);
+  g_autofree guint8 *zeros = g_malloc0 (n_bytes);
+  g_autofree char *wname = g_strconcat (name, ".weight", NULL);
+  int i = add_layer (m, name, kind, BS_PATH_MAIN, in, NO_INPUT);
+  BsLayer *layer = bs_model_layer (m, i);
+
+  layer->weights = bs_model_add_tensor (m, wname, dtype, fc ? 2 : 4, dims, zeros, n_bytes);
+  layer->out_channels = cout;
+  layer->wbits = binary ? 0 : 8;
+  if (!fc)
+    {
+      layer->kernel = k;
+      layer->stride = stride;
+      layer->pad = k / 2;
+    }
+  return i;
+}
+
+/* conv → batchnorm (int8, ReLU) */
+static int
+conv_bn (BsModel *m, const char *name, int in, int cin, int cout, int k, int stride)
+{
+  g_autofree char *bn = g_strconcat (name, ".bn", NULL);
+  int conv = zero_conv (m, name, BS_LAYER_CONV_FIXED, in, cin, cout, k, stride);
+
+  return add_batchnorm (m, bn, BS_PATH_MAIN, conv, cout, 8, TRUE);
+}
+
+/* ResNet-152 for 224x224 inputs with int8 convolutions (60 M weights; the 3x3 max pool
+ * is a 2x2 average pool, the only pooling the format has). */
+static BsModel *
+build_resnet152 (void)
+{
+  static const int depth[4] = { 3, 8, 36, 3 };
+  BsModel *m = bs_model_new ("resnet152", (BsShape) { 3, 224, 224 });
+  int x = add_layer (m, "q", BS_LAYER_QUANTIZE_INPUT, BS_PATH_STEM, BS_INPUT_MODEL, NO_INPUT);
+  int cin = 64;
+
+  x = conv_bn (m, "stem", x, 3, 64, 7, 2);
+  x = add_layer (m, "pool", BS_LAYER_AVGPOOL, BS_PATH_STEM, x, NO_INPUT);
+  bs_model_layer (m, x)->kernel = bs_model_layer (m, x)->stride = 2;
+  for (int stage = 0; stage < 4; stage++)
+    for (int b = 0; b < depth[stage]; b++)
+      {
+        int width = 64 << stage, stride = stage > 0 && b == 0 ? 2 : 1;
+        g_autofree char *p = g_strdup_printf ("s%d.%d", stage, b);
+        g_autofree char *n1 = g_strconcat (p, ".c1", NULL), *n2 = g_strconcat (p, ".c2", NULL);
+        g_autofree char *n3 = g_strconcat (p, ".c3", NULL), *ns = g_strconcat (p, ".skip", NULL);
+        g_autofree char *na = g_strconcat (p, ".add", NULL), *nb = g_strconcat (p, ".out", NULL);
+        int main = conv_bn (m, n3, conv_bn (m, n2, conv_bn (m, n1, x, cin, width, 1, 1),
+                                             width, width, 3, stride), width, 4 * width, 1, 1);
+        int skip = b == 0 ? conv_bn (m, ns, x, cin, 4 * width, 1, stride) : x;
+
+        x = add_batchnorm (m, nb, BS_PATH_MERGE,
+                           add_layer (m, na, BS_LAYER_ADD, BS_PATH_MERGE, main, skip),
+                           4 * width, 8, TRUE);
+        cin = 4 * width;
+      }
+  x = add_layer (m, "gap", BS_LAYER_GLOBAL_AVGPOOL, BS_PATH_HEAD, x, NO_INPUT);
+  zero_conv (m, "fc", BS_LAYER_FC_FIXED, x, 2048, 1000, 1, 1);
+  return m;
+}
+
+/* sign → fc_binary → batchnorm */
+static int
+sign_fc_bn (BsModel *m, const char *name, int in, int cin, int cout)
+{
+  g_autofree char *sign = g_strconcat (name, ".sign", NULL);
+  g_autofree char *bn = g_strconcat (name, ".bn", NULL);
+  int s = add_layer (m, sign, BS_LAYER_SIGN, BS_PATH_MAIN, in, NO_INPUT);
+
+  return add_batchnorm (m, bn, BS_PATH_MAIN,
+                        zero_conv (m, name, BS_LAYER_FC_BINARY, s, cin, cout, 1, 1), cout, 8,
+                        FALSE);
+}
+
+/* Binary MLP-Mixer-L/16 for 224x224 inputs: 196 tokens, 24 blocks, hidden 1024, token
+ * MLP 512, channel MLP 4096. The format's largest stride is 8, so the 16x16 patches are
+ * an 8x8 stride-8 conv and a 2x2 average pool. Tokens lie along H, channels along C. */
+static BsModel *
+build_mixer_l (void)
+{
+  BsModel *m = bs_model_new ("mixer-l", (BsShape) { 3, 224, 224 });
+  int x = add_layer (m, "q", BS_LAYER_QUANTIZE_INPUT, BS_PATH_STEM, BS_INPUT_MODEL, NO_INPUT);
+
+  x = zero_conv (m, "patches", BS_LAYER_CONV_FIXED, x, 3, 1024, 8, 8);
+  bs_model_layer (m, x)->pad = 0;
+  x = add_layer (m, "patches.pool", BS_LAYER_AVGPOOL, BS_PATH_STEM, x, NO_INPUT);
+  bs_model_layer (m, x)->kernel = bs_model_layer (m, x)->stride = 2;
+  x = add_batchnorm (m, "patches.bn", BS_PATH_STEM, x, 1024, 8, FALSE);
+  x = add_layer (m, "tokens", BS_LAYER_TRANSPOSE, BS_PATH_STEM, x, NO_INPUT);      /* 196, 1024, 1 */
+  x = add_layer (m, "channels", BS_LAYER_TRANSPOSE, BS_PATH_STEM, x, NO_INPUT);    /* 1024, 196, 1 */
+  for (int b = 0; b < 24; b++)
+    {
+      g_autofree char *p = g_strdup_printf ("b%d", b);
+      g_autofree char *t1 = g_strconcat (p, ".t1", NULL), *t2 = g_strconcat (p, ".t2", NULL);
+      g_autofree char *tt = g_strconcat (p, ".tt", NULL), *tb = g_strconcat (p, ".tback", NULL);
+      g_autofree char *ta = g_strconcat (p, ".tadd", NULL), *tn = g_strconcat (p, ".tbn", NULL);
+      g_autofree char *c1 = g_strconcat (p, ".c1", NULL), *c2 = g_strconcat (p, ".c2", NULL);
+      g_autofree char *ca = g_strconcat (p, ".cadd", NULL), *cn = g_strconcat (p, ".cbn", NULL);
+      int t = add_layer (m, tt, BS_LAYER_TRANSPOSE, BS_PATH_MAIN, x, NO_INPUT);
+      int y;
+
+      t = sign_fc_bn (m, t2, sign_fc_bn (m, t1, t, 196, 512), 512, 196);
+      t = add_layer (m, tb, BS_LAYER_TRANSPOSE, BS_PATH_MAIN, t, NO_INPUT);
+      y = add_batchnorm (m, tn, BS_PATH_MERGE,
+                         add_layer (m, ta, BS_LAYER_ADD, BS_PATH_MERGE, x, t), 1024, 8, FALSE);
+      t = sign_fc_bn (m, c2, sign_fc_bn (m, c1, y, 1024, 4096), 4096, 1024);
+      x = add_batchnorm (m, cn, BS_PATH_MERGE,
+                         add_layer (m, ca, BS_LAYER_ADD, BS_PATH_MERGE, y, t), 1024, 8, FALSE);
+    }
+  x = add_layer (m, "gap", BS_LAYER_GLOBAL_AVGPOOL, BS_PATH_HEAD, x, NO_INPUT);
+  zero_conv (m, "fc", BS_LAYER_FC_FIXED, x, 1024, 1000, 1, 1);
+  return m;
+}
+
+/* The defaults hold the largest realistic networks for 224x224 ImageNet inputs. */
+static void
+test_budget_defaults (void)
+{
+  BsModel *(*builders[]) (void) = { build_resnet152, build_mixer_l };
+
+  for (guint i = 0; i < G_N_ELEMENTS (builders); i++)
+    {
+      g_autoptr(BsModel) m = builders[i] ();
+      g_autoptr(GError) error = NULL;
+      BsCounts c;
+      uint64_t weights = 0, activations = 3 * 224 * 224;
+
+      assert_valid (m);
+      bs_model_counts (m, &c);
+      for (guint t = 0; t < m->tensors->len; t++)
+        weights += bs_model_tensor (m, (int) t)->n_bytes;
+      for (int l = 0; l < bs_model_n_layers (m); l++)
+        {
+          BsShape s = bs_model_layer (m, l)->out_shape;
+
+          activations += (uint64_t) s.c * s.h * s.w;
+        }
+      g_test_message ("%s: %d layers, %.2f G MACs, %.1f MB of weights, %.1f MB of "
+                      "activations", m->name, bs_model_n_layers (m),
+                      (c.binary_macs + bs_counts_fixed_macs (&c)) / 1e9, weights / 1e6,
+                      4 * activations / 1e6);
+    }
+}
+
+static void
+test_budget_parse (void)
+{
+  static const struct
+  {
+    const char *text;
+    gboolean ok;
+    uint64_t macs;
+  } cases[] = {
+    { "macs=64G", TRUE, 64000000000u },
+    { " macs = 2Gi ,", TRUE, (uint64_t) 2 << 30 },
+    { "macs=7", TRUE, 7 },
+    { "macs=18446744073709551615", TRUE, G_MAXUINT64 },
+    { "macs=18446744073709551616", FALSE, 0 },
+    { "macs=20000000T", FALSE, 0 },
+    { "macs=-1", FALSE, 0 },
+    { "macs=1g", FALSE, 0 },
+    { "macs=", FALSE, 0 },
+    { "macs", FALSE, 0 },
+    { "mac=1", FALSE, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      BsBudget budget = { 0 };
+      gboolean ok = bs_budget_parse (&budget, cases[i].text, &error);
+
+      g_test_message ("'%s' -> %s", cases[i].text, error ? error->message : "ok");
+      g_assert_cmpint (ok, ==, cases[i].ok);
+      if (ok)
+        g_assert_cmpuint (budget.macs, ==, cases[i].macs);
+      else
+        g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+    }
 }
 
 /* Kinds with defaults and pass-through types. */
@@ -749,6 +1010,9 @@ main (int argc, char **argv)
   g_test_add_func ("/model-validate/accumulator/binary", test_accumulator_binary);
   g_test_add_func ("/model-validate/batchnorm-bound", test_batchnorm_bound);
   g_test_add_func ("/model-validate/activation-limit", test_activation_limit);
+  g_test_add_func ("/model-validate/budgets", test_budgets);
+  g_test_add_func ("/model-validate/budget-parse", test_budget_parse);
+  g_test_add_func ("/model-validate/budget-defaults", test_budget_defaults);
   for (guint i = 0; i < G_N_ELEMENTS (rule_cases); i++)
     {
       g_autofree char *path = g_strconcat ("/model-validate/rule/", rule_cases[i].test, NULL);

@@ -100,6 +100,78 @@ test_npy_errors (void)
   assert_parse_fails (buf, n - 30, "runs past the end");
 }
 
+/* Header bytes and file names that are not UTF-8 reach error messages, which go to GTK
+ * labels and JSON: the messages must still be UTF-8. */
+static void
+test_errors_are_utf8 (void)
+{
+  char buf[512];
+  gsize n = make_npy (buf, "{'descr': '\xff\xfe<f4', 'fortran_order': False, 'shape': (2,), }", 8);
+  g_autofree char *bad_name = temp_path ("bad-\xff.npy");
+  g_autofree char *bad_png = temp_path ("bad-\xfe.png");
+  BsNpyArray array;
+  BsShape shape = { 3, 2, 2 };
+  g_autoptr (GError) error = NULL;
+
+  assert_parse_fails (buf, n, "unsupported dtype");
+  g_assert_false (bs_npy_parse ((const uint8_t *) buf, n, "x.npy", &array, &error));
+  g_test_message ("%s", error->message);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_assert_nonnull (strstr (error->message, "'\xef\xbf\xbd\xef\xbf\xbd<f4'"));   /* U+FFFD twice */
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (bad_name, buf, (gssize) n, NULL));
+  g_assert_false (bs_npy_read (bad_name, &array, &error));
+  g_test_message ("%s", error->message);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_clear_error (&error);
+  g_assert_null (bs_image_batch_load (bad_name, shape, &error));
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (bad_png, "not a PNG", -1, NULL));
+  g_assert_null (bs_image_batch_load (bad_png, shape, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, BS_INPUT_ERROR, BS_INPUT_ERROR_FORMAT);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
+/* Input files over the input budget are refused before they are read. */
+static void
+test_input_budget (void)
+{
+  g_autofree char *npy = temp_path ("budget.npy");
+  g_autofree char *png = temp_path ("budget.png");
+  uint8_t pixels[3 * 2 * 2] = { 0 };
+  int64_t dims[3] = { 3, 2, 2 };
+  png_image image = { .version = PNG_IMAGE_VERSION, .width = 2, .height = 2,
+                      .format = PNG_FORMAT_RGB };
+  BsShape shape = { 3, 2, 2 };
+  BsNpyArray array;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsImageBatch) batch = NULL;
+
+  g_assert_true (bs_npy_write (npy, BS_NPY_U8, 3, dims, pixels, NULL));
+  g_assert_true (png_image_write_to_file (&image, png, 0, pixels, 0, NULL));
+  batch = bs_image_batch_load (png, shape, &error);
+  g_assert_no_error (error);
+
+  g_setenv ("BS_BUDGET", "input_bytes=40", TRUE);
+  g_assert_false (bs_npy_read (npy, &array, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "budget.npy: 140 bytes, over the input budget of 40 "
+                                            "(input_bytes"));
+  g_clear_error (&error);
+  g_assert_null (bs_image_batch_load (npy, shape, &error));
+  g_assert_error (error, BS_INPUT_ERROR, BS_INPUT_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_null (bs_image_batch_load (png, shape, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, BS_INPUT_ERROR, BS_INPUT_ERROR_TOO_LARGE);
+  g_unsetenv ("BS_BUDGET");
+}
+
 static void
 test_png (void)
 {
@@ -173,6 +245,8 @@ main (int argc, char **argv)
   g_test_add_func ("/npy/one-dim", test_npy_one_dim);
   g_test_add_func ("/npy/errors", test_npy_errors);
   g_test_add_func ("/image/png", test_png);
+  g_test_add_func ("/npy/errors-are-utf8", test_errors_are_utf8);
+  g_test_add_func ("/image/input-budget", test_input_budget);
   g_test_add_func ("/image/npy-batch", test_npy_batch_shape);
   g_test_add_func ("/image/random-seeded", test_random_is_seeded);
   return g_test_run ();

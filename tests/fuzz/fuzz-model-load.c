@@ -13,64 +13,12 @@
  * read back and written again to the very same bytes.
  */
 #include "bs-model.h"
+#include "fuzz-bsm.h"
 
 #include <stdlib.h>
-#include <string.h>
-
-#define PREAMBLE 128
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-static void
-put_u64 (uint8_t *p, uint64_t v)
-{
-  for (int i = 0; i < 8; i++)
-    p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static void
-put_sha256 (uint8_t *file, size_t length)
-{
-  GChecksum *checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  gsize digest_len = 32;
-
-  g_checksum_update (checksum, file + PREAMBLE, (gssize) (length - PREAMBLE));
-  g_checksum_get_digest (checksum, file + 40, &digest_len);
-  g_checksum_free (checksum);
-}
-
-static GBytes *
-with_checksum (const uint8_t *data, size_t size)
-{
-  uint8_t *copy = g_memdup2 (data, size);
-
-  put_sha256 (copy, size);
-  return g_bytes_new_take (copy, size);
-}
-
-static GBytes *
-with_preamble (const uint8_t *data, size_t size)
-{
-  static const uint8_t magic[8] = { 0x89, 'B', 'S', 'M', '\r', '\n', 0x1a, '\n' };
-  const uint8_t *nul = memchr (data + PREAMBLE, 0, size - PREAMBLE);
-  size_t header_end = nul != NULL ? (size_t) (nul - data) : size;
-  size_t data_offset = (header_end + 63) & ~(size_t) 63;
-  size_t data_length = data_offset < size ? size - data_offset : 0;
-  size_t length = data_offset + data_length;
-  uint8_t *file = g_malloc0 (length);
-
-  memcpy (file, magic, sizeof magic);
-  file[8] = 1;
-  put_u64 (file + 16, header_end - PREAMBLE);
-  put_u64 (file + 24, data_offset);
-  put_u64 (file + 32, data_length);
-  memcpy (file + PREAMBLE, data + PREAMBLE, header_end - PREAMBLE);
-  if (data_length > 0)
-    memcpy (file + data_offset, data + data_offset, data_length);
-  put_sha256 (file, length);
-  return g_bytes_new_take (file, length);
-}
 
 /* A model that validated must survive a write and a read unchanged. */
 static void
@@ -133,12 +81,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   try_load (bytes);
   g_bytes_unref (bytes);
-  if (size >= PREAMBLE)
+  if (size >= FUZZ_BSM_PREAMBLE)
     {
-      bytes = with_checksum (data, size);
+      bytes = fuzz_bsm_with_checksum (data, size);
       try_load (bytes);
       g_bytes_unref (bytes);
-      bytes = with_preamble (data, size);
+      bytes = fuzz_bsm_with_preamble (data, size);
       try_load (bytes);
       g_bytes_unref (bytes);
     }

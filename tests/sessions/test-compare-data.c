@@ -436,6 +436,39 @@ typedef struct
   const char *message;       /* a part of the error message */
 } BadFile;
 
+/* A run over the input budget is refused, from memory, a stream or a file, and adds
+ * nothing. */
+static void
+test_import_budget (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  int64_t run = record (f->path, "cpu", "s", 4, NULL, 0, NULL, 0);
+  g_autofree char *good = export_json (f->store, run);
+  g_autofree char *path = g_build_filename (f->dir, "run.json", NULL);
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_data (good, -1, NULL);
+
+  g_assert_true (g_file_set_contents (path, good, -1, NULL));
+  g_setenv ("BS_BUDGET", "input_bytes=100", TRUE);
+  g_assert_cmpint (bs_import_run_from_data (f->store, good, strlen (good), "run.json", NULL,
+                                            &error), ==, -1);
+  g_test_message ("%s", error->message);
+  g_assert_error (error, BS_IMPORT_ERROR, BS_IMPORT_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "run.json: "));
+  g_assert_nonnull (strstr (error->message, " bytes, over the input budget of 100 (input_bytes"));
+  g_clear_error (&error);
+  g_assert_cmpint (bs_import_run_file (f->store, path, NULL, &error), ==, -1);
+  g_assert_error (error, BS_IMPORT_ERROR, BS_IMPORT_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_cmpint (bs_import_run (f->store, in, NULL, &error), ==, -1);
+  g_test_message ("%s", error->message);
+  g_assert_error (error, BS_IMPORT_ERROR, BS_IMPORT_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  g_unsetenv ("BS_BUDGET");
+  g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM runs"), ==, 1);
+  g_assert_cmpint (bs_import_run_file (f->store, path, NULL, &error), >, run);
+  g_assert_no_error (error);
+}
+
 static void
 test_import_refuses (Fixture *f, gconstpointer data)
 {
@@ -662,9 +695,43 @@ test_trace_raw (Fixture *f, gconstpointer data)
   g_assert_error (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_FOUND);
 }
 
+/* The import fuzz target's seeds (tests/fuzz/corpus-import): the exports of a rich run
+ * and of a small one with samples and markers. */
+static int
+write_import_seeds (const char *dir)
+{
+  Fixture f;
+  const BsSample samples[] = { { T0 + 10, 0, BS_QUANTITY_POWER, BS_UNIT_WATT, 2.5 },
+                               { T0 + 900, 0, BS_QUANTITY_POWER, BS_UNIT_WATT, 2.75 } };
+  const BsMarker markers[] = { { T0 + 500, (char *) "mark" } };
+  const char *names[] = { "rich.json", "small.json" };
+  int64_t runs[2];
+
+  fixture_set_up (&f, NULL);
+  runs[0] = record_rich (f.path);
+  runs[1] = record (f.path, "cpu", "s", 2, samples, G_N_ELEMENTS (samples), markers,
+                    G_N_ELEMENTS (markers));
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      g_autofree char *json = export_json (f.store, runs[i]);
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_autoptr (GError) error = NULL;
+
+      if (!g_file_set_contents (path, json, -1, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+    }
+  fixture_tear_down (&f, NULL);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+  if (argc == 3 && strcmp (argv[1], "--write-seeds") == 0)
+    return write_import_seeds (argv[2]);
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
@@ -674,6 +741,7 @@ main (int argc, char **argv)
   ADD ("/compare-data/import/round-trip", test_import_round_trip);
   ADD ("/compare-data/import/marker-ranges", test_import_marker_ranges);
   ADD ("/compare-data/import/refuses", test_import_refuses);
+  ADD ("/compare-data/import/budget", test_import_budget);
   ADD ("/compare-data/traces/averaged", test_trace_averaged);
   ADD ("/compare-data/traces/raw", test_trace_raw);
   return g_test_run ();

@@ -247,6 +247,63 @@ test_csv (Fixture *f, gconstpointer data)
   g_assert_cmpstr (m[1], ==, "10,\"start \"\"warm\"\"\"");
 }
 
+/* Names and labels that are not UTF-8 or that a spreadsheet would run as formulas. */
+static void
+test_hostile_text (void)
+{
+  static const BsRunLayer hostile_layers[] = {
+    { "=2+2", BS_LAYER_CONV_FIXED, BS_PRECISION_FIXED, BS_PATH_MAIN, 0, { { 8, 1 } }, 0, 0 },
+    { "bad \xff\xfe name", BS_LAYER_ADD, BS_PRECISION_FIXED, BS_PATH_MERGE, 0, { { 0, 0 } }, 0, 0 },
+  };
+  g_autofree char *dir = bs_test_tmpdir_new ();
+  g_autofree char *db = g_build_filename (dir, "runs.db", NULL);
+  g_autoptr (BsModel) model = bs_test_model_new ("hostile", 2);
+  g_autoptr (GArray) events = g_array_new (FALSE, FALSE, sizeof (BsLayerEvent));
+  BsMarker markers[] = {
+    { t0 + 1, (char *) "=HYPERLINK(\"http://x\",\"y\")" }, { t0 + 2, (char *) "+1+1" },
+    { t0 + 3, (char *) "-3.5" }, { t0 + 4, (char *) "@SUM(A1:A2)" }, { t0 + 5, (char *) "-cmd" },
+    { t0 + 6, (char *) "+7e3" }, { t0 + 7, (char *) "-" }, { t0 + 8, (char *) "ok \xc3" },
+  };
+  BsRunInfo info = { .backend = "cpu", .layers = hostile_layers, .n_layers = 2, .t0_ns = t0 };
+  BsRecordData rd = { NULL, 0, NULL, 0, markers, G_N_ELEMENTS (markers) };
+  g_autoptr (GError) error = NULL;
+  Fixture f = { .dir = dir };
+  g_autofree char *json = NULL, *csv_marks = NULL, *csv_layers = NULL, *contents = NULL;
+  g_auto (GStrv) m = NULL;
+  g_auto (GStrv) l = NULL;
+
+  for (int op = 0; op < 2; op++)
+    {
+      BsLayerEvent e = { 0, op, t0 + 10, t0 + 20, BS_CLOCK_HOST };
+      g_array_append_val (events, e);
+    }
+  rd.events = (const BsLayerEvent *) (void *) events->data;
+  rd.n_events = events->len;
+  f.path = db;
+  f.run = bs_record_run (db, model, &info, &rd, BS_RUN_COMPLETE, &error);
+  g_assert_no_error (error);
+
+  json = export_to_file (&f, BS_EXPORT_JSON, 0, "run.json");
+  g_assert_true (g_file_get_contents (json, &contents, NULL, NULL));
+  g_assert_true (g_utf8_validate (contents, -1, NULL));
+  g_assert_nonnull (strstr (contents, "\"bad \xef\xbf\xbd\xef\xbf\xbd name\""));
+  g_assert_nonnull (strstr (contents, "\"ok \xef\xbf\xbd\""));
+
+  csv_marks = export_to_file (&f, BS_EXPORT_CSV, BS_EXPORT_TABLE_MARKERS, "m.csv");
+  m = read_lines (csv_marks);
+  g_assert_cmpstr (m[1], ==, "1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+  g_assert_cmpstr (m[2], ==, "2,'+1+1");
+  g_assert_cmpstr (m[3], ==, "3,-3.5");
+  g_assert_cmpstr (m[4], ==, "4,'@SUM(A1:A2)");
+  g_assert_cmpstr (m[5], ==, "5,'-cmd");
+  g_assert_cmpstr (m[6], ==, "6,+7e3");
+  g_assert_cmpstr (m[7], ==, "7,'-");
+  csv_layers = export_to_file (&f, BS_EXPORT_CSV, BS_EXPORT_TABLE_LAYERS, "l.csv");
+  l = read_lines (csv_layers);
+  g_assert_true (g_str_has_prefix (l[1], "0,'=2+2,"));
+  bs_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 static void
 test_names (void)
 {
@@ -271,5 +328,6 @@ main (int argc, char **argv)
   ADD ("/export/csv", test_csv);
 #undef ADD
   g_test_add_func ("/export/names", test_names);
+  g_test_add_func ("/export/hostile-text", test_hostile_text);
   return g_test_run ();
 }
