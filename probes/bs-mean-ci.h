@@ -33,8 +33,6 @@ void bs_mean_ci (const double *x, gsize n, BsMeanCI *out);
 /* The independent-samples interval, s·t(0.975, n − 1)/sqrt(n): for comparison only (the
  * tests show how it under-covers autocorrelated readings). */
 void bs_mean_ci_iid (const double *x, gsize n, BsMeanCI *out);
-/* Student's t 0.975 quantile; non-integer dof round down (conservative). */
-double bs_student_t975 (double dof);
 /* a − b of two independent means, with the Welch–Satterthwaite degrees of freedom. */
 void bs_mean_ci_difference (const BsMeanCI *a, const BsMeanCI *b, BsMeanCI *out);
 

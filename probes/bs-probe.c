@@ -234,7 +234,7 @@ bs_probe_pick_default (void)
 static char *
 make_meter_id (const BsSpec *spec)
 {
-  g_autoptr (BsSpec) id = spec_new (spec->name);
+  g_autoptr (BsSpec) id = bs_spec_new (spec->name, spec->separator);
 
   id->word = g_strdup (spec->word);
   for (guint i = 0; identity_keys[i] != NULL; i++)

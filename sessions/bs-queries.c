@@ -7,7 +7,6 @@
 #include <math.h>
 #include <string.h>
 
-#define SIGNIFICANCE_LEVEL 0.05
 
 const char *
 bs_clock_mask_to_string (BsClockMask clocks)
@@ -117,6 +116,17 @@ bs_comparison_free (BsComparison *comparison)
 }
 
 static void
+init_figure (BsCompareFigure *f)
+{
+  for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
+    {
+      f->value[i] = (BsSummary) { 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
+      f->delta[i] = f->ratio[i] = f->p_holm[i] = NAN;
+      f->test[i] = (BsWelch) { NAN, NAN, NAN };
+    }
+}
+
+static void
 init_row (BsCompareRow *row, const BsLayerStats *st)
 {
   memset (row, 0, sizeof *row);
@@ -124,12 +134,9 @@ init_row (BsCompareRow *row, const BsLayerStats *st)
   row->precision = st->precision;
   row->path = st->path;
   for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
-    {
-      row->op[i] = -1;
-      row->time_ns[i] = (BsSummary) { 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
-      row->delta_ns[i] = row->ratio[i] = row->p_holm[i] = NAN;
-      row->test[i] = (BsWelch) { NAN, NAN, NAN };
-    }
+    row->op[i] = -1;
+  init_figure (&row->time_ns);
+  init_figure (&row->energy_j);
 }
 
 /* Layers match by name; a name repeated within a run matches its k-th repetition. */
@@ -170,12 +177,16 @@ place_run (BsComparison *c, GHashTable *rows_by_key, int i, GArray *stats)
         }
       row = &g_array_index (c->rows, BsCompareRow, index);
       row->op[i] = st->op;
-      row->time_ns[i] = st->time_ns;
+      row->time_ns.value[i] = st->time_ns;
+      row->energy_j.value[i] = (BsSummary) { st->energy_n, st->energy_j, st->energy_sd_j,
+                                             NAN, NAN, NAN, NAN, NAN };
     }
 }
 
+/* The figure at `offset` in every row (time or energy): differences from the baseline,
+ * Welch's test and Holm's correction over the layers of each pair. */
 static void
-test_rows (BsComparison *c)
+test_rows (BsComparison *c, gsize offset)
 {
   guint n = c->rows->len;
   g_autofree double *p = g_new (double, MAX (n, 1));
@@ -185,22 +196,22 @@ test_rows (BsComparison *c)
     {
       for (guint k = 0; k < n; k++)
         {
-          BsCompareRow *row = &g_array_index (c->rows, BsCompareRow, k);
+          BsCompareFigure *f = G_STRUCT_MEMBER_P (&g_array_index (c->rows, BsCompareRow, k), offset);
 
           p[k] = NAN;
-          if (row->op[0] < 0 || row->op[i] < 0)
+          if (f->value[0].n < 1 || f->value[i].n < 1)
             continue;
-          row->delta_ns[i] = row->time_ns[i].mean - row->time_ns[0].mean;
-          row->ratio[i] = row->time_ns[i].mean / row->time_ns[0].mean;
-          bs_stats_welch (&row->time_ns[0], &row->time_ns[i], &row->test[i]);
-          p[k] = row->test[i].p;
+          f->delta[i] = f->value[i].mean - f->value[0].mean;
+          f->ratio[i] = f->value[i].mean / f->value[0].mean;
+          bs_stats_welch (&f->value[0], &f->value[i], &f->test[i]);
+          p[k] = f->test[i].p;
         }
       bs_stats_holm (p, n, adjusted);
       for (guint k = 0; k < n; k++)
         {
-          BsCompareRow *row = &g_array_index (c->rows, BsCompareRow, k);
-          row->p_holm[i] = adjusted[k];
-          row->significant[i] = !isnan (adjusted[k]) && adjusted[k] < SIGNIFICANCE_LEVEL;
+          BsCompareFigure *f = G_STRUCT_MEMBER_P (&g_array_index (c->rows, BsCompareRow, k), offset);
+          f->p_holm[i] = adjusted[k];
+          f->significant[i] = !isnan (adjusted[k]) && adjusted[k] < BS_COMPARE_SIGNIFICANCE;
         }
     }
 }
@@ -239,8 +250,10 @@ bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **erro
       c->latency_test[i] = (BsWelch) { NAN, NAN, NAN };
       if (i > 0)
         bs_stats_welch (&c->totals[0].latency_ns, &c->totals[i].latency_ns, &c->latency_test[i]);
+      c->latency_significant[i] = c->latency_test[i].p < BS_COMPARE_SIGNIFICANCE;
     }
-  test_rows (c);
+  test_rows (c, G_STRUCT_OFFSET (BsCompareRow, time_ns));
+  test_rows (c, G_STRUCT_OFFSET (BsCompareRow, energy_j));
   c->mixed_origins = origins_differ (c);
   return g_steal_pointer (&c);
 }

@@ -328,12 +328,13 @@ summarize_energy (const Doubles *energy, BsLayerStats *st)
   st->energy_n = energy->len;
   if (energy->len == 0)
     {
-      st->energy_j = st->energy_lo_j = st->energy_hi_j = NAN;
+      st->energy_j = st->energy_sd_j = st->energy_lo_j = st->energy_hi_j = NAN;
       return;
     }
   bs_stats_moments (energy->v, energy->len, &e);
   half = bs_stats_ci95_half_width (&e);
   st->energy_j = e.mean;
+  st->energy_sd_j = energy->len > 1 ? e.sd : NAN;
   st->energy_lo_j = e.mean - half;
   st->energy_hi_j = e.mean + half;
 }
@@ -498,6 +499,7 @@ save_layer (BsStore *store, sqlite3_stmt *stmt, int64_t run, const BsLayerStats 
   sqlite3_bind_double (stmt, 14, st->energy_j);
   sqlite3_bind_double (stmt, 15, st->energy_lo_j);
   sqlite3_bind_double (stmt, 16, st->energy_hi_j);
+  sqlite3_bind_double (stmt, 17, st->energy_sd_j);
   return bs_store_step_done (store, stmt, error, "storing layer summaries");
 }
 
@@ -541,8 +543,8 @@ save_all (BsStore *store, int64_t run, GArray *stats, const BsRunTotals *totals,
     "DELETE FROM layer_summaries WHERE run_id = ?", error);
   g_autoptr (sqlite3_stmt) put = clear == NULL ? NULL : bs_store_prepare (store,
     "INSERT INTO layer_summaries (run_id, op, version, clocks, n, mean_ns, sd_ns, median_ns, "
-    "p5_ns, p95_ns, min_ns, max_ns, energy_n, energy_j, energy_lo_j, energy_hi_j) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+    "p5_ns, p95_ns, min_ns, max_ns, energy_n, energy_j, energy_lo_j, energy_hi_j, energy_sd_j) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
 
   if (put == NULL)
     return FALSE;
@@ -630,7 +632,8 @@ load_layers (BsStore *store, int64_t run, GArray *layers, GArray *stats, GError 
 {
   g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
     "SELECT op, clocks, n, mean_ns, sd_ns, median_ns, p5_ns, p95_ns, min_ns, max_ns, energy_n, "
-    "energy_j, energy_lo_j, energy_hi_j FROM layer_summaries WHERE run_id = ? ORDER BY op", error);
+    "energy_j, energy_lo_j, energy_hi_j, energy_sd_j FROM layer_summaries WHERE run_id = ? "
+    "ORDER BY op", error);
   int rc;
 
   if (stmt == NULL)
@@ -647,6 +650,7 @@ load_layers (BsStore *store, int64_t run, GArray *layers, GArray *stats, GError 
       st.energy_j = column_double (stmt, 11);
       st.energy_lo_j = column_double (stmt, 12);
       st.energy_hi_j = column_double (stmt, 13);
+      st.energy_sd_j = column_double (stmt, 14);
       g_array_append_val (stats, st);
     }
   if (rc != SQLITE_DONE)

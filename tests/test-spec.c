@@ -95,7 +95,7 @@ expect_error (const char *text, char sep, BsSpecError code, const char *fragment
   g_autoptr (BsSpec) spec = bs_spec_parse (text, sep, &error);
 
   g_assert_null (spec);
-  g_assert_error (error, BS_SPEC_ERROR, code);
+  g_assert_error (error, BS_SPEC_ERROR, (int) code);
   g_test_message ("'%s' → %s", text, error->message);
   g_assert_nonnull (strstr (error->message, fragment));
 }

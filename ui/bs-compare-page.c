@@ -1,5 +1,5 @@
 /* bs-compare-page.c: the Compare page. The data comes from the session database
- * (bs_query_compare, bs_query_layer_stats, bs_query_power_overlay) when runs are set;
+ * (bs_query_compare, bs_query_power_overlay) when runs are set;
  * drawing is the pure renderers of ui/views, on screen and in exports alike. */
 #include "bs-compare-page.h"
 
@@ -26,7 +26,6 @@ struct _BsComparePage
   int64_t runs[BS_COMPARE_MAX_RUNS];
   BsComparison *comparison;
   BsRun *run_info[BS_COMPARE_MAX_RUNS];
-  GArray *stats[BS_COMPARE_MAX_RUNS];
   char *labels[BS_COMPARE_MAX_RUNS];
   GPtrArray *traces;
   BsCompareChart *chart;
@@ -58,7 +57,6 @@ clear_data (BsComparePage *self)
   for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
     {
       g_clear_pointer (&self->run_info[i], bs_run_free);
-      g_clear_pointer (&self->stats[i], g_array_unref);
       g_clear_pointer (&self->labels[i], g_free);
     }
   g_clear_pointer (&self->traces, g_ptr_array_unref);
@@ -80,7 +78,7 @@ rebuild_chart (BsComparePage *self)
   g_clear_pointer (&self->chart, bs_compare_chart_free);
   if (self->comparison != NULL)
     self->chart = bs_compare_chart_new_from_comparison (self->comparison, self->metric,
-                                                        self->run_info, self->stats);
+                                                        self->run_info);
   self->selected_row = self->chart != NULL && self->selected != NULL
                          ? bs_compare_chart_find_layer (self->chart, self->selected) : -1;
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->compare_area), content_height (self));
@@ -189,7 +187,6 @@ bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_
     {
       self->runs[i] = runs[i];
       self->run_info[i] = bs_store_get_run (store, runs[i], NULL);
-      self->stats[i] = bs_query_layer_stats (store, runs[i], NULL);
       self->labels[i] = g_strdup_printf ("#%" G_GINT64_FORMAT " %s", runs[i],
                                          self->run_info[i] != NULL ? self->run_info[i]->backend : "?");
       if (self->run_info[i] == NULL)

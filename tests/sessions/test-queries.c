@@ -235,15 +235,15 @@ test_compare (Fixture *f, gconstpointer data)
   a = &g_array_index (c2->rows, BsCompareRow, 0);
   b = &g_array_index (c2->rows, BsCompareRow, 1);
   g_assert_cmpstr (a->name, ==, "a");
-  g_assert_cmpfloat_with_epsilon (a->delta_ns[1], 100, 1e-9);
-  g_assert_cmpfloat_with_epsilon (a->ratio[1], 1195.0 / 1095.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (a->time_ns.delta[1], 100, 1e-9);
+  g_assert_cmpfloat_with_epsilon (a->time_ns.ratio[1], 1195.0 / 1095.0, 1e-12);
   /* Equal variances (3500) and sizes: se = sqrt (2 * 3500 / 20), df = 38. */
-  g_assert_cmpfloat_with_epsilon (a->test[1].t, 100 / sqrt (350), 1e-9);
-  g_assert_cmpfloat_with_epsilon (a->test[1].df, 38, 1e-9);
-  g_assert_cmpfloat (a->test[1].p, <, 1e-4);
-  g_assert_true (a->significant[1]);
-  g_assert_cmpfloat (b->test[1].p, ==, 1);
-  g_assert_false (b->significant[1]);
+  g_assert_cmpfloat_with_epsilon (a->time_ns.test[1].t, 100 / sqrt (350), 1e-9);
+  g_assert_cmpfloat_with_epsilon (a->time_ns.test[1].df, 38, 1e-9);
+  g_assert_cmpfloat (a->time_ns.test[1].p, <, 1e-4);
+  g_assert_true (a->time_ns.significant[1]);
+  g_assert_cmpfloat (b->time_ns.test[1].p, ==, 1);
+  g_assert_false (b->time_ns.significant[1]);
   g_assert_cmpfloat_with_epsilon (c2->latency_test[1].t, 100 / sqrt (350), 1e-9);
   g_assert_cmpfloat_with_epsilon (c2->totals[1].split.time_ns[BS_PRECISION_FIXED], 1395, 1e-9);
 
@@ -255,13 +255,13 @@ test_compare (Fixture *f, gconstpointer data)
   a = &g_array_index (c3->rows, BsCompareRow, 0);
   d = &g_array_index (c3->rows, BsCompareRow, 3);
   g_assert_cmpint (a->op[2], ==, 0);
-  g_assert_cmpfloat_with_epsilon (a->ratio[2], 1, 1e-12);
+  g_assert_cmpfloat_with_epsilon (a->time_ns.ratio[2], 1, 1e-12);
   g_assert_cmpstr (d->name, ==, "d");
   g_assert_cmpint (d->op[0], ==, -1);
   g_assert_cmpint (d->op[1], ==, -1);
   g_assert_cmpint (d->op[2], ==, 1);
-  g_assert_true (isnan (d->delta_ns[2]));
-  g_assert_false (d->significant[2]);
+  g_assert_true (isnan (d->time_ns.delta[2]));
+  g_assert_false (d->time_ns.significant[2]);
 }
 
 /* Two producer threads, several chunks: everything arrives, in each producer's order. */
