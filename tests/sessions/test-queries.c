@@ -9,6 +9,7 @@
 #include "session-test-util.h"
 
 #include <math.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #define N_INF 20
@@ -121,9 +122,12 @@ check_known_stats (GArray *stats)
   g_assert_cmpfloat_with_epsilon (a->energy_j, 2.19e-6, 1e-15);
   g_assert_cmpfloat_with_epsilon (a->energy_hi_j - a->energy_j, half, 1e-14);
   g_assert_cmpfloat_with_epsilon (a->energy_j - a->energy_lo_j, half, 1e-14);
+  /* 2 W times the times: twice their SD, in nJ. */
+  g_assert_cmpfloat_with_epsilon (a->energy_sd_j, 2 * sd_a * 1e-9, 1e-18);
 
   g_assert_cmpfloat (b->time_ns.median, ==, 500);
   g_assert_cmpfloat (b->time_ns.sd, ==, 0);
+  g_assert_cmpfloat (b->energy_sd_j, <, 1e-20);   /* 1 uJ each, up to rounding */
   g_assert_cmpuint (b->binary_macs, ==, 5000);
   /* c runs twice per inference: its per-inference time is the sum. */
   g_assert_cmpint (c->time_ns.n, ==, N_INF);
@@ -244,7 +248,16 @@ test_compare (Fixture *f, gconstpointer data)
   g_assert_true (a->time_ns.significant[1]);
   g_assert_cmpfloat (b->time_ns.test[1].p, ==, 1);
   g_assert_false (b->time_ns.significant[1]);
+  /* Energy: 2 W throughout, so 2 W times the time; Welch's t does not depend on the unit. */
+  g_assert_cmpint (a->energy_j.value[1].n, ==, N_INF);
+  g_assert_cmpfloat_with_epsilon (a->energy_j.delta[1], 200e-9, 1e-18);
+  g_assert_cmpfloat_with_epsilon (a->energy_j.test[1].t, 100 / sqrt (350), 1e-9);
+  g_assert_cmpfloat_with_epsilon (a->energy_j.test[1].df, 38, 1e-9);
+  g_assert_true (a->energy_j.significant[1]);
+  g_assert_cmpfloat (b->energy_j.test[1].p, ==, 1);
+  g_assert_false (b->energy_j.significant[1]);
   g_assert_cmpfloat_with_epsilon (c2->latency_test[1].t, 100 / sqrt (350), 1e-9);
+  g_assert_true (c2->latency_significant[1]);
   g_assert_cmpfloat_with_epsilon (c2->totals[1].split.time_ns[BS_PRECISION_FIXED], 1395, 1e-9);
 
   c3 = bs_query_compare (store, three, 3, &error);
@@ -262,6 +275,52 @@ test_compare (Fixture *f, gconstpointer data)
   g_assert_cmpint (d->op[2], ==, 1);
   g_assert_true (isnan (d->time_ns.delta[2]));
   g_assert_false (d->time_ns.significant[2]);
+}
+
+static void
+raw_exec (const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+  sqlite3_close (db);
+}
+
+/* A file of schema version 1 (summaries of version 1, no energy SD) opens migrated, and
+ * the energy SD comes back from the run's events and samples, in time for a test. */
+static void
+test_migrate_energy_sd (Fixture *f, gconstpointer data)
+{
+  int64_t base = record_known (f->path, 0, BS_CLOCK_HOST, known_layers, 3);
+  int64_t slower = record_known (f->path, 100, BS_CLOCK_HOST, known_layers, 3);
+  int64_t pair[] = { base, slower };
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autoptr (BsStore) store = bs_store_open (f->path, BS_STORE_OPEN_DEFAULT, &error);
+    g_autoptr (BsComparison) c = bs_query_compare (store, pair, 2, &error);   /* stores summaries */
+    g_assert_no_error (error);
+  }
+  raw_exec (f->path, "ALTER TABLE layer_summaries DROP COLUMN energy_sd_j;"
+                     "UPDATE layer_summaries SET version = 1; UPDATE run_summaries SET version = 1;"
+                     "PRAGMA user_version = 1;");
+  g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM layer_summaries"), ==, 6);
+  {
+    g_autoptr (BsStore) store = bs_store_open (f->path, BS_STORE_OPEN_DEFAULT, &error);
+    g_autoptr (BsComparison) c = bs_query_compare (store, pair, 2, &error);
+    const BsCompareRow *a;
+
+    g_assert_no_error (error);
+    a = &g_array_index (c->rows, BsCompareRow, 0);
+    g_assert_cmpfloat_with_epsilon (a->energy_j.value[0].sd, 2 * 10 * sqrt (35) * 1e-9, 1e-18);
+    g_assert_true (a->energy_j.significant[1]);
+  }
+  g_assert_cmpint (bs_test_sql_int (f->path, "PRAGMA user_version"), ==, BS_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM layer_summaries "
+                                             "WHERE energy_sd_j IS NOT NULL AND version = 2"), ==, 6);
 }
 
 /* Two producer threads, several chunks: everything arrives, in each producer's order. */
@@ -543,6 +602,7 @@ main (int argc, char **argv)
   ADD ("/queries/totals", test_totals);
   ADD ("/queries/layer-table", test_layer_table);
   ADD ("/queries/compare", test_compare);
+  ADD ("/queries/migrate-energy-sd", test_migrate_energy_sd);
   ADD ("/queries/model-counts", test_model_counts);
   ADD ("/recorder/threads", test_recorder_threads);
   ADD ("/recorder/commits", test_recorder_commits);
