@@ -1,12 +1,13 @@
 /* bs-summaries.c: per-layer and per-run figures from raw events and samples.
  *
  * Energy: the power channels of the run are summed (one channel per rail) and
- * interpolated linearly at each event's midpoint; an event's energy is that power times
+ * interpolated linearly (core/bs-power-integral.h) at each event's midpoint; an event's energy is that power times
  * its duration. With a 10 Hz meter and microsecond layers this is the board's gross
  * power spread over time, idle included: it says where the energy goes because of
  * time, not which layer draws more power. Per-layer power needs a sweep (probes/).
  */
 #include "bs-summaries.h"
+#include "bs-power-integral.h"
 #include "bs-run-data.h"
 #include "bs-runs.h"
 #include "bs-store-private.h"
@@ -56,15 +57,14 @@ typedef struct
   double joules;
 } OpAcc;
 
+/* One power channel, read through core/bs-power-integral.h in ns after `origin` (the
+ * first sample: differences in int64, so the doubles stay exact). */
 typedef struct
 {
   GArray *samples;       /* BsSample of one power channel, by time */
-  guint hint;
-  /* The segment last interpolated in: t in [seg_t0, seg_t1) is v0 + slope (t - t0). */
-  int64_t seg_t0;
-  int64_t seg_t1;
-  double seg_v0;
-  double seg_slope;
+  int64_t origin;
+  BsPowerReadings readings;
+  gsize hint;            /* events come nearly in time order */
 } PowerTrace;
 
 typedef struct
@@ -72,7 +72,7 @@ typedef struct
   GPtrArray *ops;        /* OpAcc, by first appearance */
   OpAcc *dense[DENSE_OPS];
   GHashTable *sparse;    /* int op -> OpAcc */
-  GArray *traces;        /* PowerTrace */
+  GPtrArray *traces;     /* PowerTrace */
   GArray *latency;       /* double ns per inference */
   guint expected;        /* inferences, to size the arrays once */
   double busy_sum;
@@ -92,10 +92,35 @@ op_acc_free (gpointer p)
 }
 
 static void
-clear_trace (gpointer p)
+free_trace (gpointer p)
 {
   PowerTrace *tr = p;
   g_array_unref (tr->samples);
+  g_free (tr);
+}
+
+static double
+sample_time (gconstpointer data, gsize i)
+{
+  const PowerTrace *tr = data;
+  return (double) (g_array_index (tr->samples, BsSample, i).t_ns - tr->origin);
+}
+
+static double
+sample_value (gconstpointer data, gsize i)
+{
+  return g_array_index (((const PowerTrace *) data)->samples, BsSample, i).value;
+}
+
+static PowerTrace *
+trace_new (GArray *samples)
+{
+  PowerTrace *tr = g_new0 (PowerTrace, 1);
+
+  tr->samples = samples;
+  tr->origin = g_array_index (samples, BsSample, 0).t_ns;
+  tr->readings = (BsPowerReadings) { sample_time, sample_value, tr, 0, samples->len };
+  return tr;
 }
 
 static Accumulator *
@@ -105,8 +130,7 @@ accumulator_new (void)
 
   acc->ops = g_ptr_array_new_with_free_func (op_acc_free);
   acc->sparse = g_hash_table_new (g_direct_hash, g_direct_equal);
-  acc->traces = g_array_new (FALSE, TRUE, sizeof (PowerTrace));
-  g_array_set_clear_func (acc->traces, clear_trace);
+  acc->traces = g_ptr_array_new_with_free_func (free_trace);
   acc->latency = g_array_new (FALSE, FALSE, sizeof (double));
   acc->inference = INT64_MIN;
   acc->first_start = INT64_MAX;
@@ -119,7 +143,7 @@ accumulator_free (Accumulator *acc)
 {
   g_ptr_array_unref (acc->ops);
   g_hash_table_unref (acc->sparse);
-  g_array_unref (acc->traces);
+  g_ptr_array_unref (acc->traces);
   g_array_unref (acc->latency);
   g_free (acc);
 }
@@ -156,52 +180,16 @@ op_acc_flush (OpAcc *a, gboolean with_energy)
     doubles_append (&a->energy, a->joules);
 }
 
-/* Linear interpolation; the ends are held. Events arrive nearly in time order, so
- * most fall in the segment of the one before. */
-static double
-trace_at (PowerTrace *tr, int64_t t)
-{
-  const BsSample *s = (const BsSample *) (void *) tr->samples->data;
-  guint n = tr->samples->len, lo, hi;
-
-  if (t >= tr->seg_t0 && t < tr->seg_t1)
-    return tr->seg_v0 + tr->seg_slope * (double) (t - tr->seg_t0);
-  if (t <= s[0].t_ns)
-    return s[0].value;
-  if (t >= s[n - 1].t_ns)
-    return s[n - 1].value;
-  lo = tr->hint < n - 1 ? tr->hint : 0;
-  for (int steps = 0; steps < 4 && s[lo + 1].t_ns <= t; steps++)
-    lo++;
-  if (s[lo].t_ns > t || s[lo + 1].t_ns <= t)
-    {
-      lo = 0;
-      hi = n - 1;    /* invariant: s[lo].t <= t < s[hi].t */
-      while (hi - lo > 1)
-        {
-          guint mid = lo + (hi - lo) / 2;
-          if (s[mid].t_ns <= t)
-            lo = mid;
-          else
-            hi = mid;
-        }
-    }
-  tr->hint = lo;
-  /* Here s[lo].t <= t < s[lo + 1].t, so the segment has a length. */
-  tr->seg_t0 = s[lo].t_ns;
-  tr->seg_t1 = s[lo + 1].t_ns;
-  tr->seg_v0 = s[lo].value;
-  tr->seg_slope = (s[lo + 1].value - s[lo].value) / (double) (tr->seg_t1 - tr->seg_t0);
-  return tr->seg_v0 + tr->seg_slope * (double) (t - tr->seg_t0);
-}
-
 static double
 power_at (Accumulator *acc, int64_t t)
 {
   double p = 0;
 
   for (guint i = 0; i < acc->traces->len; i++)
-    p += trace_at (&g_array_index (acc->traces, PowerTrace, i), t);
+    {
+      PowerTrace *tr = acc->traces->pdata[i];
+      p += bs_power_at (&tr->readings, (double) (t - tr->origin), &tr->hint);
+    }
   return p;
 }
 
@@ -271,52 +259,25 @@ load_power (BsStore *store, int64_t run, Accumulator *acc, int64_t *n_samples, G
   for (guint i = 0; i < channels->len; i++)
     {
       const BsChannel *c = &g_array_index (channels, BsChannel, i);
-      PowerTrace tr = { NULL, 0, 0, 0, 0, 0 };
+      g_autoptr (GArray) samples = NULL;
       gboolean sorted = TRUE;
 
       *n_samples += c->n_samples;
       if (c->quantity != BS_QUANTITY_POWER)
         continue;
-      tr.samples = g_array_new (FALSE, FALSE, sizeof (BsSample));
-      if (!bs_store_read_samples (store, c, INT64_MIN, INT64_MAX, tr.samples, error))
-        {
-          g_array_unref (tr.samples);
-          return FALSE;
-        }
-      if (tr.samples->len == 0)
-        {
-          g_array_unref (tr.samples);
-          continue;
-        }
-      for (guint k = 1; k < tr.samples->len && sorted; k++)
-        sorted = g_array_index (tr.samples, BsSample, k - 1).t_ns
-                 <= g_array_index (tr.samples, BsSample, k).t_ns;
+      samples = g_array_new (FALSE, FALSE, sizeof (BsSample));
+      if (!bs_store_read_samples (store, c, INT64_MIN, INT64_MAX, samples, error))
+        return FALSE;
+      if (samples->len == 0)
+        continue;
+      for (guint k = 1; k < samples->len && sorted; k++)
+        sorted = g_array_index (samples, BsSample, k - 1).t_ns
+                 <= g_array_index (samples, BsSample, k).t_ns;
       if (!sorted)
-        g_array_sort (tr.samples, compare_sample_time);
-      g_array_append_val (acc->traces, tr);
+        g_array_sort (samples, compare_sample_time);
+      g_ptr_array_add (acc->traces, trace_new (g_steal_pointer (&samples)));
     }
   return TRUE;
-}
-
-/* Trapezoids over [a, b], with the interpolated trace at both ends. */
-static double
-integrate (PowerTrace *tr, int64_t a, int64_t b)
-{
-  const BsSample *s = (const BsSample *) (void *) tr->samples->data;
-  guint n = tr->samples->len, i = 0;
-  int64_t t_prev = a;
-  double v_prev = trace_at (tr, a), sum = 0;
-
-  while (i < n && s[i].t_ns <= a)
-    i++;
-  for (; i < n && s[i].t_ns < b; i++)
-    {
-      sum += 0.5 * (v_prev + s[i].value) * (double) (s[i].t_ns - t_prev);
-      t_prev = s[i].t_ns;
-      v_prev = s[i].value;
-    }
-  sum += 0.5 * (v_prev + trace_at (tr, b)) * (double) (b - t_prev);
-  return sum * 1e-9;
 }
 
 static void
@@ -414,8 +375,11 @@ collect_totals (Accumulator *acc, int64_t run, int64_t n_events, int64_t n_sampl
     {
       t->energy_j = 0;
       for (guint i = 0; i < acc->traces->len; i++)
-        t->energy_j += integrate (&g_array_index (acc->traces, PowerTrace, i), acc->first_start,
-                                  acc->last_end);
+        {
+          const PowerTrace *tr = acc->traces->pdata[i];
+          t->energy_j += bs_power_integrate (&tr->readings, (double) (acc->first_start - tr->origin),
+                                             (double) (acc->last_end - tr->origin), NULL);
+        }
       t->mean_power_w = t->energy_j / ((double) t->span_ns * 1e-9);
       t->energy_per_inference_j = t->energy_j / (double) t->n_inferences;
     }
