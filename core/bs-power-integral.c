@@ -1,6 +1,25 @@
 /* bs-power-integral.c: p̂ and its trapezoids. */
 #include "bs-power-integral.h"
 
+static double
+array_time (gconstpointer data, gsize i)
+{
+  const BsPowerArrays *a = data;
+  return (double) (a->t_ns[i] - a->origin);
+}
+
+static double
+array_value (gconstpointer data, gsize i)
+{
+  return ((const BsPowerArrays *) data)->w[i];
+}
+
+BsPowerReadings
+bs_power_readings_from_arrays (const BsPowerArrays *arrays, gsize first, gsize last)
+{
+  return (BsPowerReadings) { array_time, array_value, arrays, first, last };
+}
+
 double
 bs_power_at (const BsPowerReadings *r, double x, gsize *hint)
 {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdint.h>
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,18 @@ typedef struct
   gsize first;               /* the readings visited are [first, last); with a window, */
   gsize last;                /* keep one reading either side of what is asked for */
 } BsPowerReadings;
+
+/* The common layout: parallel arrays of times and watts, read in ns after `origin`.
+ * @arrays must outlive the readings. */
+typedef struct
+{
+  const int64_t *t_ns;
+  const double *w;
+  int64_t origin;
+} BsPowerArrays;
+
+BsPowerReadings bs_power_readings_from_arrays (const BsPowerArrays *arrays, gsize first,
+                                               gsize last);
 
 /* p̂ at x ns after the origin; first < last. *hint (first, or the last answer's) makes
  * calls in nearly ascending x cheap: after the call it is the first reading later than x. */

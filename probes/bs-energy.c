@@ -147,34 +147,15 @@ bs_energy_rules_init (BsEnergyRules *rules)
   rules->idle_w = NAN;
 }
 
-typedef struct
-{
-  const BsPowerTrace *trace;
-  int64_t origin;
-} TraceFrom;
-
-static double
-trace_time (gconstpointer data, gsize i)
-{
-  const TraceFrom *d = data;
-  return (double) (d->trace->t_ns[i] - d->origin);
-}
-
-static double
-trace_value (gconstpointer data, gsize i)
-{
-  return ((const TraceFrom *) data)->trace->w[i];
-}
-
 /* ∫ p̂ over the interval (core/bs-power-integral.h), visiting the @count readings inside
  * from @first and one either side. */
 static void
 integrate (const BsPowerTrace *trace, const BsInterval *iv, gsize first, gsize count,
            BsIntervalEnergy *out)
 {
-  TraceFrom d = { trace, iv->t_start_ns };
-  BsPowerReadings r = { trace_time, trace_value, &d, first > 0 ? first - 1 : 0,
-                        MIN (first + count + 1, trace->n) };
+  BsPowerArrays arrays = { trace->t_ns, trace->w, iv->t_start_ns };
+  BsPowerReadings r = bs_power_readings_from_arrays (&arrays, first > 0 ? first - 1 : 0,
+                                                     MIN (first + count + 1, trace->n));
   double gap;
 
   out->energy_j = bs_power_integrate (&r, 0, (double) (iv->t_end_ns - iv->t_start_ns), &gap);

@@ -47,36 +47,16 @@ compute (const BsPowerReadings *s, double b, BsMarkerStats *st)
   return TRUE;
 }
 
-/* int64 samples: differences are taken in int64, exact for any clock, before they
- * become doubles. */
-
-typedef struct
-{
-  const int64_t *t;
-  const double *v;
-  int64_t origin;
-} Int64Data;
-
-static double
-int64_time (gconstpointer data, gsize i)
-{
-  const Int64Data *d = data;
-  return (double) (d->t[i] - d->origin);
-}
-
-static double
-int64_value (gconstpointer data, gsize i)
-{
-  return ((const Int64Data *) data)->v[i];
-}
+/* int64 samples: core's arrays take differences in int64, exact for any clock, before
+ * they become doubles. */
 
 gboolean
 bs_marker_stats_compute (const int64_t *t_ns, const double *power_w, gsize n, int64_t a_ns,
                          int64_t b_ns, BsMarkerStats *stats)
 {
   int64_t a = MIN (a_ns, b_ns), b = MAX (a_ns, b_ns);
-  Int64Data d = { t_ns, power_w, a };
-  BsPowerReadings s = { int64_time, int64_value, &d, 0, n };
+  BsPowerArrays arrays = { t_ns, power_w, a };
+  BsPowerReadings s = bs_power_readings_from_arrays (&arrays, 0, n);
 
   stats->t_a_ns = (double) a;
   stats->t_b_ns = (double) b;
