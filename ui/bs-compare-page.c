@@ -11,6 +11,7 @@
 #include "bs-run-colors.h"
 #include "bs-runs.h"
 
+#include <json-glib/json-glib.h>
 #include <math.h>
 
 #define OVERLAY_HEIGHT 280
@@ -256,91 +257,84 @@ bs_compare_page_set_selected_layer (BsComparePage *self, const char *name)
   gtk_widget_queue_draw (self->compare_area);
 }
 
+/* JSON has no NaN: a missing figure is null. */
 static void
-append_number (GString *s, double v)
+add_number (JsonBuilder *b, double v)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (isnan (v) || isinf (v))
-    g_string_append (s, "null");
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
   else
-    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
+    json_builder_add_null_value (b);
 }
 
 static void
-append_string (GString *s, const char *text)
+add_numbers (JsonBuilder *b, const double *v, int n)
 {
-  g_string_append_c (s, '"');
-  for (const char *p = text; p != NULL && *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (s, "\\%c", *p);
-      else if ((guchar) *p < 0x20)
-        g_string_append_printf (s, "\\u%04x", *p);
-      else
-        g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
+  json_builder_begin_array (b);
+  for (int i = 0; i < n; i++)
+    add_number (b, v[i]);
+  json_builder_end_array (b);
 }
 
+static void
+add_chart (JsonBuilder *b, const BsCompareChart *c)
+{
+  json_builder_set_member_name (b, "labels");
+  json_builder_begin_array (b);
+  for (int i = 0; i < c->n_runs; i++)
+    json_builder_add_string_value (b, c->runs[i].label);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "totals");
+  json_builder_begin_array (b);
+  for (int i = 0; i < c->n_runs; i++)
+    add_number (b, c->runs[i].total);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "split");
+  json_builder_begin_array (b);
+  for (int i = 0; i < c->n_runs; i++)
+    add_numbers (b, c->runs[i].split, 3);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "layers");
+  json_builder_begin_array (b);
+  for (int l = 0; l < c->n_layers; l++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, c->layers[l].name);
+      json_builder_set_member_name (b, "values");
+      add_numbers (b, c->layers[l].value, c->n_runs);
+      json_builder_set_member_name (b, "significant");
+      json_builder_begin_array (b);
+      for (int i = 0; i < c->n_runs; i++)
+        json_builder_add_boolean_value (b, c->layers[l].significant[i]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+/* Through json-glib: numbers in any locale, names escaped. */
 char *
 bs_compare_page_get_summary (BsComparePage *self)
 {
-  GString *s = g_string_new ("{\"runs\": [");
-  const BsCompareChart *c = self->chart;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
 
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "runs");
+  json_builder_begin_array (b);
   for (int i = 0; i < self->n_runs; i++)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", self->runs[i]);
-  g_string_append_printf (s, "], \"metric\": \"%s\", \"unit\": \"%s\"",
-                          self->metric == BS_COMPARE_TIME ? "time" : "energy",
-                          self->metric == BS_COMPARE_TIME ? "s" : "J");
-  if (c != NULL)
-    {
-      g_string_append (s, ", \"labels\": [");
-      for (int i = 0; i < c->n_runs; i++)
-        {
-          g_string_append (s, i ? ", " : "");
-          append_string (s, c->runs[i].label);
-        }
-      g_string_append (s, "], \"totals\": [");
-      for (int i = 0; i < c->n_runs; i++)
-        {
-          g_string_append (s, i ? ", " : "");
-          append_number (s, c->runs[i].total);
-        }
-      g_string_append (s, "], \"split\": [");
-      for (int i = 0; i < c->n_runs; i++)
-        {
-          g_string_append (s, i ? ", [" : "[");
-          for (int k = 0; k < 3; k++)
-            {
-              g_string_append (s, k ? ", " : "");
-              append_number (s, c->runs[i].split[k]);
-            }
-          g_string_append (s, "]");
-        }
-      g_string_append (s, "], \"layers\": [");
-      for (int l = 0; l < c->n_layers; l++)
-        {
-          const BsCompareLayer *layer = &c->layers[l];
-
-          g_string_append (s, l ? ", {\"name\": " : "{\"name\": ");
-          append_string (s, layer->name);
-          g_string_append (s, ", \"values\": [");
-          for (int i = 0; i < c->n_runs; i++)
-            {
-              g_string_append (s, i ? ", " : "");
-              append_number (s, layer->value[i]);
-            }
-          g_string_append (s, "], \"significant\": [");
-          for (int i = 0; i < c->n_runs; i++)
-            g_string_append_printf (s, "%s%s", i ? ", " : "", layer->significant[i] ? "true" : "false");
-          g_string_append (s, "]}");
-        }
-      g_string_append (s, "]");
-    }
-  g_string_append (s, "}");
-  return g_string_free (s, FALSE);
+    json_builder_add_int_value (b, self->runs[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "metric");
+  json_builder_add_string_value (b, self->metric == BS_COMPARE_TIME ? "time" : "energy");
+  json_builder_set_member_name (b, "unit");
+  json_builder_add_string_value (b, self->metric == BS_COMPARE_TIME ? "s" : "J");
+  if (self->chart != NULL)
+    add_chart (b, self->chart);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
 }
 
 gboolean
