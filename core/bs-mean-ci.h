@@ -12,7 +12,8 @@
  * autocorrelation r₁ as for an AR(1) process, and b = n / batch length (at least 2).
  * Below 20 readings, batches of 2; below 4, single readings. On AR(1) readings with
  * ρ = 0.8 this covers the true mean 92 % of the time where s/sqrt(n) covers 45 % (see
- * tests/probes/test-energy.c). Pure functions, no state. */
+ * tests/probes/test-energy.c). Pure functions, no state; in core beside bs-stats.h, whose
+ * t distribution and Welch–Satterthwaite it uses. */
 #pragma once
 
 #include <glib.h>
