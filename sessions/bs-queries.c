@@ -121,7 +121,7 @@ init_figure (BsCompareFigure *f)
   for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
     {
       f->value[i] = (BsSummary) { 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
-      f->delta[i] = f->ratio[i] = f->p_holm[i] = NAN;
+      f->delta[i] = f->ratio[i] = f->p_holm[i] = f->ci95[i] = NAN;
       f->test[i] = (BsWelch) { NAN, NAN, NAN };
     }
 }
@@ -178,8 +178,10 @@ place_run (BsComparison *c, GHashTable *rows_by_key, int i, GArray *stats)
       row = &g_array_index (c->rows, BsCompareRow, index);
       row->op[i] = st->op;
       row->time_ns.value[i] = st->time_ns;
+      row->time_ns.ci95[i] = bs_stats_ci95_half_width (&st->time_ns);
       row->energy_j.value[i] = (BsSummary) { st->energy_n, st->energy_j, st->energy_sd_j,
                                              NAN, NAN, NAN, NAN, NAN };
+      row->energy_j.ci95[i] = bs_stats_ci95_half_width (&row->energy_j.value[i]);
     }
 }
 
@@ -247,6 +249,7 @@ bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **erro
       if (!get_summaries (store, runs[i], FALSE, stats, &c->totals[i], error))
         return NULL;
       place_run (c, rows_by_key, i, stats);
+      c->latency_ci95[i] = bs_stats_ci95_half_width (&c->totals[i].latency_ns);
       c->latency_test[i] = (BsWelch) { NAN, NAN, NAN };
       if (i > 0)
         bs_stats_welch (&c->totals[0].latency_ns, &c->totals[i].latency_ns, &c->latency_test[i]);

@@ -83,6 +83,7 @@ gboolean bs_query_refresh_summaries (BsStore *store, int64_t run, GError **error
 typedef struct
 {
   BsSummary value[BS_COMPARE_MAX_RUNS]; /* n = 0: none; energy has only n, mean and sd */
+  double ci95[BS_COMPARE_MAX_RUNS];     /* half-width of the mean's 95 % interval; NaN: n < 2 */
   double delta[BS_COMPARE_MAX_RUNS];    /* mean - baseline mean; NaN if either is missing */
   double ratio[BS_COMPARE_MAX_RUNS];    /* mean / baseline mean */
   BsWelch test[BS_COMPARE_MAX_RUNS];    /* Welch's t-test against the baseline */
@@ -106,6 +107,7 @@ typedef struct
   int n_runs;
   int64_t runs[BS_COMPARE_MAX_RUNS];
   BsRunTotals totals[BS_COMPARE_MAX_RUNS];
+  double latency_ci95[BS_COMPARE_MAX_RUNS];  /* half-width of mean latency's 95 % interval */
   BsWelch latency_test[BS_COMPARE_MAX_RUNS]; /* per-inference latency against the baseline */
   gboolean latency_significant[BS_COMPARE_MAX_RUNS]; /* its p < BS_COMPARE_SIGNIFICANCE (no
                                                       * correction: one test per pair) */

@@ -1,7 +1,6 @@
 /* bs-compare-render.c: totals, layer rows with grouped bars, significance. */
 #include "bs-compare-render.h"
 #include "bs-run-colors.h"
-#include "bs-stats.h"
 
 #include <math.h>
 #include <string.h>
@@ -104,7 +103,7 @@ fill_layers (BsCompareChart *chart, const BsComparison *cmp, gsize offset, doubl
 
       for (int r = 0; r < cmp->n_runs; r++)
         {
-          double half = bs_stats_ci95_half_width (&f->value[r]) * scale;
+          double half = f->ci95[r] * scale;
 
           if (f->value[r].n < 1)
             continue;
@@ -129,7 +128,7 @@ fill_time_totals (BsCompareChart *chart, const BsComparison *cmp)
     {
       const BsRunTotals *t = &cmp->totals[r];
       BsCompareRun *run = &chart->runs[r];
-      double half = bs_stats_ci95_half_width (&t->latency_ns) * 1e-9;
+      double half = cmp->latency_ci95[r] * 1e-9;
 
       run->total = t->latency_ns.n > 0 ? t->latency_ns.mean * 1e-9 : NAN;
       run->total_lo = run->total - half;
