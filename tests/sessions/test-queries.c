@@ -9,7 +9,6 @@
 #include "session-test-util.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #define N_INF 20
@@ -277,18 +276,6 @@ test_compare (Fixture *f, gconstpointer data)
   g_assert_false (d->time_ns.significant[2]);
 }
 
-static void
-raw_exec (const char *path, const char *sql)
-{
-  sqlite3 *db = NULL;
-  char *message = NULL;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s: %s", sql, message);
-  sqlite3_close (db);
-}
-
 /* A file of schema version 1 (summaries of version 1, no energy SD) opens migrated, and
  * the energy SD comes back from the run's events and samples, in time for a test. */
 static void
@@ -304,7 +291,7 @@ test_migrate_energy_sd (Fixture *f, gconstpointer data)
     g_autoptr (BsComparison) c = bs_query_compare (store, pair, 2, &error);   /* stores summaries */
     g_assert_no_error (error);
   }
-  raw_exec (f->path, "ALTER TABLE layer_summaries DROP COLUMN energy_sd_j;"
+  bs_test_sql_exec (f->path, "ALTER TABLE layer_summaries DROP COLUMN energy_sd_j;"
                      "UPDATE layer_summaries SET version = 1; UPDATE run_summaries SET version = 1;"
                      "PRAGMA user_version = 1;");
   g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM layer_summaries"), ==, 6);
