@@ -440,18 +440,23 @@ print_compare_rows (const BsComparison *c, gsize offset, FormatFunc format)
     }
 }
 
+/* A run total (latency or energy per inference), as bs_query_compare tested it. */
+static void
+print_total_row (const BsComparison *c, const char *label, const BsCompareFigure *f,
+                 FormatFunc format)
+{
+  printf ("%-28s %-7s", label, "");
+  print_value_cell (format, f->value[0].n > 0 ? f->value[0].mean : NAN, 10);
+  for (int i = 1; i < c->n_runs; i++)
+    print_compare_cells (format, f->value[i].mean, f->delta[i], f->ratio[i], f->p_holm[i],
+                         f->significant[i], f->value[i].n > 0);
+  printf ("\n");
+}
+
 static void
 print_compare_totals (const BsComparison *c)
 {
-  printf ("%-28s %-7s", "latency per inference", "");
-  print_ns_cell (c->totals[0].latency_ns.mean, 10);
-  for (int i = 1; i < c->n_runs; i++)
-    {
-      double m0 = c->totals[0].latency_ns.mean, mi = c->totals[i].latency_ns.mean;
-      print_compare_cells (format_ns, mi, mi - m0, mi / m0, c->latency_test[i].p,
-                           c->latency_significant[i], TRUE);
-    }
-  printf ("\n");
+  print_total_row (c, "latency per inference", &c->latency_ns, format_ns);
   for (int p = 0; p < 3; p++)
     {
       g_autofree char *label = g_strdup_printf ("%s layers (split)", bs_precision_to_string ((BsPrecision) p));
@@ -512,6 +517,8 @@ print_comparison (BsStore *store, const BsComparison *c)
           "time); p and * as above\n\n");
   print_compare_header (c);
   print_compare_rows (c, G_STRUCT_OFFSET (BsCompareRow, energy_j), format_joules);
+  printf ("\n");
+  print_total_row (c, "energy per inference", &c->energy_j, format_joules);
 }
 
 int

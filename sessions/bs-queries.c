@@ -185,6 +185,25 @@ place_run (BsComparison *c, GHashTable *rows_by_key, int i, GArray *stats)
     }
 }
 
+/* Run i against the baseline: difference, ratio, Welch's test. Its p, NaN without one. */
+static double
+test_pair (BsCompareFigure *f, int i)
+{
+  if (f->value[0].n < 1 || f->value[i].n < 1)
+    return NAN;
+  f->delta[i] = f->value[i].mean - f->value[0].mean;
+  f->ratio[i] = f->value[i].mean / f->value[0].mean;
+  bs_stats_welch (&f->value[0], &f->value[i], &f->test[i]);
+  return f->test[i].p;
+}
+
+static void
+set_significance (BsCompareFigure *f, int i, double p)
+{
+  f->p_holm[i] = p;
+  f->significant[i] = !isnan (p) && p < BS_COMPARE_SIGNIFICANCE;
+}
+
 /* The figure at `offset` in every row (time or energy): differences from the baseline,
  * Welch's test and Holm's correction over the layers of each pair. */
 static void
@@ -197,24 +216,35 @@ test_rows (BsComparison *c, gsize offset)
   for (int i = 1; i < c->n_runs; i++)
     {
       for (guint k = 0; k < n; k++)
-        {
-          BsCompareFigure *f = G_STRUCT_MEMBER_P (&g_array_index (c->rows, BsCompareRow, k), offset);
-
-          p[k] = NAN;
-          if (f->value[0].n < 1 || f->value[i].n < 1)
-            continue;
-          f->delta[i] = f->value[i].mean - f->value[0].mean;
-          f->ratio[i] = f->value[i].mean / f->value[0].mean;
-          bs_stats_welch (&f->value[0], &f->value[i], &f->test[i]);
-          p[k] = f->test[i].p;
-        }
+        p[k] = test_pair (G_STRUCT_MEMBER_P (&g_array_index (c->rows, BsCompareRow, k), offset), i);
       bs_stats_holm (p, n, adjusted);
       for (guint k = 0; k < n; k++)
-        {
-          BsCompareFigure *f = G_STRUCT_MEMBER_P (&g_array_index (c->rows, BsCompareRow, k), offset);
-          f->p_holm[i] = adjusted[k];
-          f->significant[i] = !isnan (adjusted[k]) && adjusted[k] < BS_COMPARE_SIGNIFICANCE;
-        }
+        set_significance (G_STRUCT_MEMBER_P (&g_array_index (c->rows, BsCompareRow, k), offset), i,
+                          adjusted[k]);
+    }
+}
+
+/* The runs' totals: one test per pair, no correction. */
+static void
+test_totals (BsComparison *c)
+{
+  init_figure (&c->latency_ns);
+  init_figure (&c->energy_j);
+  for (int i = 0; i < c->n_runs; i++)
+    {
+      const BsRunTotals *t = &c->totals[i];
+
+      c->latency_ns.value[i] = t->latency_ns;
+      c->latency_ns.ci95[i] = bs_stats_ci95_half_width (&t->latency_ns);
+      if (t->has_power)
+        c->energy_j.value[i] = (BsSummary) { t->n_inferences, t->energy_per_inference_j,
+                                             t->energy_per_inference_sd_j, NAN, NAN, NAN, NAN, NAN };
+      c->energy_j.ci95[i] = bs_stats_ci95_half_width (&c->energy_j.value[i]);
+    }
+  for (int i = 1; i < c->n_runs; i++)
+    {
+      set_significance (&c->latency_ns, i, test_pair (&c->latency_ns, i));
+      set_significance (&c->energy_j, i, test_pair (&c->energy_j, i));
     }
 }
 
@@ -249,14 +279,10 @@ bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **erro
       if (!get_summaries (store, runs[i], FALSE, stats, &c->totals[i], error))
         return NULL;
       place_run (c, rows_by_key, i, stats);
-      c->latency_ci95[i] = bs_stats_ci95_half_width (&c->totals[i].latency_ns);
-      c->latency_test[i] = (BsWelch) { NAN, NAN, NAN };
-      if (i > 0)
-        bs_stats_welch (&c->totals[0].latency_ns, &c->totals[i].latency_ns, &c->latency_test[i]);
-      c->latency_significant[i] = c->latency_test[i].p < BS_COMPARE_SIGNIFICANCE;
     }
   test_rows (c, G_STRUCT_OFFSET (BsCompareRow, time_ns));
   test_rows (c, G_STRUCT_OFFSET (BsCompareRow, energy_j));
+  test_totals (c);
   c->mixed_origins = origins_differ (c);
   return g_steal_pointer (&c);
 }

@@ -62,6 +62,8 @@ typedef struct
   double energy_j;           /* power channels summed and integrated over the span */
   double mean_power_w;
   double energy_per_inference_j;
+  double energy_per_inference_sd_j;  /* SD of the run's energy cut at inference starts (each
+                                      * inference up to the next one's start); NaN: n < 2 */
   BsSplit split;
 } BsRunTotals;
 
@@ -107,10 +109,10 @@ typedef struct
   int n_runs;
   int64_t runs[BS_COMPARE_MAX_RUNS];
   BsRunTotals totals[BS_COMPARE_MAX_RUNS];
-  double latency_ci95[BS_COMPARE_MAX_RUNS];  /* half-width of mean latency's 95 % interval */
-  BsWelch latency_test[BS_COMPARE_MAX_RUNS]; /* per-inference latency against the baseline */
-  gboolean latency_significant[BS_COMPARE_MAX_RUNS]; /* its p < BS_COMPARE_SIGNIFICANCE (no
-                                                      * correction: one test per pair) */
+  /* Per-inference latency and energy of the runs (energy: n, mean and sd), tested like
+   * the layers but one test per pair, so p_holm is p. */
+  BsCompareFigure latency_ns;
+  BsCompareFigure energy_j;  /* n = 0 for a run without power readings */
   gboolean mixed_origins;    /* the runs' times come from different clocks */
   GArray *rows;              /* BsCompareRow: baseline order, then layers only later runs have */
 } BsComparison;

@@ -74,6 +74,7 @@ typedef struct
   GHashTable *sparse;    /* int op -> OpAcc */
   GPtrArray *traces;     /* PowerTrace */
   GArray *latency;       /* double ns per inference */
+  GArray *starts;        /* int64 ns: each inference's first event, same order */
   guint expected;        /* inferences, to size the arrays once */
   double busy_sum;
   int64_t inference;
@@ -132,6 +133,7 @@ accumulator_new (void)
   acc->sparse = g_hash_table_new (g_direct_hash, g_direct_equal);
   acc->traces = g_ptr_array_new_with_free_func (free_trace);
   acc->latency = g_array_new (FALSE, FALSE, sizeof (double));
+  acc->starts = g_array_new (FALSE, FALSE, sizeof (int64_t));
   acc->inference = INT64_MIN;
   acc->first_start = INT64_MAX;
   acc->last_end = INT64_MIN;
@@ -145,6 +147,7 @@ accumulator_free (Accumulator *acc)
   g_hash_table_unref (acc->sparse);
   g_ptr_array_unref (acc->traces);
   g_array_unref (acc->latency);
+  g_array_unref (acc->starts);
   g_free (acc);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Accumulator, accumulator_free)
@@ -202,6 +205,7 @@ end_inference (Accumulator *acc)
     return;
   latency = (double) (acc->span_end - acc->span_start);
   g_array_append_val (acc->latency, latency);
+  g_array_append_val (acc->starts, acc->span_start);
   acc->busy_sum += (double) acc->busy;
 }
 
@@ -352,6 +356,44 @@ collect_layer_stats (Accumulator *acc, GArray *layers, GArray *stats)
     }
 }
 
+static int
+compare_int64 (gconstpointer x, gconstpointer y)
+{
+  int64_t a = *(const int64_t *) x, b = *(const int64_t *) y;
+  return (a > b) - (a < b);
+}
+
+/* The run's energy cut at the inferences' starts: inference k gets [start k, start k + 1),
+ * the last up to the last event's end. The pieces sum to the run's energy, so their mean
+ * is energy per inference, and their SD is what a test of it needs. */
+static void
+inference_energies (Accumulator *acc, double *energy)
+{
+  guint n = acc->starts->len;
+  g_autofree int64_t *bounds = g_new (int64_t, n + 1);
+
+  memcpy (bounds, acc->starts->data, n * sizeof (int64_t));
+  qsort (bounds, n, sizeof (int64_t), compare_int64);
+  bounds[n] = acc->last_end;
+  memset (energy, 0, n * sizeof (double));
+  for (guint i = 0; i < acc->traces->len; i++)
+    {
+      PowerTrace *tr = acc->traces->pdata[i];
+      gsize hint = 0;
+
+      for (guint k = 0; k < n; k++)
+        {
+          double a = (double) (bounds[k] - tr->origin), b = (double) (bounds[k + 1] - tr->origin);
+          BsPowerReadings window = tr->readings;
+
+          /* Start each piece one reading before a: the pieces walk the trace once. */
+          bs_power_at (&tr->readings, a, &hint);
+          window.first = hint > 0 ? hint - 1 : 0;
+          energy[k] += bs_power_integrate (&window, a, b, NULL);
+        }
+    }
+}
+
 static void
 collect_totals (Accumulator *acc, int64_t run, int64_t n_events, int64_t n_samples,
                 GArray *stats, BsRunTotals *t)
@@ -370,9 +412,15 @@ collect_totals (Accumulator *acc, int64_t run, int64_t n_events, int64_t n_sampl
   t->span_ns = n_events > 0 ? acc->last_end - acc->first_start : 0;
   t->throughput = t->span_ns > 0 ? (double) t->n_inferences / ((double) t->span_ns * 1e-9) : NAN;
   t->has_power = acc->traces->len > 0 && t->span_ns > 0;
-  t->energy_j = t->mean_power_w = t->energy_per_inference_j = NAN;
+  t->energy_j = t->mean_power_w = t->energy_per_inference_j = t->energy_per_inference_sd_j = NAN;
   if (t->has_power)
     {
+      g_autofree double *energy = g_new (double, MAX (t->n_inferences, 1));
+      BsSummary e;
+
+      inference_energies (acc, energy);
+      bs_stats_moments (energy, (size_t) t->n_inferences, &e);
+      t->energy_per_inference_sd_j = t->n_inferences > 1 ? e.sd : NAN;
       t->energy_j = 0;
       for (guint i = 0; i < acc->traces->len; i++)
         {
@@ -474,8 +522,8 @@ save_totals (BsStore *store, int64_t run, const BsRunTotals *t, GError **error)
     "INSERT OR REPLACE INTO run_summaries (run_id, version, clocks, n_inferences, n_events, "
     "n_samples, span_ns, latency_n, latency_mean_ns, latency_sd_ns, latency_median_ns, "
     "latency_p5_ns, latency_p95_ns, latency_min_ns, latency_max_ns, busy_ns, has_power, energy_j, "
-    "mean_power_w, energy_per_inference_j) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+    "mean_power_w, energy_per_inference_j, energy_per_inference_sd_j) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   const double latency[] = {
     t->latency_ns.mean, t->latency_ns.sd, t->latency_ns.median, t->latency_ns.p5,
     t->latency_ns.p95, t->latency_ns.min, t->latency_ns.max, t->busy_ns,
@@ -497,6 +545,7 @@ save_totals (BsStore *store, int64_t run, const BsRunTotals *t, GError **error)
   sqlite3_bind_double (stmt, 18, t->energy_j);
   sqlite3_bind_double (stmt, 19, t->mean_power_w);
   sqlite3_bind_double (stmt, 20, t->energy_per_inference_j);
+  sqlite3_bind_double (stmt, 21, t->energy_per_inference_sd_j);
   return bs_store_step_done (store, stmt, error, "storing run summaries");
 }
 
@@ -560,8 +609,8 @@ load_totals (BsStore *store, int64_t run, BsRunTotals *t, gboolean *found, GErro
   g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
     "SELECT clocks, n_inferences, n_events, n_samples, span_ns, latency_n, latency_mean_ns, "
     "latency_sd_ns, latency_median_ns, latency_p5_ns, latency_p95_ns, latency_min_ns, "
-    "latency_max_ns, busy_ns, has_power, energy_j, mean_power_w, energy_per_inference_j "
-    "FROM run_summaries WHERE run_id = ? AND version = ?", error);
+    "latency_max_ns, busy_ns, has_power, energy_j, mean_power_w, energy_per_inference_j, "
+    "energy_per_inference_sd_j FROM run_summaries WHERE run_id = ? AND version = ?", error);
   int rc;
 
   if (stmt == NULL)
@@ -587,6 +636,7 @@ load_totals (BsStore *store, int64_t run, BsRunTotals *t, gboolean *found, GErro
   t->energy_j = column_double (stmt, 15);
   t->mean_power_w = column_double (stmt, 16);
   t->energy_per_inference_j = column_double (stmt, 17);
+  t->energy_per_inference_sd_j = column_double (stmt, 18);
   t->throughput = t->span_ns > 0 ? (double) t->n_inferences / ((double) t->span_ns * 1e-9) : NAN;
   return TRUE;
 }

@@ -134,6 +134,23 @@ check_known_stats (GArray *stats)
   g_assert_cmpuint (c->fixed_macs, ==, 500);
 }
 
+/* The known run's energy cut at inference starts, at 2 W: inference i lasts a_i + 730 and
+ * the next starts 1010 ns after it ends; the last piece ends with its last event. */
+static double
+known_piece_sd_j (void)
+{
+  double v[N_INF], mean = 0, ss = 0;
+
+  for (int i = 0; i < N_INF; i++)
+    {
+      v[i] = 2e-9 * (1000 + 10 * i + 730 + (i + 1 < N_INF ? 1010 : 0));
+      mean += v[i] / N_INF;
+    }
+  for (int i = 0; i < N_INF; i++)
+    ss += (v[i] - mean) * (v[i] - mean);
+  return sqrt (ss / (N_INF - 1));
+}
+
 static void
 test_layer_stats (Fixture *f, gconstpointer data)
 {
@@ -178,6 +195,7 @@ test_totals (Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon (t.mean_power_w, 2.0, 1e-12);
   g_assert_cmpfloat_with_epsilon (t.energy_j, 2.0 * span * 1e-9, 1e-18);
   g_assert_cmpfloat_with_epsilon (t.energy_per_inference_j, 2.0 * span * 1e-9 / N_INF, 1e-18);
+  g_assert_cmpfloat_with_epsilon (t.energy_per_inference_sd_j, known_piece_sd_j (), 1e-18);
   /* Binary vs fixed, from the layer table's tags. */
   g_assert_cmpfloat_with_epsilon (t.split.time_ns[BS_PRECISION_BINARY], 500, 1e-9);
   g_assert_cmpfloat_with_epsilon (t.split.time_ns[BS_PRECISION_FIXED], 1095 + 200, 1e-9);
@@ -255,8 +273,13 @@ test_compare (Fixture *f, gconstpointer data)
   g_assert_true (a->energy_j.significant[1]);
   g_assert_cmpfloat (b->energy_j.test[1].p, ==, 1);
   g_assert_false (b->energy_j.significant[1]);
-  g_assert_cmpfloat_with_epsilon (c2->latency_test[1].t, 100 / sqrt (350), 1e-9);
-  g_assert_true (c2->latency_significant[1]);
+  g_assert_cmpfloat_with_epsilon (c2->latency_ns.test[1].t, 100 / sqrt (350), 1e-9);
+  g_assert_true (c2->latency_ns.significant[1]);
+  /* Run energy per inference: every piece 100 ns longer at 2 W, the same spread. */
+  g_assert_cmpfloat_with_epsilon (c2->energy_j.delta[1], 2e-7, 1e-18);
+  g_assert_cmpfloat_with_epsilon (c2->energy_j.test[1].t,
+                                  2e-7 / sqrt (2 * pow (known_piece_sd_j (), 2) / N_INF), 1e-6);
+  g_assert_cmpint (c2->energy_j.significant[1], ==, c2->energy_j.test[1].p < 0.05);
   g_assert_cmpfloat_with_epsilon (c2->totals[1].split.time_ns[BS_PRECISION_FIXED], 1395, 1e-9);
 
   c3 = bs_query_compare (store, three, 3, &error);
@@ -292,22 +315,29 @@ test_migrate_energy_sd (Fixture *f, gconstpointer data)
     g_assert_no_error (error);
   }
   bs_test_sql_exec (f->path, "ALTER TABLE layer_summaries DROP COLUMN energy_sd_j;"
-                     "UPDATE layer_summaries SET version = 1; UPDATE run_summaries SET version = 1;"
-                     "PRAGMA user_version = 1;");
+                             "ALTER TABLE run_summaries DROP COLUMN energy_per_inference_sd_j;"
+                             "UPDATE layer_summaries SET version = 1;"
+                             "UPDATE run_summaries SET version = 1; PRAGMA user_version = 1;");
   g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM layer_summaries"), ==, 6);
   {
     g_autoptr (BsStore) store = bs_store_open (f->path, BS_STORE_OPEN_DEFAULT, &error);
-    g_autoptr (BsComparison) c = bs_query_compare (store, pair, 2, &error);
+    g_autoptr (BsComparison) c = NULL;
     const BsCompareRow *a;
 
+    g_assert_no_error (error);
+    c = bs_query_compare (store, pair, 2, &error);
     g_assert_no_error (error);
     a = &g_array_index (c->rows, BsCompareRow, 0);
     g_assert_cmpfloat_with_epsilon (a->energy_j.value[0].sd, 2 * 10 * sqrt (35) * 1e-9, 1e-18);
     g_assert_true (a->energy_j.significant[1]);
+    g_assert_cmpfloat_with_epsilon (c->totals[0].energy_per_inference_sd_j, known_piece_sd_j (), 1e-18);
   }
   g_assert_cmpint (bs_test_sql_int (f->path, "PRAGMA user_version"), ==, BS_STORE_SCHEMA_VERSION);
   g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM layer_summaries "
                                              "WHERE energy_sd_j IS NOT NULL AND version = 2"), ==, 6);
+  g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM run_summaries WHERE "
+                                             "energy_per_inference_sd_j IS NOT NULL AND version = 2"),
+                   ==, 2);
 }
 
 /* Two producer threads, several chunks: everything arrives, in each producer's order. */

@@ -412,6 +412,18 @@ cli_marks (const char *output, const char *section)
   return g_steal_pointer (&marks);
 }
 
+/* The mark on the CLI's line for a run total ("latency per inference"). */
+static gboolean
+cli_total_mark (const char *output, const char *label)
+{
+  const char *line = strstr (output, label);
+  const char *end;
+
+  g_assert_nonnull (line);
+  end = strchr (line, '\n');
+  return memchr (line, '*', end != NULL ? (gsize) (end - line) : strlen (line)) != NULL;
+}
+
 static void
 assert_same_marks (const BsCompareChart *chart, GHashTable *marks)
 {
@@ -473,6 +485,8 @@ test_same_marks_as_cli (void)
   energy_marks = cli_marks (out, "per-layer mean energy");
   assert_same_marks (time, time_marks);
   assert_same_marks (energy, energy_marks);
+  g_assert_cmpint (time->runs[1].significant, ==, cli_total_mark (out, "latency per inference"));
+  g_assert_cmpint (energy->runs[1].significant, ==, cli_total_mark (out, "energy per inference"));
   /* Not vacuous: the slowed layer is marked, the others are not. */
   g_assert_true (time->layers[1].significant[1] && energy->layers[1].significant[1]);
   g_assert_false (time->layers[0].significant[1] || energy->layers[0].significant[1]);

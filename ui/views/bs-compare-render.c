@@ -121,40 +121,28 @@ fill_layers (BsCompareChart *chart, const BsComparison *cmp, gsize offset, doubl
     }
 }
 
+/* The totals line: the runs' figure as the comparison tested it, and the split. */
 static void
-fill_time_totals (BsCompareChart *chart, const BsComparison *cmp)
+fill_totals (BsCompareChart *chart, const BsComparison *cmp, const BsCompareFigure *f,
+             double scale)
 {
   for (int r = 0; r < cmp->n_runs; r++)
     {
       const BsRunTotals *t = &cmp->totals[r];
       BsCompareRun *run = &chart->runs[r];
-      double half = cmp->latency_ci95[r] * 1e-9;
+      double half = f->ci95[r] * scale;
 
-      run->total = t->latency_ns.n > 0 ? t->latency_ns.mean * 1e-9 : NAN;
+      run->total = f->value[r].n > 0 ? f->value[r].mean * scale : NAN;
       run->total_lo = run->total - half;
       run->total_hi = run->total + half;
       for (int p = 0; p < 3; p++)
-        run->split[p] = t->split.time_ns[p] * 1e-9;
+        run->split[p] = chart->metric == BS_COMPARE_TIME ? t->split.time_ns[p] * scale
+                        : t->has_power ? t->split.energy_j[p] : NAN;
       if (r > 0)
         {
-          run->p = cmp->latency_test[r].p;
-          run->significant = cmp->latency_significant[r];
+          run->p = f->p_holm[r];
+          run->significant = f->significant[r];
         }
-    }
-}
-
-static void
-fill_energy_totals (BsCompareChart *chart, const BsComparison *cmp)
-{
-  for (int r = 0; r < cmp->n_runs; r++)
-    {
-      const BsRunTotals *t = &cmp->totals[r];
-      BsCompareRun *run = &chart->runs[r];
-
-      /* Run energy has no per-inference spread in the store: no interval, no test. */
-      run->total = t->has_power ? t->energy_per_inference_j : NAN;
-      for (int k = 0; k < 3; k++)
-        run->split[k] = t->has_power ? t->split.energy_j[k] : NAN;
     }
 }
 
@@ -187,12 +175,12 @@ bs_compare_chart_new_from_comparison (const BsComparison *cmp, BsCompareMetric m
   if (metric == BS_COMPARE_TIME)
     {
       fill_layers (chart, cmp, G_STRUCT_OFFSET (BsCompareRow, time_ns), 1e-9);
-      fill_time_totals (chart, cmp);
+      fill_totals (chart, cmp, &cmp->latency_ns, 1e-9);
     }
   else
     {
       fill_layers (chart, cmp, G_STRUCT_OFFSET (BsCompareRow, energy_j), 1);
-      fill_energy_totals (chart, cmp);
+      fill_totals (chart, cmp, &cmp->energy_j, 1);
     }
 
   for (int r = 0; r < cmp->n_runs; r++)
