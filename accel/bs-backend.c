@@ -1,8 +1,8 @@
 /* bs-backend.c: opening backends from spec strings, and the wrappers every caller
  * goes through so that plan bookkeeping and cancellation behave alike everywhere. */
 #include "bs-backend.h"
+#include "bs-spec.h"
 
-#include <string.h>
 #include <time.h>
 
 const BsBackendClass *
@@ -14,43 +14,51 @@ bs_backend_lookup (const char *name)
   return NULL;
 }
 
-static gboolean
-parse_options (const char *text, GHashTable *options, GError **error)
+/* The spec's options as the backends take them, keys to values. A bare word is no
+ * backend option. */
+static GHashTable *
+parse_spec (const char *text, char **name, GError **error)
 {
-  g_auto (GStrv) pairs = g_strsplit (text, ",", -1);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (BsSpec) spec = bs_spec_parse (text, ',', &local);
+  GHashTable *options;
 
-  for (int i = 0; pairs[i] != NULL; i++)
+  if (spec == NULL)
     {
-      const char *eq = strchr (pairs[i], '=');
-
-      if (eq == NULL || eq == pairs[i])
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "option '%s' is not KEY=VALUE", pairs[i]);
-          return FALSE;
-        }
-      g_hash_table_replace (options, g_strndup (pairs[i], eq - pairs[i]), g_strdup (eq + 1));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "backend spec '%s': %s", text,
+                   local->message);
+      return NULL;
     }
-  return TRUE;
+  if (spec->word != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "option '%s' is not KEY=VALUE", spec->word);
+      return NULL;
+    }
+  options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < spec->keys->len; i++)
+    g_hash_table_insert (options, g_strdup (spec->keys->pdata[i]), g_strdup (spec->values->pdata[i]));
+  *name = g_strdup (spec->name);
+  return options;
 }
 
 BsBackend *
 bs_backend_open (const char *spec, GError **error)
 {
-  g_autoptr (GHashTable) options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  const char *colon = strchr (spec, ':');
-  g_autofree char *name = colon ? g_strndup (spec, colon - spec) : g_strdup (spec);
+  g_autofree char *name = NULL;
+  g_autoptr (GHashTable) options = parse_spec (spec, &name, error);
   g_autofree char *reason = NULL;
-  const BsBackendClass *klass = bs_backend_lookup (name);
+  const BsBackendClass *klass;
   BsBackend *backend;
 
+  if (options == NULL)
+    return NULL;
+  klass = bs_backend_lookup (name);
   if (klass == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no backend called '%s'", name);
       return NULL;
     }
-  if (colon != NULL && colon[1] != '\0' && !parse_options (colon + 1, options, error))
-    return NULL;
   if (!klass->available (&reason))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "backend %s is not available: %s",

@@ -16,6 +16,8 @@
 #include "bs-plan.h"
 #include "cpu/bs-cpu-backend.h"
 
+#include <json-glib/json-glib.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,27 +212,40 @@ typedef struct
   int pass;                  /* 1, 0, or -1: not measured here */
 } Target;
 
+/* JSON numbers have no NaN: an unmeasured figure is null. */
 static void
-json_string (GString *s, const char *text)
+add_double (JsonBuilder *b, const char *key, double v)
 {
-  g_string_append_c (s, '"');
-  for (const char *p = text; *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (s, "\\%c", *p);
-      else if ((unsigned char) *p < 0x20)
-        g_string_append_printf (s, "\\u%04x", *p);
-      else
-        g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
+  json_builder_set_member_name (b, key);
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
 }
 
 static void
-json_spread (GString *s, const char *key, Spread sp)
+add_string (JsonBuilder *b, const char *key, const char *v)
 {
-  g_string_append_printf (s, "\"%s\": {\"median\": %.6g, \"p10\": %.6g, \"p90\": %.6g}", key,
-                          sp.median, sp.p10, sp.p90);
+  json_builder_set_member_name (b, key);
+  json_builder_add_string_value (b, v);
+}
+
+static void
+add_int (JsonBuilder *b, const char *key, gint64 v)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_int_value (b, v);
+}
+
+static void
+add_spread (JsonBuilder *b, const char *key, Spread sp)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_begin_object (b);
+  add_double (b, "median", sp.median);
+  add_double (b, "p10", sp.p10);
+  add_double (b, "p90", sp.p90);
+  json_builder_end_object (b);
 }
 
 typedef struct
@@ -258,69 +273,111 @@ typedef struct
 } Report;
 
 static void
-print_json (const Report *r)
+add_macs (JsonBuilder *b, const char *key, uint64_t macs, double ms)
 {
-  GString *s = g_string_new ("{\n  \"model\": ");
+  json_builder_set_member_name (b, key);
+  json_builder_begin_object (b);
+  add_int (b, "macs", (gint64) macs);
+  add_double (b, "ms", ms);
+  add_double (b, "gmac_per_s", ms > 0 ? macs / ms / 1e6 : 0);
+  json_builder_end_object (b);
+}
 
-  json_string (s, r->plan->model->name);
-  g_string_append (s, ",\n  \"backend\": ");
-  json_string (s, r->spec);
-  g_string_append (s, ",\n  \"isa\": ");
-  json_string (s, r->isa ? r->isa : "");
-  g_string_append_printf (s, ",\n  \"threads\": %d,\n  \"batch\": 1,\n  \"runs\": %d,\n  \"cpu\": ",
-                          r->threads, r->n_runs);
-  json_string (s, r->cpu);
-  g_string_append (s, ",\n  ");
-  json_spread (s, "per_image_ms", r->image_ms);
-  g_string_append_printf (s, ",\n  \"reference_ms\": %.6g,\n  \"reference_runs\": %d,"
-                          "\n  \"speedup_vs_reference\": %.6g,",
-                          r->reference_ms, r->reference_runs, r->reference_ms / r->image_ms.median);
-  g_string_append_printf (s, "\n  \"binary\": {\"macs\": %" G_GUINT64_FORMAT ", \"ms\": %.6g, \"gmac_per_s\": %.6g},",
-                          r->binary_macs, r->binary_ms, r->binary_ms > 0 ? r->binary_macs / r->binary_ms / 1e6 : 0);
-  g_string_append_printf (s, "\n  \"fixed\": {\"macs\": %" G_GUINT64_FORMAT ", \"ms\": %.6g, \"gmac_per_s\": %.6g},",
-                          r->fixed_macs, r->fixed_ms, r->fixed_ms > 0 ? r->fixed_macs / r->fixed_ms / 1e6 : 0);
-  g_string_append_printf (s, "\n  \"popcount_peak_gmac_per_s\": %.6g,\n  \"popcount_peak_isa\": ",
-                          r->peak / 1e9);
-  json_string (s, r->peak_isa ? r->peak_isa : "");
-  g_string_append_printf (s, ",\n  \"logits_match_reference\": %s,", r->logits_match ? "true" : "false");
-  if (r->batch > 1)
-    g_string_append_printf (s, "\n  \"throughput\": {\"batch\": %d, \"images_per_s_batch_1\": %.6g, "
-                            "\"images_per_s_batch_n\": %.6g, \"gain\": %.6g},", r->batch,
-                            r->images_per_s_1, r->images_per_s_n, r->images_per_s_n / r->images_per_s_1);
-  g_string_append (s, "\n  \"ops\": [");
+static void
+add_ops (JsonBuilder *b, const Report *r)
+{
+  json_builder_set_member_name (b, "ops");
+  json_builder_begin_array (b);
   for (int i = 0; i < r->plan->n_ops; i++)
     {
       const OpFigures *f = &r->ops[i];
 
-      g_string_append_printf (s, "%s\n    {\"index\": %d, \"name\": ", i ? "," : "", i);
-      json_string (s, bs_plan_op_name (r->plan, i));
-      g_string_append (s, ", \"kind\": ");
-      json_string (s, bs_plan_op_kind_to_string (r->plan->ops[i].kind));
-      g_string_append_printf (s, ", \"in_channels\": %d, \"binary_macs\": %" G_GUINT64_FORMAT
-                              ", \"fixed_macs\": %" G_GUINT64_FORMAT ", ",
-                              f->in_channels, f->binary_macs, f->fixed_macs);
-      json_spread (s, "us", f->us);
-      g_string_append_printf (s, ", \"gmac_per_s\": %.6g", f->gmacs);
+      json_builder_begin_object (b);
+      add_int (b, "index", i);
+      add_string (b, "name", bs_plan_op_name (r->plan, i));
+      add_string (b, "kind", bs_plan_op_kind_to_string (r->plan->ops[i].kind));
+      add_int (b, "in_channels", f->in_channels);
+      add_int (b, "binary_macs", (gint64) f->binary_macs);
+      add_int (b, "fixed_macs", (gint64) f->fixed_macs);
+      add_spread (b, "us", f->us);
+      add_double (b, "gmac_per_s", f->gmacs);
       if (f->peak_fraction >= 0)
-        g_string_append_printf (s, ", \"peak_fraction\": %.6g", f->peak_fraction);
-      g_string_append (s, "}");
+        add_double (b, "peak_fraction", f->peak_fraction);
+      json_builder_end_object (b);
     }
-  g_string_append (s, "\n  ],\n  \"targets\": [");
+  json_builder_end_array (b);
+}
+
+static void
+add_targets (JsonBuilder *b, const Report *r)
+{
+  json_builder_set_member_name (b, "targets");
+  json_builder_begin_array (b);
   for (int t = 0; t < r->n_targets; t++)
     {
       const Target *tg = &r->targets[t];
 
-      g_string_append_printf (s, "%s\n    {\"name\": ", t ? "," : "");
-      json_string (s, tg->name);
-      g_string_append (s, ", \"target\": ");
-      json_string (s, tg->target);
-      g_string_append (s, ", \"measured\": ");
-      json_string (s, tg->measured);
-      g_string_append_printf (s, ", \"pass\": %s}", tg->pass < 0 ? "null" : tg->pass ? "true" : "false");
+      json_builder_begin_object (b);
+      add_string (b, "name", tg->name);
+      add_string (b, "target", tg->target);
+      add_string (b, "measured", tg->measured);
+      json_builder_set_member_name (b, "pass");
+      if (tg->pass < 0)
+        json_builder_add_null_value (b);
+      else
+        json_builder_add_boolean_value (b, tg->pass);
+      json_builder_end_object (b);
     }
-  g_string_append (s, "\n  ]\n}\n");
-  fputs (s->str, stdout);
-  g_string_free (s, TRUE);
+  json_builder_end_array (b);
+}
+
+/* Through json-glib, whose numbers do not follow LC_NUMERIC (printf's "%g" gave "0,25"
+ * under a German locale). */
+static void
+print_json (const Report *r)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  add_string (b, "model", r->plan->model->name);
+  add_string (b, "backend", r->spec);
+  add_string (b, "isa", r->isa ? r->isa : "");
+  add_int (b, "threads", r->threads);
+  add_int (b, "batch", 1);
+  add_int (b, "runs", r->n_runs);
+  add_string (b, "cpu", r->cpu);
+  add_spread (b, "per_image_ms", r->image_ms);
+  add_double (b, "reference_ms", r->reference_ms);
+  add_int (b, "reference_runs", r->reference_runs);
+  add_double (b, "speedup_vs_reference", r->reference_ms / r->image_ms.median);
+  add_macs (b, "binary", r->binary_macs, r->binary_ms);
+  add_macs (b, "fixed", r->fixed_macs, r->fixed_ms);
+  add_double (b, "popcount_peak_gmac_per_s", r->peak / 1e9);
+  add_string (b, "popcount_peak_isa", r->peak_isa ? r->peak_isa : "");
+  json_builder_set_member_name (b, "logits_match_reference");
+  json_builder_add_boolean_value (b, r->logits_match);
+  if (r->batch > 1)
+    {
+      json_builder_set_member_name (b, "throughput");
+      json_builder_begin_object (b);
+      add_int (b, "batch", r->batch);
+      add_double (b, "images_per_s_batch_1", r->images_per_s_1);
+      add_double (b, "images_per_s_batch_n", r->images_per_s_n);
+      add_double (b, "gain", r->images_per_s_n / r->images_per_s_1);
+      json_builder_end_object (b);
+    }
+  add_ops (b, r);
+  add_targets (b, r);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
 }
 
 static void

@@ -77,13 +77,21 @@ print_cell (const char *s, int width, gboolean right)
     printf ("%s%*s", s, MAX (pad, 0), "");
 }
 
+typedef char *(*FormatFunc) (double value);
+
 static void
-print_ns_cell (double ns, int width)
+print_value_cell (FormatFunc format, double value, int width)
 {
-  g_autofree char *s = format_ns (ns);
+  g_autofree char *s = format (value);
 
   printf (" ");
   print_cell (s, width, TRUE);
+}
+
+static void
+print_ns_cell (double ns, int width)
+{
+  print_value_cell (format_ns, ns, width);
 }
 
 /* Every command takes --db FILE. */
@@ -386,14 +394,14 @@ print_compare_header (const BsComparison *c)
 }
 
 static void
-print_compare_cells (double mean, double delta, double ratio, double p, gboolean significant,
-                     gboolean present)
+print_compare_cells (FormatFunc format, double mean, double delta, double ratio, double p,
+                     gboolean significant, gboolean present)
 {
   g_autofree char *d = NULL;
 
   printf (" ");
-  print_ns_cell (present ? mean : NAN, 10);
-  d = format_ns (delta);
+  print_value_cell (format, present ? mean : NAN, 10);
+  d = format (delta);
   if (!isnan (delta) && delta > 0)
     {
       g_autofree char *signed_d = g_strconcat ("+", d, NULL);
@@ -414,34 +422,41 @@ print_compare_cells (double mean, double delta, double ratio, double p, gboolean
     printf (" %8.2g%s", p, significant ? "*" : " ");
 }
 
+/* One figure of every layer (time or energy), as bs_query_compare computed it. */
 static void
-print_compare_rows (const BsComparison *c)
+print_compare_rows (const BsComparison *c, gsize offset, FormatFunc format)
 {
   for (guint k = 0; k < c->rows->len; k++)
     {
       const BsCompareRow *row = &g_array_index (c->rows, BsCompareRow, k);
+      const BsCompareFigure *f = G_STRUCT_MEMBER_P (row, offset);
 
       printf ("%-28s %-7s", row->name, bs_precision_to_string (row->precision));
-      print_ns_cell (row->op[0] >= 0 ? row->time_ns[0].mean : NAN, 10);
+      print_value_cell (format, f->value[0].n > 0 ? f->value[0].mean : NAN, 10);
       for (int i = 1; i < c->n_runs; i++)
-        print_compare_cells (row->time_ns[i].mean, row->delta_ns[i], row->ratio[i], row->p_holm[i],
-                             row->significant[i], row->op[i] >= 0);
+        print_compare_cells (format, f->value[i].mean, f->delta[i], f->ratio[i], f->p_holm[i],
+                             f->significant[i], f->value[i].n > 0);
       printf ("\n");
     }
+}
+
+/* A run total (latency or energy per inference), as bs_query_compare tested it. */
+static void
+print_total_row (const BsComparison *c, const char *label, const BsCompareFigure *f,
+                 FormatFunc format)
+{
+  printf ("%-28s %-7s", label, "");
+  print_value_cell (format, f->value[0].n > 0 ? f->value[0].mean : NAN, 10);
+  for (int i = 1; i < c->n_runs; i++)
+    print_compare_cells (format, f->value[i].mean, f->delta[i], f->ratio[i], f->p_holm[i],
+                         f->significant[i], f->value[i].n > 0);
+  printf ("\n");
 }
 
 static void
 print_compare_totals (const BsComparison *c)
 {
-  printf ("%-28s %-7s", "latency per inference", "");
-  print_ns_cell (c->totals[0].latency_ns.mean, 10);
-  for (int i = 1; i < c->n_runs; i++)
-    {
-      double m0 = c->totals[0].latency_ns.mean, mi = c->totals[i].latency_ns.mean;
-      print_compare_cells (mi, mi - m0, mi / m0, c->latency_test[i].p,
-                           c->latency_test[i].p < 0.05, TRUE);
-    }
-  printf ("\n");
+  print_total_row (c, "latency per inference", &c->latency_ns, format_ns);
   for (int p = 0; p < 3; p++)
     {
       g_autofree char *label = g_strdup_printf ("%s layers (split)", bs_precision_to_string ((BsPrecision) p));
@@ -457,10 +472,19 @@ print_compare_totals (const BsComparison *c)
       for (int i = 1; i < c->n_runs; i++)
         {
           double t = c->totals[i].split.time_ns[p];
-          print_compare_cells (t, t - base, base > 0 ? t / base : NAN, NAN, FALSE, TRUE);
+          print_compare_cells (format_ns, t, t - base, base > 0 ? t / base : NAN, NAN, FALSE, TRUE);
         }
       printf ("\n");
     }
+}
+
+static gboolean
+any_power (const BsComparison *c)
+{
+  for (int i = 0; i < c->n_runs; i++)
+    if (c->totals[i].has_power)
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -484,9 +508,17 @@ print_comparison (BsStore *store, const BsComparison *c)
   printf ("\nper-layer mean time per inference; p: Welch's t-test against the baseline, Holm-adjusted "
           "over layers; * p < 0.05\n\n");
   print_compare_header (c);
-  print_compare_rows (c);
+  print_compare_rows (c, G_STRUCT_OFFSET (BsCompareRow, time_ns), format_ns);
   printf ("\n");
   print_compare_totals (c);
+  if (!any_power (c))
+    return;
+  printf ("\nper-layer mean energy per inference (power at each layer's midpoint times its "
+          "time); p and * as above\n\n");
+  print_compare_header (c);
+  print_compare_rows (c, G_STRUCT_OFFSET (BsCompareRow, energy_j), format_joules);
+  printf ("\n");
+  print_total_row (c, "energy per inference", &c->energy_j, format_joules);
 }
 
 int

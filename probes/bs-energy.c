@@ -1,5 +1,6 @@
 /* bs-energy.c: direct integration, per-layer and whole-network energy. */
 #include "bs-energy.h"
+#include "bs-power-integral.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -146,41 +147,19 @@ bs_energy_rules_init (BsEnergyRules *rules)
   rules->idle_w = NAN;
 }
 
-/* p̂(t): linear between readings, held constant beyond the first and last. */
-static double
-interpolate (const BsPowerTrace *trace, int64_t t)
-{
-  gsize i = lower_bound (trace, t);
-
-  if (i == 0)
-    return trace->w[0];
-  if (i == trace->n)
-    return trace->w[trace->n - 1];
-  return trace->w[i - 1] + (trace->w[i] - trace->w[i - 1]) * (double) (t - trace->t_ns[i - 1])
-                             / (double) (trace->t_ns[i] - trace->t_ns[i - 1]);
-}
-
-/* ∫ p̂ over [a, b] by trapezoids on the knots a, readings inside, b: exact for p̂. */
+/* ∫ p̂ over the interval (core/bs-power-integral.h), visiting the @count readings inside
+ * from @first and one either side. */
 static void
 integrate (const BsPowerTrace *trace, const BsInterval *iv, gsize first, gsize count,
            BsIntervalEnergy *out)
 {
-  int64_t prev_t = iv->t_start_ns;
-  double prev_w = interpolate (trace, prev_t);
-  double sum = 0;
+  BsPowerArrays arrays = { trace->t_ns, trace->w, iv->t_start_ns };
+  BsPowerReadings r = bs_power_readings_from_arrays (&arrays, first > 0 ? first - 1 : 0,
+                                                     MIN (first + count + 1, trace->n));
+  double gap;
 
-  out->max_gap_ns = 0;
-  for (gsize k = 0; k <= count; k++)
-    {
-      int64_t t = k < count ? trace->t_ns[first + k] : iv->t_end_ns;
-      double w = k < count ? trace->w[first + k] : interpolate (trace, t);
-
-      sum += 0.5 * (prev_w + w) * (double) (t - prev_t) * 1e-9;
-      out->max_gap_ns = MAX (out->max_gap_ns, t - prev_t);
-      prev_t = t;
-      prev_w = w;
-    }
-  out->energy_j = sum;
+  out->energy_j = bs_power_integrate (&r, 0, (double) (iv->t_end_ns - iv->t_start_ns), &gap);
+  out->max_gap_ns = (int64_t) gap;
 }
 
 static void

@@ -182,9 +182,9 @@ channel_selected (const char *filter, const char *name)
 /* ---- listing ---- */
 
 static void
-hwmon_list (const BsProbeSpec *spec, GPtrArray *devices)
+hwmon_list (const BsSpec *spec, GPtrArray *devices)
 {
-  const char *root = spec != NULL && bs_probe_spec_get (spec, "root") ? bs_probe_spec_get (spec, "root")
+  const char *root = spec != NULL && bs_spec_get (spec, "root") ? bs_spec_get (spec, "root")
                                                                       : DEFAULT_ROOT;
   g_autoptr (GPtrArray) entries = bs_sysfs_list_dir (root);
   guint listed = devices->len;
@@ -412,7 +412,7 @@ make_label (GPtrArray *chips)
 }
 
 static BsProbeHwmon *
-hwmon_new (const BsProbeSpec *spec, GArray *found, const int *remap, const char *label,
+hwmon_new (const BsSpec *spec, GArray *found, const int *remap, const char *label,
            double rate)
 {
   BsProbeHwmon *self = g_new0 (BsProbeHwmon, 1);
@@ -447,10 +447,10 @@ hwmon_new (const BsProbeSpec *spec, GArray *found, const int *remap, const char 
 }
 
 static BsProbe *
-hwmon_open (const BsProbeSpec *spec, GError **error)
+hwmon_open (const BsSpec *spec, GError **error)
 {
-  const char *root = bs_probe_spec_get (spec, "root") ? bs_probe_spec_get (spec, "root") : DEFAULT_ROOT;
-  const char *device = bs_probe_spec_get (spec, "device");
+  const char *root = bs_spec_get (spec, "root") ? bs_spec_get (spec, "root") : DEFAULT_ROOT;
+  const char *device = bs_spec_get (spec, "device");
   g_autoptr (GPtrArray) chips = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) others = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GArray) found = NULL;
@@ -469,7 +469,7 @@ hwmon_open (const BsProbeSpec *spec, GError **error)
     }
   remap = g_new (int, found->len);
   if (!check_readable (found, error)
-      || !select_channels (found, bs_probe_spec_get (spec, "channels"), remap, error))
+      || !select_channels (found, bs_spec_get (spec, "channels"), remap, error))
     return NULL;
   label = make_label (chips);
   return &hwmon_new (spec, found, remap, label, rate)->parent;

@@ -30,7 +30,7 @@ struct _BsProbe
 };
 
 /* Fills the common part. @label is shown to people; the meter id is derived from @spec. */
-void bs_probe_init (BsProbe *probe, const BsProbeClass *klass, const BsProbeSpec *spec,
+void bs_probe_init (BsProbe *probe, const BsProbeClass *klass, const BsSpec *spec,
                     const char *label, gboolean simulated);
 /* Frees the common part (bs_probe_close calls it after klass->close). */
 void bs_probe_finalize (BsProbe *probe);

@@ -108,9 +108,9 @@ scan_root (const char *root)
 }
 
 static const char *
-root_of (const BsProbeSpec *spec)
+root_of (const BsSpec *spec)
 {
-  const char *root = spec != NULL ? bs_probe_spec_get (spec, "root") : NULL;
+  const char *root = spec != NULL ? bs_spec_get (spec, "root") : NULL;
 
   return root != NULL ? root : DEFAULT_ROOT;
 }
@@ -131,7 +131,7 @@ first_unreadable (GArray *zones, int *err)
 /* ---- listing ---- */
 
 static void
-rapl_list (const BsProbeSpec *spec, GPtrArray *devices)
+rapl_list (const BsSpec *spec, GPtrArray *devices)
 {
   const char *root = root_of (spec);
   g_autoptr (GArray) zones = scan_root (root);
@@ -332,10 +332,10 @@ check_zones (GArray *zones, const char *root, GError **error)
 }
 
 static BsProbe *
-rapl_open (const BsProbeSpec *spec, GError **error)
+rapl_open (const BsSpec *spec, GError **error)
 {
   const char *root = root_of (spec);
-  const char *filter = bs_probe_spec_get (spec, "channels");
+  const char *filter = bs_spec_get (spec, "channels");
   g_autoptr (GArray) zones = NULL;
   g_autoptr (GString) label = g_string_new ("RAPL");
   BsProbeRapl *self;

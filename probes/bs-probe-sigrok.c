@@ -599,18 +599,18 @@ declare_known_channels (BsProbeSigrok *self)
 
 typedef struct
 {
-  const BsProbeSpec *spec;
+  const BsSpec *spec;
 } OpenArgs;
 
 static GSList *
-scan_options (BsProbeSigrok *self, const BsProbeSpec *spec, GError **error)
+scan_options (BsProbeSigrok *self, const BsSpec *spec, GError **error)
 {
   GSList *options = NULL;
   gboolean demo = strcmp (self->driver_name, "demo") == 0;
 
-  if (demo && bs_probe_spec_get (spec, "logic_channels") == NULL)
+  if (demo && bs_spec_get (spec, "logic_channels") == NULL)
     options = g_slist_append (options, config_new (SR_CONF_NUM_LOGIC_CHANNELS, g_variant_new_int32 (0)));
-  if (demo && bs_probe_spec_get (spec, "analog_channels") == NULL)
+  if (demo && bs_spec_get (spec, "analog_channels") == NULL)
     options = g_slist_append (options, config_new (SR_CONF_NUM_ANALOG_CHANNELS, g_variant_new_int32 (1)));
   for (guint i = 0; i < spec->keys->len; i++)
     {
@@ -632,7 +632,7 @@ scan_options (BsProbeSigrok *self, const BsProbeSpec *spec, GError **error)
 }
 
 static gboolean
-find_device (BsProbeSigrok *self, const BsProbeSpec *spec, GError **error)
+find_device (BsProbeSigrok *self, const BsSpec *spec, GError **error)
 {
   GSList *options = scan_options (self, spec, error);
   GSList *devices;
@@ -648,7 +648,7 @@ find_device (BsProbeSigrok *self, const BsProbeSpec *spec, GError **error)
       g_autofree char *why = take_last_error ();
       g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_UNAVAILABLE,
                    "sigrok: the %s driver found no device%s%s", self->driver_name,
-                   bs_probe_spec_get (spec, "conn") == NULL ? " (does it need conn=...?)" : " at that conn",
+                   bs_spec_get (spec, "conn") == NULL ? " (does it need conn=...?)" : " at that conn",
                    why);
       return FALSE;
     }
@@ -668,7 +668,7 @@ find_device (BsProbeSigrok *self, const BsProbeSpec *spec, GError **error)
 
 /* The demo's defaults make it a power meter; explicit options win. */
 static void
-add_demo_defaults (BsProbeSpec *spec)
+add_demo_defaults (BsSpec *spec)
 {
   static const char *const defaults[][2] = {
     { "samplerate", "10" }, { "pattern", "sine" }, { "amplitude", "2" }, { "offset", "5" },
@@ -676,8 +676,8 @@ add_demo_defaults (BsProbeSpec *spec)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (defaults); i++)
-    if (bs_probe_spec_get (spec, defaults[i][0]) == NULL)
-      bs_probe_spec_set (spec, defaults[i][0], defaults[i][1]);
+    if (bs_spec_get (spec, defaults[i][0]) == NULL)
+      bs_spec_set (spec, defaults[i][0], defaults[i][1]);
 }
 
 static struct sr_channel_group *
@@ -725,7 +725,7 @@ set_group_option (BsProbeSigrok *self, const char *qualified, const char *text, 
 
 /* Options for the whole device first, then those for one group, which may override them. */
 static gboolean
-apply_options (BsProbeSigrok *self, const BsProbeSpec *spec, GError **error)
+apply_options (BsProbeSigrok *self, const BsSpec *spec, GError **error)
 {
   for (int pass = 0; pass < 2; pass++)
     for (guint i = 0; i < spec->keys->len; i++)
@@ -751,9 +751,9 @@ apply_options (BsProbeSigrok *self, const BsProbeSpec *spec, GError **error)
 }
 
 static gboolean
-configure (BsProbeSigrok *self, const BsProbeSpec *given, GError **error)
+configure (BsProbeSigrok *self, const BsSpec *given, GError **error)
 {
-  g_autoptr (BsProbeSpec) spec = bs_probe_spec_copy (given);
+  g_autoptr (BsSpec) spec = bs_spec_copy (given);
   GVariant *rate = NULL;
 
   if (strcmp (self->driver_name, "demo") == 0)
@@ -774,7 +774,7 @@ static void update_pairs (BsProbeSigrok *self);
 static gboolean
 open_on_worker (BsProbeSigrok *self, gpointer data, GError **error)
 {
-  const BsProbeSpec *spec = ((OpenArgs *) data)->spec;
+  const BsSpec *spec = ((OpenArgs *) data)->spec;
 
   if (sr_acquire (error) == NULL)
     return FALSE;
@@ -796,7 +796,7 @@ open_on_worker (BsProbeSigrok *self, gpointer data, GError **error)
   g_mutex_unlock (&sr_lock);
 
   if (!find_device (self, spec, error)
-      || !select_channels (self, bs_probe_spec_get (spec, "channels"), error)
+      || !select_channels (self, bs_spec_get (spec, "channels"), error)
       || !configure (self, spec, error))
     return FALSE;
   declare_known_channels (self);
@@ -1207,7 +1207,7 @@ device_label (BsProbeSigrok *self)
 }
 
 static BsProbe *
-sigrok_open (const BsProbeSpec *spec, GError **error)
+sigrok_open (const BsSpec *spec, GError **error)
 {
   BsProbeSigrok *self = g_new0 (BsProbeSigrok, 1);
   OpenArgs args = { spec };
@@ -1305,10 +1305,10 @@ list_serial_ports (GPtrArray *devices)
 
 /* `probes sigrok:DRIVER:conn=...`: scan that driver with those options. */
 static void
-list_one_driver (GPtrArray *devices, const BsProbeSpec *spec)
+list_one_driver (GPtrArray *devices, const BsSpec *spec)
 {
   struct sr_dev_driver *driver = find_driver (spec->word);
-  g_autofree char *spec_text = bs_probe_spec_to_string (spec);
+  g_autofree char *spec_text = bs_spec_to_string (spec);
   GSList *options = NULL;
   guint before = devices->len;
 
@@ -1361,7 +1361,7 @@ list_all (GPtrArray *devices)
 
 typedef struct
 {
-  const BsProbeSpec *spec;
+  const BsSpec *spec;
   GPtrArray *devices;
 } ListArgs;
 
@@ -1393,7 +1393,7 @@ list_thread (gpointer data)
 }
 
 static void
-sigrok_list (const BsProbeSpec *spec, GPtrArray *devices)
+sigrok_list (const BsSpec *spec, GPtrArray *devices)
 {
   ListArgs args = { spec, devices };
 

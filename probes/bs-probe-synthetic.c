@@ -287,7 +287,7 @@ check_config (const BsSyntheticConfig *config, GError **error)
 }
 
 static BsProbeSynthetic *
-synthetic_create (const BsSyntheticConfig *config, const BsProbeSpec *spec, GError **error)
+synthetic_create (const BsSyntheticConfig *config, const BsSpec *spec, GError **error)
 {
   BsProbeSynthetic *self;
 
@@ -312,11 +312,11 @@ synthetic_create (const BsSyntheticConfig *config, const BsProbeSpec *spec, GErr
 BsProbe *
 bs_probe_synthetic_new (const BsSyntheticConfig *config, GError **error)
 {
-  g_autoptr (BsProbeSpec) spec = bs_probe_spec_parse ("synthetic", NULL);
+  g_autoptr (BsSpec) spec = bs_probe_spec_parse ("synthetic", NULL);
   g_autofree char *rate = g_strdup_printf ("%g", config->rate_hz);
   BsProbeSynthetic *self;
 
-  bs_probe_spec_set (spec, "rate", rate);
+  bs_spec_set (spec, "rate", rate);
   self = synthetic_create (config, spec, error);
   return self != NULL ? &self->parent : NULL;
 }
@@ -324,10 +324,10 @@ bs_probe_synthetic_new (const BsSyntheticConfig *config, GError **error)
 /* ---- from a spec ---- */
 
 static gboolean
-parse_shape (const BsProbeSpec *spec, BsProbeSynthetic *self, GError **error)
+parse_shape (const BsSpec *spec, BsProbeSynthetic *self, GError **error)
 {
   static const char *const names[] = { "sine", "square", "constant", NULL };
-  const char *shape = bs_probe_spec_get (spec, "shape");
+  const char *shape = bs_spec_get (spec, "shape");
   int64_t period;
 
   for (guint i = 0; shape != NULL && names[i] != NULL; i++)
@@ -348,7 +348,7 @@ parse_shape (const BsProbeSpec *spec, BsProbeSynthetic *self, GError **error)
 }
 
 static gboolean
-parse_config (const BsProbeSpec *spec, BsSyntheticConfig *config, GError **error)
+parse_config (const BsSpec *spec, BsSyntheticConfig *config, GError **error)
 {
   double seed;
 
@@ -368,7 +368,7 @@ parse_config (const BsProbeSpec *spec, BsSyntheticConfig *config, GError **error
 }
 
 static BsProbe *
-synthetic_open (const BsProbeSpec *spec, GError **error)
+synthetic_open (const BsSpec *spec, GError **error)
 {
   BsSyntheticConfig config;
   BsProbeSynthetic *self;
@@ -387,7 +387,7 @@ synthetic_open (const BsProbeSpec *spec, GError **error)
 }
 
 static void
-synthetic_list (const BsProbeSpec *spec, GPtrArray *devices)
+synthetic_list (const BsSpec *spec, GPtrArray *devices)
 {
   g_ptr_array_add (devices, bs_probe_device_new ("synthetic", "synthetic",
                                                  "synthetic meter (simulated, for tests and demos)",

@@ -147,9 +147,9 @@ scan_root (const char *root, const char *bdf_filter)
 }
 
 static const char *
-root_of (const BsProbeSpec *spec)
+root_of (const BsSpec *spec)
 {
-  const char *root = spec != NULL ? bs_probe_spec_get (spec, "root") : NULL;
+  const char *root = spec != NULL ? bs_spec_get (spec, "root") : NULL;
 
   return root != NULL ? root : DEFAULT_ROOT;
 }
@@ -163,10 +163,10 @@ channel_quantity (const Channel *c)
 /* ---- listing ---- */
 
 static void
-xmc_list (const BsProbeSpec *spec, GPtrArray *devices)
+xmc_list (const BsSpec *spec, GPtrArray *devices)
 {
   const char *root = root_of (spec);
-  g_autoptr (GArray) found = scan_root (root, spec != NULL ? bs_probe_spec_get (spec, "bdf") : NULL);
+  g_autoptr (GArray) found = scan_root (root, spec != NULL ? bs_spec_get (spec, "bdf") : NULL);
   guint first = 0;
 
   if (found->len == 0)
@@ -181,7 +181,7 @@ xmc_list (const BsProbeSpec *spec, GPtrArray *devices)
       const char *name = g_array_index (found, Channel, first).name;
       g_autofree char *bdf = g_strndup (name, strrchr (name, '/') - name);
       g_autoptr (GString) detail = g_string_new (NULL);
-      g_autoptr (BsProbeSpec) board = bs_probe_spec_parse ("xmc", NULL);
+      g_autoptr (BsSpec) board = bs_probe_spec_parse ("xmc", NULL);
       g_autofree char *spec_text = NULL;
       g_autofree char *label = g_strdup_printf ("Alveo board %s", bdf);
 
@@ -194,9 +194,9 @@ xmc_list (const BsProbeSpec *spec, GPtrArray *devices)
                                   bs_unit_to_string (bs_quantity_unit (channel_quantity (c))));
         }
       if (strcmp (root, DEFAULT_ROOT) != 0)
-        bs_probe_spec_set (board, "root", root);
-      bs_probe_spec_set (board, "bdf", bdf);
-      spec_text = bs_probe_spec_to_string (board);
+        bs_spec_set (board, "root", root);
+      bs_spec_set (board, "bdf", bdf);
+      spec_text = bs_spec_to_string (board);
       g_ptr_array_add (devices, bs_probe_device_new ("xmc", spec_text, label, detail->str, TRUE,
                                                      FALSE));
       ((BsProbeDevice *) devices->pdata[devices->len - 1])->attached = TRUE;
@@ -335,11 +335,11 @@ channel_selected (const char *filter, const Channel *c)
 }
 
 static BsProbe *
-xmc_open (const BsProbeSpec *spec, GError **error)
+xmc_open (const BsSpec *spec, GError **error)
 {
   const char *root = root_of (spec);
-  const char *bdf = bs_probe_spec_get (spec, "bdf");
-  const char *filter = bs_probe_spec_get (spec, "channels");
+  const char *bdf = bs_spec_get (spec, "bdf");
+  const char *filter = bs_spec_get (spec, "channels");
   g_autoptr (GArray) found = NULL;
   g_autofree char *label = NULL;
   BsProbeXmc *self;

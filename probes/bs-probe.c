@@ -32,206 +32,20 @@ bs_probe_fault_kind_to_string (BsProbeFaultKind kind)
 
 /* ---- spec strings ---- */
 
-/* Splits on ':' not preceded by '\', and unescapes "\:" and "\\". */
-static GPtrArray *
-split_spec (const char *text)
+BsSpec *
+bs_probe_spec_parse (const char *text, GError **error)
 {
-  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
-  GString *part = g_string_new (NULL);
+  g_autoptr (GError) local = NULL;
+  BsSpec *spec = bs_spec_parse (text, ':', &local);
 
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '\\' && (p[1] == ':' || p[1] == '\\'))
-        g_string_append_c (part, *++p);
-      else if (*p == ':')
-        {
-          g_ptr_array_add (parts, g_string_free (part, FALSE));
-          part = g_string_new (NULL);
-        }
-      else
-        g_string_append_c (part, *p);
-    }
-  g_ptr_array_add (parts, g_string_free (part, FALSE));
-  return parts;
-}
-
-static gboolean
-is_name (const char *s)
-{
-  if (*s == '\0')
-    return FALSE;
-  for (; *s != '\0'; s++)
-    if (!g_ascii_isalnum (*s) && *s != '-' && *s != '_' && *s != '.')
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-add_option (BsProbeSpec *spec, const char *text, const char *whole, GError **error)
-{
-  const char *eq = strchr (text, '=');
-  g_autofree char *key = g_strndup (text, eq - text);
-
-  if (!is_name (key))
-    {
-      g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC,
-                   "probe spec '%s': '%s' is not an option name", whole, key);
-      return FALSE;
-    }
-  if (bs_probe_spec_get (spec, key) != NULL)
-    {
-      g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC,
-                   "probe spec '%s': option '%s' is given twice", whole, key);
-      return FALSE;
-    }
-  g_ptr_array_add (spec->keys, g_steal_pointer (&key));
-  g_ptr_array_add (spec->values, g_strdup (eq + 1));
-  return TRUE;
-}
-
-/* "bdf=0000:3b:00.1" splits into "bdf=0000", "3b", "00.1": a part without '=' after an
- * option continues that option's value, so addresses need no escaping. */
-static void
-append_to_last_value (BsProbeSpec *spec, const char *part)
-{
-  char **last = (char **) &spec->values->pdata[spec->values->len - 1];
-  char *joined = g_strconcat (*last, ":", part, NULL);
-
-  g_free (*last);
-  *last = joined;
-}
-
-static BsProbeSpec *
-spec_new (const char *name)
-{
-  BsProbeSpec *spec = g_new0 (BsProbeSpec, 1);
-
-  spec->name = g_strdup (name);
-  spec->keys = g_ptr_array_new_with_free_func (g_free);
-  spec->values = g_ptr_array_new_with_free_func (g_free);
+  if (spec == NULL)
+    g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC, "probe spec '%s': %s", text,
+                 local->message);
   return spec;
 }
 
-BsProbeSpec *
-bs_probe_spec_parse (const char *text, GError **error)
-{
-  g_autoptr (GPtrArray) parts = NULL;
-  g_autoptr (BsProbeSpec) spec = NULL;
-
-  g_return_val_if_fail (text != NULL, NULL);
-
-  parts = split_spec (text);
-  if (!is_name (parts->pdata[0]))
-    {
-      g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC,
-                   "probe spec '%s': expected a probe name such as 'sigrok' before the first ':'",
-                   text);
-      return NULL;
-    }
-  spec = spec_new (parts->pdata[0]);
-  for (guint i = 1; i < parts->len; i++)
-    {
-      const char *part = parts->pdata[i];
-
-      if (strchr (part, '=') != NULL)
-        {
-          if (!add_option (spec, part, text, error))
-            return NULL;
-        }
-      else if (i == 1 && is_name (part))
-        spec->word = g_strdup (part);
-      else if (spec->values->len > 0)
-        append_to_last_value (spec, part);
-      else
-        {
-          g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC,
-                       "probe spec '%s': '%s' is not of the form key=value", text, part);
-          return NULL;
-        }
-    }
-  return g_steal_pointer (&spec);
-}
-
-void
-bs_probe_spec_free (BsProbeSpec *spec)
-{
-  if (spec == NULL)
-    return;
-  g_free (spec->name);
-  g_free (spec->word);
-  g_ptr_array_unref (spec->keys);
-  g_ptr_array_unref (spec->values);
-  g_free (spec);
-}
-
-BsProbeSpec *
-bs_probe_spec_copy (const BsProbeSpec *spec)
-{
-  BsProbeSpec *copy = spec_new (spec->name);
-
-  copy->word = g_strdup (spec->word);
-  for (guint i = 0; i < spec->keys->len; i++)
-    bs_probe_spec_set (copy, spec->keys->pdata[i], spec->values->pdata[i]);
-  return copy;
-}
-
-const char *
-bs_probe_spec_get (const BsProbeSpec *spec, const char *key)
-{
-  for (guint i = 0; i < spec->keys->len; i++)
-    if (strcmp (spec->keys->pdata[i], key) == 0)
-      return spec->values->pdata[i];
-  return NULL;
-}
-
-void
-bs_probe_spec_set (BsProbeSpec *spec, const char *key, const char *value)
-{
-  for (guint i = 0; i < spec->keys->len; i++)
-    if (strcmp (spec->keys->pdata[i], key) == 0)
-      {
-        g_free (spec->values->pdata[i]);
-        spec->values->pdata[i] = g_strdup (value);
-        return;
-      }
-  g_ptr_array_add (spec->keys, g_strdup (key));
-  g_ptr_array_add (spec->values, g_strdup (value));
-}
-
-/* Values without '=' need no escaping: their ':' parts read back as continuations. */
-static void
-append_escaped (GString *out, const char *s)
-{
-  if (strchr (s, '=') == NULL && strchr (s, '\\') == NULL)
-    {
-      g_string_append (out, s);
-      return;
-    }
-  for (; *s != '\0'; s++)
-    {
-      if (*s == ':' || *s == '\\')
-        g_string_append_c (out, '\\');
-      g_string_append_c (out, *s);
-    }
-}
-
-char *
-bs_probe_spec_to_string (const BsProbeSpec *spec)
-{
-  GString *out = g_string_new (spec->name);
-
-  if (spec->word != NULL)
-    g_string_append_printf (out, ":%s", spec->word);
-  for (guint i = 0; i < spec->keys->len; i++)
-    {
-      g_string_append_printf (out, ":%s=", (const char *) spec->keys->pdata[i]);
-      append_escaped (out, spec->values->pdata[i]);
-    }
-  return g_string_free (out, FALSE);
-}
-
 gboolean
-bs_probe_spec_check (const BsProbeSpec *spec, const char *const *known, GError **error)
+bs_probe_spec_check (const BsSpec *spec, const char *const *known, GError **error)
 {
   if (spec->word != NULL)
     {
@@ -277,7 +91,7 @@ parse_scaled (const char *text, const char *const *suffixes, const double *scale
 }
 
 static gboolean
-bad_value (const BsProbeSpec *spec, const char *key, const char *value, const char *what,
+bad_value (const BsSpec *spec, const char *key, const char *value, const char *what,
            GError **error)
 {
   g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC, "%s: %s=%s is not %s",
@@ -286,12 +100,12 @@ bad_value (const BsProbeSpec *spec, const char *key, const char *value, const ch
 }
 
 gboolean
-bs_probe_spec_get_double (const BsProbeSpec *spec, const char *key, double fallback,
+bs_probe_spec_get_double (const BsSpec *spec, const char *key, double fallback,
                           double *value, GError **error)
 {
   static const char *const suffixes[] = { "", NULL };
   static const double scales[] = { 1.0 };
-  const char *text = bs_probe_spec_get (spec, key);
+  const char *text = bs_spec_get (spec, key);
 
   *value = fallback;
   if (text == NULL)
@@ -302,12 +116,12 @@ bs_probe_spec_get_double (const BsProbeSpec *spec, const char *key, double fallb
 }
 
 gboolean
-bs_probe_spec_get_duration (const BsProbeSpec *spec, const char *key, int64_t fallback_ns,
+bs_probe_spec_get_duration (const BsSpec *spec, const char *key, int64_t fallback_ns,
                             int64_t *value_ns, GError **error)
 {
   static const char *const suffixes[] = { "", "s", "ms", "us", "ns", NULL };
   static const double scales[] = { 1e9, 1e9, 1e6, 1e3, 1.0 };
-  const char *text = bs_probe_spec_get (spec, key);
+  const char *text = bs_spec_get (spec, key);
   double v;
 
   *value_ns = fallback_ns;
@@ -320,12 +134,12 @@ bs_probe_spec_get_duration (const BsProbeSpec *spec, const char *key, int64_t fa
 }
 
 gboolean
-bs_probe_spec_get_rate (const BsProbeSpec *spec, const char *key, double fallback_hz,
+bs_probe_spec_get_rate (const BsSpec *spec, const char *key, double fallback_hz,
                         double *value_hz, GError **error)
 {
   static const char *const suffixes[] = { "", "hz", "k", "khz", "m", "mhz", NULL };
   static const double scales[] = { 1.0, 1.0, 1e3, 1e3, 1e6, 1e6 };
-  const char *text = bs_probe_spec_get (spec, key);
+  const char *text = bs_spec_get (spec, key);
 
   *value_hz = fallback_hz;
   if (text == NULL)
@@ -368,7 +182,7 @@ GPtrArray *
 bs_probe_list (const char *spec_text)
 {
   GPtrArray *devices = g_ptr_array_new_with_free_func ((GDestroyNotify) bs_probe_device_free);
-  g_autoptr (BsProbeSpec) spec = NULL;
+  g_autoptr (BsSpec) spec = NULL;
   g_autoptr (GError) error = NULL;
   const BsProbeClass *const *classes;
   guint n;
@@ -418,18 +232,18 @@ bs_probe_pick_default (void)
 /* ---- the common part ---- */
 
 static char *
-make_meter_id (const BsProbeSpec *spec)
+make_meter_id (const BsSpec *spec)
 {
-  g_autoptr (BsProbeSpec) id = spec_new (spec->name);
+  g_autoptr (BsSpec) id = bs_spec_new (spec->name, spec->separator);
 
   id->word = g_strdup (spec->word);
   for (guint i = 0; identity_keys[i] != NULL; i++)
     {
-      const char *value = bs_probe_spec_get (spec, identity_keys[i]);
+      const char *value = bs_spec_get (spec, identity_keys[i]);
       if (value != NULL)
-        bs_probe_spec_set (id, identity_keys[i], value);
+        bs_spec_set (id, identity_keys[i], value);
     }
-  return bs_probe_spec_to_string (id);
+  return bs_spec_to_string (id);
 }
 
 static void
@@ -442,11 +256,11 @@ channel_free (gpointer data)
 }
 
 void
-bs_probe_init (BsProbe *probe, const BsProbeClass *klass, const BsProbeSpec *spec,
+bs_probe_init (BsProbe *probe, const BsProbeClass *klass, const BsSpec *spec,
                const char *label, gboolean simulated)
 {
   probe->klass = klass;
-  probe->spec = bs_probe_spec_to_string (spec);
+  probe->spec = bs_spec_to_string (spec);
   probe->label = g_strdup (label);
   probe->meter_id = make_meter_id (spec);
   probe->simulated = simulated;
@@ -568,7 +382,7 @@ bs_probe_emit_fault (BsProbe *probe, BsProbeFaultKind kind, int32_t channel, int
 /* ---- dispatch ---- */
 
 static gboolean
-apply_common_options (BsProbe *probe, const BsProbeSpec *spec, GError **error)
+apply_common_options (BsProbe *probe, const BsSpec *spec, GError **error)
 {
   int64_t latency_ns;
   g_autofree char *origin = NULL;
@@ -577,7 +391,7 @@ apply_common_options (BsProbe *probe, const BsProbeSpec *spec, GError **error)
       || !bs_probe_spec_get_double (spec, "max_w", NAN, &probe->max_w, error)
       || !bs_probe_spec_get_duration (spec, "latency", 0, &latency_ns, error))
     return FALSE;
-  if (bs_probe_spec_get (spec, "latency") != NULL)
+  if (bs_spec_get (spec, "latency") != NULL)
     origin = g_strdup ("given in the probe spec");
   else if (bs_meter_store_lookup (probe->meter_id, &latency_ns, &origin))
     ;
@@ -606,7 +420,7 @@ BsProbe *
 bs_probe_open (const char *spec_text, GError **error)
 {
   g_autofree char *picked = spec_text == NULL ? bs_probe_pick_default () : NULL;
-  g_autoptr (BsProbeSpec) spec = NULL;
+  g_autoptr (BsSpec) spec = NULL;
   const BsProbeClass *klass;
   BsProbe *probe;
 

@@ -23,6 +23,7 @@
 #pragma once
 
 #include "bs-events.h"
+#include "bs-spec.h"
 
 #include <glib.h>
 #include <stdint.h>
@@ -80,37 +81,20 @@ typedef struct
   gpointer user_data;
 } BsProbeSink;
 
-/* A parsed spec: "sigrok:demo:samplerate=10" → name "sigrok", word "demo",
- * options {samplerate: "10"}. Options keep their order. */
-typedef struct
-{
-  char *name;
-  char *word;                   /* the first bare word after the name, or NULL */
-  GPtrArray *keys;              /* char* */
-  GPtrArray *values;            /* char*, same length as keys */
-} BsProbeSpec;
-
-BsProbeSpec *bs_probe_spec_parse (const char *text, GError **error);
-void bs_probe_spec_free (BsProbeSpec *spec);
-BsProbeSpec *bs_probe_spec_copy (const BsProbeSpec *spec);
-/* The value of @key, or NULL. */
-const char *bs_probe_spec_get (const BsProbeSpec *spec, const char *key);
-void bs_probe_spec_set (BsProbeSpec *spec, const char *key, const char *value);
-/* Back to "name:word:k=v", escaping ':' in values. */
-char *bs_probe_spec_to_string (const BsProbeSpec *spec);
+/* "sigrok:demo:samplerate=10" → name "sigrok", word "demo", options {samplerate: "10"}:
+ * bs_spec_parse() with ':' between options; syntax errors become BS_PROBE_ERROR_SPEC. */
+BsSpec *bs_probe_spec_parse (const char *text, GError **error);
 /* Fails with BS_PROBE_ERROR_SPEC naming the first option not in @known (NULL-terminated)
  * nor one of the options every probe takes. */
-gboolean bs_probe_spec_check (const BsProbeSpec *spec, const char *const *known, GError **error);
+gboolean bs_probe_spec_check (const BsSpec *spec, const char *const *known, GError **error);
 /* Typed getters: @fallback when the key is absent, an error when the value is malformed.
  * Durations take s/ms/us/ns suffixes (bare = seconds); rates take Hz/kHz (bare = Hz). */
-gboolean bs_probe_spec_get_double (const BsProbeSpec *spec, const char *key, double fallback,
+gboolean bs_probe_spec_get_double (const BsSpec *spec, const char *key, double fallback,
                                    double *value, GError **error);
-gboolean bs_probe_spec_get_duration (const BsProbeSpec *spec, const char *key, int64_t fallback_ns,
+gboolean bs_probe_spec_get_duration (const BsSpec *spec, const char *key, int64_t fallback_ns,
                                      int64_t *value_ns, GError **error);
-gboolean bs_probe_spec_get_rate (const BsProbeSpec *spec, const char *key, double fallback_hz,
+gboolean bs_probe_spec_get_rate (const BsSpec *spec, const char *key, double fallback_hz,
                                  double *value_hz, GError **error);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsProbeSpec, bs_probe_spec_free)
 
 typedef struct _BsProbe BsProbe;
 
@@ -121,8 +105,8 @@ typedef struct
   const char *description;
   /* Appends a BsProbeDevice for each device found (or one unavailable entry saying why
    * none). @spec holds options such as root=, or is NULL for the defaults. Never fails. */
-  void (*list) (const BsProbeSpec *spec, GPtrArray *devices);
-  BsProbe *(*open) (const BsProbeSpec *spec, GError **error);
+  void (*list) (const BsSpec *spec, GPtrArray *devices);
+  BsProbe *(*open) (const BsSpec *spec, GError **error);
   gboolean (*start) (BsProbe *probe, GError **error);
   void (*stop) (BsProbe *probe);          /* waits until no more callbacks come */
   void (*close) (BsProbe *probe);         /* frees the implementation's part */

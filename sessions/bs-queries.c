@@ -7,7 +7,6 @@
 #include <math.h>
 #include <string.h>
 
-#define SIGNIFICANCE_LEVEL 0.05
 
 const char *
 bs_clock_mask_to_string (BsClockMask clocks)
@@ -117,6 +116,17 @@ bs_comparison_free (BsComparison *comparison)
 }
 
 static void
+init_figure (BsCompareFigure *f)
+{
+  for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
+    {
+      f->value[i] = (BsSummary) { 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
+      f->delta[i] = f->ratio[i] = f->p_holm[i] = f->ci95[i] = NAN;
+      f->test[i] = (BsWelch) { NAN, NAN, NAN };
+    }
+}
+
+static void
 init_row (BsCompareRow *row, const BsLayerStats *st)
 {
   memset (row, 0, sizeof *row);
@@ -124,12 +134,9 @@ init_row (BsCompareRow *row, const BsLayerStats *st)
   row->precision = st->precision;
   row->path = st->path;
   for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
-    {
-      row->op[i] = -1;
-      row->time_ns[i] = (BsSummary) { 0, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
-      row->delta_ns[i] = row->ratio[i] = row->p_holm[i] = NAN;
-      row->test[i] = (BsWelch) { NAN, NAN, NAN };
-    }
+    row->op[i] = -1;
+  init_figure (&row->time_ns);
+  init_figure (&row->energy_j);
 }
 
 /* Layers match by name; a name repeated within a run matches its k-th repetition. */
@@ -170,12 +177,37 @@ place_run (BsComparison *c, GHashTable *rows_by_key, int i, GArray *stats)
         }
       row = &g_array_index (c->rows, BsCompareRow, index);
       row->op[i] = st->op;
-      row->time_ns[i] = st->time_ns;
+      row->time_ns.value[i] = st->time_ns;
+      row->time_ns.ci95[i] = bs_stats_ci95_half_width (&st->time_ns);
+      row->energy_j.value[i] = (BsSummary) { st->energy_n, st->energy_j, st->energy_sd_j,
+                                             NAN, NAN, NAN, NAN, NAN };
+      row->energy_j.ci95[i] = bs_stats_ci95_half_width (&row->energy_j.value[i]);
     }
 }
 
+/* Run i against the baseline: difference, ratio, Welch's test. Its p, NaN without one. */
+static double
+test_pair (BsCompareFigure *f, int i)
+{
+  if (f->value[0].n < 1 || f->value[i].n < 1)
+    return NAN;
+  f->delta[i] = f->value[i].mean - f->value[0].mean;
+  f->ratio[i] = f->value[i].mean / f->value[0].mean;
+  bs_stats_welch (&f->value[0], &f->value[i], &f->test[i]);
+  return f->test[i].p;
+}
+
 static void
-test_rows (BsComparison *c)
+set_significance (BsCompareFigure *f, int i, double p)
+{
+  f->p_holm[i] = p;
+  f->significant[i] = !isnan (p) && p < BS_COMPARE_SIGNIFICANCE;
+}
+
+/* The figure at `offset` in every row (time or energy): differences from the baseline,
+ * Welch's test and Holm's correction over the layers of each pair. */
+static void
+test_rows (BsComparison *c, gsize offset)
 {
   guint n = c->rows->len;
   g_autofree double *p = g_new (double, MAX (n, 1));
@@ -184,24 +216,35 @@ test_rows (BsComparison *c)
   for (int i = 1; i < c->n_runs; i++)
     {
       for (guint k = 0; k < n; k++)
-        {
-          BsCompareRow *row = &g_array_index (c->rows, BsCompareRow, k);
-
-          p[k] = NAN;
-          if (row->op[0] < 0 || row->op[i] < 0)
-            continue;
-          row->delta_ns[i] = row->time_ns[i].mean - row->time_ns[0].mean;
-          row->ratio[i] = row->time_ns[i].mean / row->time_ns[0].mean;
-          bs_stats_welch (&row->time_ns[0], &row->time_ns[i], &row->test[i]);
-          p[k] = row->test[i].p;
-        }
+        p[k] = test_pair (G_STRUCT_MEMBER_P (&g_array_index (c->rows, BsCompareRow, k), offset), i);
       bs_stats_holm (p, n, adjusted);
       for (guint k = 0; k < n; k++)
-        {
-          BsCompareRow *row = &g_array_index (c->rows, BsCompareRow, k);
-          row->p_holm[i] = adjusted[k];
-          row->significant[i] = !isnan (adjusted[k]) && adjusted[k] < SIGNIFICANCE_LEVEL;
-        }
+        set_significance (G_STRUCT_MEMBER_P (&g_array_index (c->rows, BsCompareRow, k), offset), i,
+                          adjusted[k]);
+    }
+}
+
+/* The runs' totals: one test per pair, no correction. */
+static void
+test_totals (BsComparison *c)
+{
+  init_figure (&c->latency_ns);
+  init_figure (&c->energy_j);
+  for (int i = 0; i < c->n_runs; i++)
+    {
+      const BsRunTotals *t = &c->totals[i];
+
+      c->latency_ns.value[i] = t->latency_ns;
+      c->latency_ns.ci95[i] = bs_stats_ci95_half_width (&t->latency_ns);
+      if (t->has_power)
+        c->energy_j.value[i] = (BsSummary) { t->n_inferences, t->energy_per_inference_j,
+                                             t->energy_per_inference_sd_j, NAN, NAN, NAN, NAN, NAN };
+      c->energy_j.ci95[i] = bs_stats_ci95_half_width (&c->energy_j.value[i]);
+    }
+  for (int i = 1; i < c->n_runs; i++)
+    {
+      set_significance (&c->latency_ns, i, test_pair (&c->latency_ns, i));
+      set_significance (&c->energy_j, i, test_pair (&c->energy_j, i));
     }
 }
 
@@ -236,11 +279,10 @@ bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **erro
       if (!get_summaries (store, runs[i], FALSE, stats, &c->totals[i], error))
         return NULL;
       place_run (c, rows_by_key, i, stats);
-      c->latency_test[i] = (BsWelch) { NAN, NAN, NAN };
-      if (i > 0)
-        bs_stats_welch (&c->totals[0].latency_ns, &c->totals[i].latency_ns, &c->latency_test[i]);
     }
-  test_rows (c);
+  test_rows (c, G_STRUCT_OFFSET (BsCompareRow, time_ns));
+  test_rows (c, G_STRUCT_OFFSET (BsCompareRow, energy_j));
+  test_totals (c);
   c->mixed_origins = origins_differ (c);
   return g_steal_pointer (&c);
 }

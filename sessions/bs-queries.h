@@ -32,6 +32,7 @@ typedef struct
   BsSummary time_ns;         /* over inferences; n = inferences the op ran in */
   int64_t energy_n;          /* inferences with an energy figure; 0 without power data */
   double energy_j;           /* mean energy per inference */
+  double energy_sd_j;        /* their sample SD: what Welch's test needs; NaN when n < 2 */
   double energy_lo_j;        /* 95 % confidence interval of that mean */
   double energy_hi_j;
 } BsLayerStats;
@@ -61,6 +62,8 @@ typedef struct
   double energy_j;           /* power channels summed and integrated over the span */
   double mean_power_w;
   double energy_per_inference_j;
+  double energy_per_inference_sd_j;  /* SD of the run's energy cut at inference starts (each
+                                      * inference up to the next one's start); NaN: n < 2 */
   BsSplit split;
 } BsRunTotals;
 
@@ -75,6 +78,21 @@ gboolean bs_query_refresh_summaries (BsStore *store, int64_t run, GError **error
 
 #define BS_COMPARE_MAX_RUNS 4
 
+#define BS_COMPARE_SIGNIFICANCE 0.05
+
+/* One figure per inference (time or energy) of a layer across the compared runs, and how
+ * each run differs from the baseline (index 0). Time and energy follow the same rules. */
+typedef struct
+{
+  BsSummary value[BS_COMPARE_MAX_RUNS]; /* n = 0: none; energy has only n, mean and sd */
+  double ci95[BS_COMPARE_MAX_RUNS];     /* half-width of the mean's 95 % interval; NaN: n < 2 */
+  double delta[BS_COMPARE_MAX_RUNS];    /* mean - baseline mean; NaN if either is missing */
+  double ratio[BS_COMPARE_MAX_RUNS];    /* mean / baseline mean */
+  BsWelch test[BS_COMPARE_MAX_RUNS];    /* Welch's t-test against the baseline */
+  double p_holm[BS_COMPARE_MAX_RUNS];   /* Holm-adjusted over the layers of that pair */
+  gboolean significant[BS_COMPARE_MAX_RUNS]; /* p_holm < BS_COMPARE_SIGNIFICANCE */
+} BsCompareFigure;
+
 /* One layer across the compared runs, matched by name. Index 0 is the baseline. */
 typedef struct
 {
@@ -82,12 +100,8 @@ typedef struct
   BsPrecision precision;     /* from the first run that has the layer */
   BsPath path;
   int op[BS_COMPARE_MAX_RUNS];          /* -1: the run has no such layer */
-  BsSummary time_ns[BS_COMPARE_MAX_RUNS];
-  double delta_ns[BS_COMPARE_MAX_RUNS]; /* mean - baseline mean; NaN if either is missing */
-  double ratio[BS_COMPARE_MAX_RUNS];    /* mean / baseline mean */
-  BsWelch test[BS_COMPARE_MAX_RUNS];    /* Welch's t-test against the baseline */
-  double p_holm[BS_COMPARE_MAX_RUNS];   /* Holm-adjusted over the layers of that pair */
-  gboolean significant[BS_COMPARE_MAX_RUNS]; /* p_holm < 0.05 */
+  BsCompareFigure time_ns;
+  BsCompareFigure energy_j;             /* n = 0 where a run has no power readings */
 } BsCompareRow;
 
 typedef struct
@@ -95,7 +109,10 @@ typedef struct
   int n_runs;
   int64_t runs[BS_COMPARE_MAX_RUNS];
   BsRunTotals totals[BS_COMPARE_MAX_RUNS];
-  BsWelch latency_test[BS_COMPARE_MAX_RUNS]; /* per-inference latency against the baseline */
+  /* Per-inference latency and energy of the runs (energy: n, mean and sd), tested like
+   * the layers but one test per pair, so p_holm is p. */
+  BsCompareFigure latency_ns;
+  BsCompareFigure energy_j;  /* n = 0 for a run without power readings */
   gboolean mixed_origins;    /* the runs' times come from different clocks */
   GArray *rows;              /* BsCompareRow: baseline order, then layers only later runs have */
 } BsComparison;

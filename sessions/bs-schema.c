@@ -143,8 +143,16 @@ static const char migration_1[] =
   "  energy_j REAL, mean_power_w REAL, energy_per_inference_j REAL"
   ");";
 
+/* 2: the SDs of each layer's and each run's per-inference energy, which Welch's test
+ * needs (the interval alone loses it). Old rows keep NULL here; their summary version (1) is stale, so they
+ * are recomputed from the run's events and samples on their next use. */
+static const char migration_2[] =
+  "ALTER TABLE layer_summaries ADD COLUMN energy_sd_j REAL;"
+  "ALTER TABLE run_summaries ADD COLUMN energy_per_inference_sd_j REAL;";
+
 static const char *const migrations[BS_STORE_SCHEMA_VERSION] = {
   migration_1,
+  migration_2,
 };
 
 gboolean

@@ -1,12 +1,13 @@
 /* bs-summaries.c: per-layer and per-run figures from raw events and samples.
  *
  * Energy: the power channels of the run are summed (one channel per rail) and
- * interpolated linearly at each event's midpoint; an event's energy is that power times
+ * interpolated linearly (core/bs-power-integral.h) at each event's midpoint; an event's energy is that power times
  * its duration. With a 10 Hz meter and microsecond layers this is the board's gross
  * power spread over time, idle included: it says where the energy goes because of
  * time, not which layer draws more power. Per-layer power needs a sweep (probes/).
  */
 #include "bs-summaries.h"
+#include "bs-power-integral.h"
 #include "bs-run-data.h"
 #include "bs-runs.h"
 #include "bs-store-private.h"
@@ -56,15 +57,14 @@ typedef struct
   double joules;
 } OpAcc;
 
+/* One power channel, read through core/bs-power-integral.h in ns after `origin` (the
+ * first sample: differences in int64, so the doubles stay exact). */
 typedef struct
 {
   GArray *samples;       /* BsSample of one power channel, by time */
-  guint hint;
-  /* The segment last interpolated in: t in [seg_t0, seg_t1) is v0 + slope (t - t0). */
-  int64_t seg_t0;
-  int64_t seg_t1;
-  double seg_v0;
-  double seg_slope;
+  int64_t origin;
+  BsPowerReadings readings;
+  gsize hint;            /* events come nearly in time order */
 } PowerTrace;
 
 typedef struct
@@ -72,8 +72,9 @@ typedef struct
   GPtrArray *ops;        /* OpAcc, by first appearance */
   OpAcc *dense[DENSE_OPS];
   GHashTable *sparse;    /* int op -> OpAcc */
-  GArray *traces;        /* PowerTrace */
+  GPtrArray *traces;     /* PowerTrace */
   GArray *latency;       /* double ns per inference */
+  GArray *starts;        /* int64 ns: each inference's first event, same order */
   guint expected;        /* inferences, to size the arrays once */
   double busy_sum;
   int64_t inference;
@@ -92,10 +93,35 @@ op_acc_free (gpointer p)
 }
 
 static void
-clear_trace (gpointer p)
+free_trace (gpointer p)
 {
   PowerTrace *tr = p;
   g_array_unref (tr->samples);
+  g_free (tr);
+}
+
+static double
+sample_time (gconstpointer data, gsize i)
+{
+  const PowerTrace *tr = data;
+  return (double) (g_array_index (tr->samples, BsSample, i).t_ns - tr->origin);
+}
+
+static double
+sample_value (gconstpointer data, gsize i)
+{
+  return g_array_index (((const PowerTrace *) data)->samples, BsSample, i).value;
+}
+
+static PowerTrace *
+trace_new (GArray *samples)
+{
+  PowerTrace *tr = g_new0 (PowerTrace, 1);
+
+  tr->samples = samples;
+  tr->origin = g_array_index (samples, BsSample, 0).t_ns;
+  tr->readings = (BsPowerReadings) { sample_time, sample_value, tr, 0, samples->len };
+  return tr;
 }
 
 static Accumulator *
@@ -105,9 +131,9 @@ accumulator_new (void)
 
   acc->ops = g_ptr_array_new_with_free_func (op_acc_free);
   acc->sparse = g_hash_table_new (g_direct_hash, g_direct_equal);
-  acc->traces = g_array_new (FALSE, TRUE, sizeof (PowerTrace));
-  g_array_set_clear_func (acc->traces, clear_trace);
+  acc->traces = g_ptr_array_new_with_free_func (free_trace);
   acc->latency = g_array_new (FALSE, FALSE, sizeof (double));
+  acc->starts = g_array_new (FALSE, FALSE, sizeof (int64_t));
   acc->inference = INT64_MIN;
   acc->first_start = INT64_MAX;
   acc->last_end = INT64_MIN;
@@ -119,8 +145,9 @@ accumulator_free (Accumulator *acc)
 {
   g_ptr_array_unref (acc->ops);
   g_hash_table_unref (acc->sparse);
-  g_array_unref (acc->traces);
+  g_ptr_array_unref (acc->traces);
   g_array_unref (acc->latency);
+  g_array_unref (acc->starts);
   g_free (acc);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Accumulator, accumulator_free)
@@ -156,52 +183,16 @@ op_acc_flush (OpAcc *a, gboolean with_energy)
     doubles_append (&a->energy, a->joules);
 }
 
-/* Linear interpolation; the ends are held. Events arrive nearly in time order, so
- * most fall in the segment of the one before. */
-static double
-trace_at (PowerTrace *tr, int64_t t)
-{
-  const BsSample *s = (const BsSample *) (void *) tr->samples->data;
-  guint n = tr->samples->len, lo, hi;
-
-  if (t >= tr->seg_t0 && t < tr->seg_t1)
-    return tr->seg_v0 + tr->seg_slope * (double) (t - tr->seg_t0);
-  if (t <= s[0].t_ns)
-    return s[0].value;
-  if (t >= s[n - 1].t_ns)
-    return s[n - 1].value;
-  lo = tr->hint < n - 1 ? tr->hint : 0;
-  for (int steps = 0; steps < 4 && s[lo + 1].t_ns <= t; steps++)
-    lo++;
-  if (s[lo].t_ns > t || s[lo + 1].t_ns <= t)
-    {
-      lo = 0;
-      hi = n - 1;    /* invariant: s[lo].t <= t < s[hi].t */
-      while (hi - lo > 1)
-        {
-          guint mid = lo + (hi - lo) / 2;
-          if (s[mid].t_ns <= t)
-            lo = mid;
-          else
-            hi = mid;
-        }
-    }
-  tr->hint = lo;
-  /* Here s[lo].t <= t < s[lo + 1].t, so the segment has a length. */
-  tr->seg_t0 = s[lo].t_ns;
-  tr->seg_t1 = s[lo + 1].t_ns;
-  tr->seg_v0 = s[lo].value;
-  tr->seg_slope = (s[lo + 1].value - s[lo].value) / (double) (tr->seg_t1 - tr->seg_t0);
-  return tr->seg_v0 + tr->seg_slope * (double) (t - tr->seg_t0);
-}
-
 static double
 power_at (Accumulator *acc, int64_t t)
 {
   double p = 0;
 
   for (guint i = 0; i < acc->traces->len; i++)
-    p += trace_at (&g_array_index (acc->traces, PowerTrace, i), t);
+    {
+      PowerTrace *tr = acc->traces->pdata[i];
+      p += bs_power_at (&tr->readings, (double) (t - tr->origin), &tr->hint);
+    }
   return p;
 }
 
@@ -214,6 +205,7 @@ end_inference (Accumulator *acc)
     return;
   latency = (double) (acc->span_end - acc->span_start);
   g_array_append_val (acc->latency, latency);
+  g_array_append_val (acc->starts, acc->span_start);
   acc->busy_sum += (double) acc->busy;
 }
 
@@ -271,52 +263,25 @@ load_power (BsStore *store, int64_t run, Accumulator *acc, int64_t *n_samples, G
   for (guint i = 0; i < channels->len; i++)
     {
       const BsChannel *c = &g_array_index (channels, BsChannel, i);
-      PowerTrace tr = { NULL, 0, 0, 0, 0, 0 };
+      g_autoptr (GArray) samples = NULL;
       gboolean sorted = TRUE;
 
       *n_samples += c->n_samples;
       if (c->quantity != BS_QUANTITY_POWER)
         continue;
-      tr.samples = g_array_new (FALSE, FALSE, sizeof (BsSample));
-      if (!bs_store_read_samples (store, c, INT64_MIN, INT64_MAX, tr.samples, error))
-        {
-          g_array_unref (tr.samples);
-          return FALSE;
-        }
-      if (tr.samples->len == 0)
-        {
-          g_array_unref (tr.samples);
-          continue;
-        }
-      for (guint k = 1; k < tr.samples->len && sorted; k++)
-        sorted = g_array_index (tr.samples, BsSample, k - 1).t_ns
-                 <= g_array_index (tr.samples, BsSample, k).t_ns;
+      samples = g_array_new (FALSE, FALSE, sizeof (BsSample));
+      if (!bs_store_read_samples (store, c, INT64_MIN, INT64_MAX, samples, error))
+        return FALSE;
+      if (samples->len == 0)
+        continue;
+      for (guint k = 1; k < samples->len && sorted; k++)
+        sorted = g_array_index (samples, BsSample, k - 1).t_ns
+                 <= g_array_index (samples, BsSample, k).t_ns;
       if (!sorted)
-        g_array_sort (tr.samples, compare_sample_time);
-      g_array_append_val (acc->traces, tr);
+        g_array_sort (samples, compare_sample_time);
+      g_ptr_array_add (acc->traces, trace_new (g_steal_pointer (&samples)));
     }
   return TRUE;
-}
-
-/* Trapezoids over [a, b], with the interpolated trace at both ends. */
-static double
-integrate (PowerTrace *tr, int64_t a, int64_t b)
-{
-  const BsSample *s = (const BsSample *) (void *) tr->samples->data;
-  guint n = tr->samples->len, i = 0;
-  int64_t t_prev = a;
-  double v_prev = trace_at (tr, a), sum = 0;
-
-  while (i < n && s[i].t_ns <= a)
-    i++;
-  for (; i < n && s[i].t_ns < b; i++)
-    {
-      sum += 0.5 * (v_prev + s[i].value) * (double) (s[i].t_ns - t_prev);
-      t_prev = s[i].t_ns;
-      v_prev = s[i].value;
-    }
-  sum += 0.5 * (v_prev + trace_at (tr, b)) * (double) (b - t_prev);
-  return sum * 1e-9;
 }
 
 static void
@@ -328,12 +293,13 @@ summarize_energy (const Doubles *energy, BsLayerStats *st)
   st->energy_n = energy->len;
   if (energy->len == 0)
     {
-      st->energy_j = st->energy_lo_j = st->energy_hi_j = NAN;
+      st->energy_j = st->energy_sd_j = st->energy_lo_j = st->energy_hi_j = NAN;
       return;
     }
   bs_stats_moments (energy->v, energy->len, &e);
   half = bs_stats_ci95_half_width (&e);
   st->energy_j = e.mean;
+  st->energy_sd_j = energy->len > 1 ? e.sd : NAN;
   st->energy_lo_j = e.mean - half;
   st->energy_hi_j = e.mean + half;
 }
@@ -390,6 +356,44 @@ collect_layer_stats (Accumulator *acc, GArray *layers, GArray *stats)
     }
 }
 
+static int
+compare_int64 (gconstpointer x, gconstpointer y)
+{
+  int64_t a = *(const int64_t *) x, b = *(const int64_t *) y;
+  return (a > b) - (a < b);
+}
+
+/* The run's energy cut at the inferences' starts: inference k gets [start k, start k + 1),
+ * the last up to the last event's end. The pieces sum to the run's energy, so their mean
+ * is energy per inference, and their SD is what a test of it needs. */
+static void
+inference_energies (Accumulator *acc, double *energy)
+{
+  guint n = acc->starts->len;
+  g_autofree int64_t *bounds = g_new (int64_t, n + 1);
+
+  memcpy (bounds, acc->starts->data, n * sizeof (int64_t));
+  qsort (bounds, n, sizeof (int64_t), compare_int64);
+  bounds[n] = acc->last_end;
+  memset (energy, 0, n * sizeof (double));
+  for (guint i = 0; i < acc->traces->len; i++)
+    {
+      PowerTrace *tr = acc->traces->pdata[i];
+      gsize hint = 0;
+
+      for (guint k = 0; k < n; k++)
+        {
+          double a = (double) (bounds[k] - tr->origin), b = (double) (bounds[k + 1] - tr->origin);
+          BsPowerReadings window = tr->readings;
+
+          /* Start each piece one reading before a: the pieces walk the trace once. */
+          bs_power_at (&tr->readings, a, &hint);
+          window.first = hint > 0 ? hint - 1 : 0;
+          energy[k] += bs_power_integrate (&window, a, b, NULL);
+        }
+    }
+}
+
 static void
 collect_totals (Accumulator *acc, int64_t run, int64_t n_events, int64_t n_samples,
                 GArray *stats, BsRunTotals *t)
@@ -408,13 +412,22 @@ collect_totals (Accumulator *acc, int64_t run, int64_t n_events, int64_t n_sampl
   t->span_ns = n_events > 0 ? acc->last_end - acc->first_start : 0;
   t->throughput = t->span_ns > 0 ? (double) t->n_inferences / ((double) t->span_ns * 1e-9) : NAN;
   t->has_power = acc->traces->len > 0 && t->span_ns > 0;
-  t->energy_j = t->mean_power_w = t->energy_per_inference_j = NAN;
+  t->energy_j = t->mean_power_w = t->energy_per_inference_j = t->energy_per_inference_sd_j = NAN;
   if (t->has_power)
     {
+      g_autofree double *energy = g_new (double, MAX (t->n_inferences, 1));
+      BsSummary e;
+
+      inference_energies (acc, energy);
+      bs_stats_moments (energy, (size_t) t->n_inferences, &e);
+      t->energy_per_inference_sd_j = t->n_inferences > 1 ? e.sd : NAN;
       t->energy_j = 0;
       for (guint i = 0; i < acc->traces->len; i++)
-        t->energy_j += integrate (&g_array_index (acc->traces, PowerTrace, i), acc->first_start,
-                                  acc->last_end);
+        {
+          const PowerTrace *tr = acc->traces->pdata[i];
+          t->energy_j += bs_power_integrate (&tr->readings, (double) (acc->first_start - tr->origin),
+                                             (double) (acc->last_end - tr->origin), NULL);
+        }
       t->mean_power_w = t->energy_j / ((double) t->span_ns * 1e-9);
       t->energy_per_inference_j = t->energy_j / (double) t->n_inferences;
     }
@@ -498,6 +511,7 @@ save_layer (BsStore *store, sqlite3_stmt *stmt, int64_t run, const BsLayerStats 
   sqlite3_bind_double (stmt, 14, st->energy_j);
   sqlite3_bind_double (stmt, 15, st->energy_lo_j);
   sqlite3_bind_double (stmt, 16, st->energy_hi_j);
+  sqlite3_bind_double (stmt, 17, st->energy_sd_j);
   return bs_store_step_done (store, stmt, error, "storing layer summaries");
 }
 
@@ -508,8 +522,8 @@ save_totals (BsStore *store, int64_t run, const BsRunTotals *t, GError **error)
     "INSERT OR REPLACE INTO run_summaries (run_id, version, clocks, n_inferences, n_events, "
     "n_samples, span_ns, latency_n, latency_mean_ns, latency_sd_ns, latency_median_ns, "
     "latency_p5_ns, latency_p95_ns, latency_min_ns, latency_max_ns, busy_ns, has_power, energy_j, "
-    "mean_power_w, energy_per_inference_j) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+    "mean_power_w, energy_per_inference_j, energy_per_inference_sd_j) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   const double latency[] = {
     t->latency_ns.mean, t->latency_ns.sd, t->latency_ns.median, t->latency_ns.p5,
     t->latency_ns.p95, t->latency_ns.min, t->latency_ns.max, t->busy_ns,
@@ -531,6 +545,7 @@ save_totals (BsStore *store, int64_t run, const BsRunTotals *t, GError **error)
   sqlite3_bind_double (stmt, 18, t->energy_j);
   sqlite3_bind_double (stmt, 19, t->mean_power_w);
   sqlite3_bind_double (stmt, 20, t->energy_per_inference_j);
+  sqlite3_bind_double (stmt, 21, t->energy_per_inference_sd_j);
   return bs_store_step_done (store, stmt, error, "storing run summaries");
 }
 
@@ -541,8 +556,8 @@ save_all (BsStore *store, int64_t run, GArray *stats, const BsRunTotals *totals,
     "DELETE FROM layer_summaries WHERE run_id = ?", error);
   g_autoptr (sqlite3_stmt) put = clear == NULL ? NULL : bs_store_prepare (store,
     "INSERT INTO layer_summaries (run_id, op, version, clocks, n, mean_ns, sd_ns, median_ns, "
-    "p5_ns, p95_ns, min_ns, max_ns, energy_n, energy_j, energy_lo_j, energy_hi_j) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+    "p5_ns, p95_ns, min_ns, max_ns, energy_n, energy_j, energy_lo_j, energy_hi_j, energy_sd_j) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
 
   if (put == NULL)
     return FALSE;
@@ -594,8 +609,8 @@ load_totals (BsStore *store, int64_t run, BsRunTotals *t, gboolean *found, GErro
   g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
     "SELECT clocks, n_inferences, n_events, n_samples, span_ns, latency_n, latency_mean_ns, "
     "latency_sd_ns, latency_median_ns, latency_p5_ns, latency_p95_ns, latency_min_ns, "
-    "latency_max_ns, busy_ns, has_power, energy_j, mean_power_w, energy_per_inference_j "
-    "FROM run_summaries WHERE run_id = ? AND version = ?", error);
+    "latency_max_ns, busy_ns, has_power, energy_j, mean_power_w, energy_per_inference_j, "
+    "energy_per_inference_sd_j FROM run_summaries WHERE run_id = ? AND version = ?", error);
   int rc;
 
   if (stmt == NULL)
@@ -621,6 +636,7 @@ load_totals (BsStore *store, int64_t run, BsRunTotals *t, gboolean *found, GErro
   t->energy_j = column_double (stmt, 15);
   t->mean_power_w = column_double (stmt, 16);
   t->energy_per_inference_j = column_double (stmt, 17);
+  t->energy_per_inference_sd_j = column_double (stmt, 18);
   t->throughput = t->span_ns > 0 ? (double) t->n_inferences / ((double) t->span_ns * 1e-9) : NAN;
   return TRUE;
 }
@@ -630,7 +646,8 @@ load_layers (BsStore *store, int64_t run, GArray *layers, GArray *stats, GError 
 {
   g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
     "SELECT op, clocks, n, mean_ns, sd_ns, median_ns, p5_ns, p95_ns, min_ns, max_ns, energy_n, "
-    "energy_j, energy_lo_j, energy_hi_j FROM layer_summaries WHERE run_id = ? ORDER BY op", error);
+    "energy_j, energy_lo_j, energy_hi_j, energy_sd_j FROM layer_summaries WHERE run_id = ? "
+    "ORDER BY op", error);
   int rc;
 
   if (stmt == NULL)
@@ -647,6 +664,7 @@ load_layers (BsStore *store, int64_t run, GArray *layers, GArray *stats, GError 
       st.energy_j = column_double (stmt, 11);
       st.energy_lo_j = column_double (stmt, 12);
       st.energy_hi_j = column_double (stmt, 13);
+      st.energy_sd_j = column_double (stmt, 14);
       g_array_append_val (stats, st);
     }
   if (rc != SQLITE_DONE)

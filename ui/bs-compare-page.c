@@ -1,5 +1,5 @@
 /* bs-compare-page.c: the Compare page. The data comes from the session database
- * (bs_query_compare, bs_query_layer_stats, bs_query_power_overlay) when runs are set;
+ * (bs_query_compare, bs_query_power_overlay) when runs are set;
  * drawing is the pure renderers of ui/views, on screen and in exports alike. */
 #include "bs-compare-page.h"
 
@@ -11,6 +11,7 @@
 #include "bs-run-colors.h"
 #include "bs-runs.h"
 
+#include <json-glib/json-glib.h>
 #include <math.h>
 
 #define OVERLAY_HEIGHT 280
@@ -26,7 +27,6 @@ struct _BsComparePage
   int64_t runs[BS_COMPARE_MAX_RUNS];
   BsComparison *comparison;
   BsRun *run_info[BS_COMPARE_MAX_RUNS];
-  GArray *stats[BS_COMPARE_MAX_RUNS];
   char *labels[BS_COMPARE_MAX_RUNS];
   GPtrArray *traces;
   BsCompareChart *chart;
@@ -58,7 +58,6 @@ clear_data (BsComparePage *self)
   for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
     {
       g_clear_pointer (&self->run_info[i], bs_run_free);
-      g_clear_pointer (&self->stats[i], g_array_unref);
       g_clear_pointer (&self->labels[i], g_free);
     }
   g_clear_pointer (&self->traces, g_ptr_array_unref);
@@ -80,7 +79,7 @@ rebuild_chart (BsComparePage *self)
   g_clear_pointer (&self->chart, bs_compare_chart_free);
   if (self->comparison != NULL)
     self->chart = bs_compare_chart_new_from_comparison (self->comparison, self->metric,
-                                                        self->run_info, self->stats);
+                                                        self->run_info);
   self->selected_row = self->chart != NULL && self->selected != NULL
                          ? bs_compare_chart_find_layer (self->chart, self->selected) : -1;
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->compare_area), content_height (self));
@@ -189,7 +188,6 @@ bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_
     {
       self->runs[i] = runs[i];
       self->run_info[i] = bs_store_get_run (store, runs[i], NULL);
-      self->stats[i] = bs_query_layer_stats (store, runs[i], NULL);
       self->labels[i] = g_strdup_printf ("#%" G_GINT64_FORMAT " %s", runs[i],
                                          self->run_info[i] != NULL ? self->run_info[i]->backend : "?");
       if (self->run_info[i] == NULL)
@@ -259,91 +257,84 @@ bs_compare_page_set_selected_layer (BsComparePage *self, const char *name)
   gtk_widget_queue_draw (self->compare_area);
 }
 
+/* JSON has no NaN: a missing figure is null. */
 static void
-append_number (GString *s, double v)
+add_number (JsonBuilder *b, double v)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (isnan (v) || isinf (v))
-    g_string_append (s, "null");
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
   else
-    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
+    json_builder_add_null_value (b);
 }
 
 static void
-append_string (GString *s, const char *text)
+add_numbers (JsonBuilder *b, const double *v, int n)
 {
-  g_string_append_c (s, '"');
-  for (const char *p = text; p != NULL && *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (s, "\\%c", *p);
-      else if ((guchar) *p < 0x20)
-        g_string_append_printf (s, "\\u%04x", *p);
-      else
-        g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
+  json_builder_begin_array (b);
+  for (int i = 0; i < n; i++)
+    add_number (b, v[i]);
+  json_builder_end_array (b);
 }
 
+static void
+add_chart (JsonBuilder *b, const BsCompareChart *c)
+{
+  json_builder_set_member_name (b, "labels");
+  json_builder_begin_array (b);
+  for (int i = 0; i < c->n_runs; i++)
+    json_builder_add_string_value (b, c->runs[i].label);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "totals");
+  json_builder_begin_array (b);
+  for (int i = 0; i < c->n_runs; i++)
+    add_number (b, c->runs[i].total);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "split");
+  json_builder_begin_array (b);
+  for (int i = 0; i < c->n_runs; i++)
+    add_numbers (b, c->runs[i].split, 3);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "layers");
+  json_builder_begin_array (b);
+  for (int l = 0; l < c->n_layers; l++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, c->layers[l].name);
+      json_builder_set_member_name (b, "values");
+      add_numbers (b, c->layers[l].value, c->n_runs);
+      json_builder_set_member_name (b, "significant");
+      json_builder_begin_array (b);
+      for (int i = 0; i < c->n_runs; i++)
+        json_builder_add_boolean_value (b, c->layers[l].significant[i]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+/* Through json-glib: numbers in any locale, names escaped. */
 char *
 bs_compare_page_get_summary (BsComparePage *self)
 {
-  GString *s = g_string_new ("{\"runs\": [");
-  const BsCompareChart *c = self->chart;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
 
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "runs");
+  json_builder_begin_array (b);
   for (int i = 0; i < self->n_runs; i++)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", self->runs[i]);
-  g_string_append_printf (s, "], \"metric\": \"%s\", \"unit\": \"%s\"",
-                          self->metric == BS_COMPARE_TIME ? "time" : "energy",
-                          self->metric == BS_COMPARE_TIME ? "s" : "J");
-  if (c != NULL)
-    {
-      g_string_append (s, ", \"labels\": [");
-      for (int i = 0; i < c->n_runs; i++)
-        {
-          g_string_append (s, i ? ", " : "");
-          append_string (s, c->runs[i].label);
-        }
-      g_string_append (s, "], \"totals\": [");
-      for (int i = 0; i < c->n_runs; i++)
-        {
-          g_string_append (s, i ? ", " : "");
-          append_number (s, c->runs[i].total);
-        }
-      g_string_append (s, "], \"split\": [");
-      for (int i = 0; i < c->n_runs; i++)
-        {
-          g_string_append (s, i ? ", [" : "[");
-          for (int k = 0; k < 3; k++)
-            {
-              g_string_append (s, k ? ", " : "");
-              append_number (s, c->runs[i].split[k]);
-            }
-          g_string_append (s, "]");
-        }
-      g_string_append (s, "], \"layers\": [");
-      for (int l = 0; l < c->n_layers; l++)
-        {
-          const BsCompareLayer *layer = &c->layers[l];
-
-          g_string_append (s, l ? ", {\"name\": " : "{\"name\": ");
-          append_string (s, layer->name);
-          g_string_append (s, ", \"values\": [");
-          for (int i = 0; i < c->n_runs; i++)
-            {
-              g_string_append (s, i ? ", " : "");
-              append_number (s, layer->value[i]);
-            }
-          g_string_append (s, "], \"significant\": [");
-          for (int i = 0; i < c->n_runs; i++)
-            g_string_append_printf (s, "%s%s", i ? ", " : "", layer->significant[i] ? "true" : "false");
-          g_string_append (s, "]}");
-        }
-      g_string_append (s, "]");
-    }
-  g_string_append (s, "}");
-  return g_string_free (s, FALSE);
+    json_builder_add_int_value (b, self->runs[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "metric");
+  json_builder_add_string_value (b, self->metric == BS_COMPARE_TIME ? "time" : "energy");
+  json_builder_set_member_name (b, "unit");
+  json_builder_add_string_value (b, self->metric == BS_COMPARE_TIME ? "s" : "J");
+  if (self->chart != NULL)
+    add_chart (b, self->chart);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
 }
 
 gboolean

@@ -9,6 +9,7 @@
  * g_main_context_invoke, so every signal is emitted on the main thread. */
 #include "bs-run-controller.h"
 
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -608,12 +609,25 @@ run_sweep (RunJob *job, BsBackend *backend, BsProbe *probe)
   return result;
 }
 
+/* Through json-glib: a probe spec may hold quotes or backslashes (its escapes). */
 static char *
 describe_config (RunJob *job)
 {
-  return g_strdup_printf ("{\"app\": \"blendscope\", \"mode\": \"%s\", \"inferences\": %d, "
-                          "\"probe\": \"%s\"}", bs_run_mode_to_string (job->mode),
-                          job->n_inferences, job->probe_spec != NULL ? job->probe_spec : "");
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "app");
+  json_builder_add_string_value (b, "blendscope");
+  json_builder_set_member_name (b, "mode");
+  json_builder_add_string_value (b, bs_run_mode_to_string (job->mode));
+  json_builder_set_member_name (b, "inferences");
+  json_builder_add_int_value (b, job->n_inferences);
+  json_builder_set_member_name (b, "probe");
+  json_builder_add_string_value (b, job->probe_spec != NULL ? job->probe_spec : "");
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
 }
 
 static gboolean

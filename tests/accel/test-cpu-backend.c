@@ -761,6 +761,7 @@ test_open (void)
     { "cpu:colour=red", G_IO_ERROR_INVALID_ARGUMENT },
     { "cpu:isa=sse9", G_IO_ERROR_INVALID_ARGUMENT },
     { "cpu:split=layers", G_IO_ERROR_INVALID_ARGUMENT },
+    { "cpu:threads=1,threads=2", G_IO_ERROR_INVALID_ARGUMENT },
   };
   const BsBackendClass *const *list = bs_backend_list ();
   g_autofree char *reason = NULL;

@@ -12,17 +12,17 @@ static void
 test_parse (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (BsProbeSpec) spec = bs_probe_spec_parse ("sigrok:demo:samplerate=10:channels=A0,A1", &error);
+  g_autoptr (BsSpec) spec = bs_probe_spec_parse ("sigrok:demo:samplerate=10:channels=A0,A1", &error);
   g_autofree char *text = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpstr (spec->name, ==, "sigrok");
   g_assert_cmpstr (spec->word, ==, "demo");
   g_assert_cmpuint (spec->keys->len, ==, 2);
-  g_assert_cmpstr (bs_probe_spec_get (spec, "samplerate"), ==, "10");
-  g_assert_cmpstr (bs_probe_spec_get (spec, "channels"), ==, "A0,A1");
-  g_assert_null (bs_probe_spec_get (spec, "conn"));
-  text = bs_probe_spec_to_string (spec);
+  g_assert_cmpstr (bs_spec_get (spec, "samplerate"), ==, "10");
+  g_assert_cmpstr (bs_spec_get (spec, "channels"), ==, "A0,A1");
+  g_assert_null (bs_spec_get (spec, "conn"));
+  text = bs_spec_to_string (spec);
   g_assert_cmpstr (text, ==, "sigrok:demo:samplerate=10:channels=A0,A1");
 }
 
@@ -30,21 +30,21 @@ test_parse (void)
 static void
 test_continuation (void)
 {
-  g_autoptr (BsProbeSpec) xmc = bs_probe_spec_parse ("xmc:bdf=0000:3b:00.1:rate=20", NULL);
-  g_autoptr (BsProbeSpec) bt = bs_probe_spec_parse ("sigrok:mooshimeter-dmm:conn=bt/ble/00:11:22:33:44:55", NULL);
-  g_autoptr (BsProbeSpec) escaped = bs_probe_spec_parse ("synthetic:seed=1\\:x=2", NULL);
-  g_autoptr (BsProbeSpec) back = NULL;
+  g_autoptr (BsSpec) xmc = bs_probe_spec_parse ("xmc:bdf=0000:3b:00.1:rate=20", NULL);
+  g_autoptr (BsSpec) bt = bs_probe_spec_parse ("sigrok:mooshimeter-dmm:conn=bt/ble/00:11:22:33:44:55", NULL);
+  g_autoptr (BsSpec) escaped = bs_probe_spec_parse ("synthetic:seed=1\\:x=2", NULL);
+  g_autoptr (BsSpec) back = NULL;
   g_autofree char *text = NULL;
 
-  g_assert_cmpstr (bs_probe_spec_get (xmc, "bdf"), ==, "0000:3b:00.1");
-  g_assert_cmpstr (bs_probe_spec_get (xmc, "rate"), ==, "20");
-  g_assert_cmpstr (bs_probe_spec_get (bt, "conn"), ==, "bt/ble/00:11:22:33:44:55");
-  g_assert_cmpstr (bs_probe_spec_get (escaped, "seed"), ==, "1:x=2");
-  text = bs_probe_spec_to_string (escaped);
+  g_assert_cmpstr (bs_spec_get (xmc, "bdf"), ==, "0000:3b:00.1");
+  g_assert_cmpstr (bs_spec_get (xmc, "rate"), ==, "20");
+  g_assert_cmpstr (bs_spec_get (bt, "conn"), ==, "bt/ble/00:11:22:33:44:55");
+  g_assert_cmpstr (bs_spec_get (escaped, "seed"), ==, "1:x=2");
+  text = bs_spec_to_string (escaped);
   back = bs_probe_spec_parse (text, NULL);
-  g_assert_cmpstr (bs_probe_spec_get (back, "seed"), ==, "1:x=2");
+  g_assert_cmpstr (bs_spec_get (back, "seed"), ==, "1:x=2");
   g_clear_pointer (&text, g_free);
-  text = bs_probe_spec_to_string (xmc);
+  text = bs_spec_to_string (xmc);
   g_assert_cmpstr (text, ==, "xmc:bdf=0000:3b:00.1:rate=20");
 }
 
@@ -52,7 +52,7 @@ static void
 expect_spec_error (const char *text, const char *fragment)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (BsProbeSpec) spec = bs_probe_spec_parse (text, &error);
+  g_autoptr (BsSpec) spec = bs_probe_spec_parse (text, &error);
 
   g_assert_null (spec);
   g_assert_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC);
@@ -75,8 +75,8 @@ expect_open_error (const char *text, int code, const char *fragment)
 static void
 test_errors (void)
 {
-  expect_spec_error ("", "probe name");
-  expect_spec_error (":demo", "probe name");
+  expect_spec_error ("", "empty name");
+  expect_spec_error (":demo", "empty name");
   expect_spec_error ("sigrok:demo:a=1:a=2", "given twice");
   expect_spec_error ("sigrok:demo:=1", "not an option name");
   expect_spec_error ("sigrok:demo:other", "key=value");
@@ -92,7 +92,7 @@ test_errors (void)
 static void
 test_values (void)
 {
-  g_autoptr (BsProbeSpec) spec = bs_probe_spec_parse ("x:a=120ms:b=0.25:c=3us:r=2kHz:s=10:bad=1 fortnight", NULL);
+  g_autoptr (BsSpec) spec = bs_probe_spec_parse ("x:a=120ms:b=0.25:c=3us:r=2kHz:s=10:bad=1 fortnight", NULL);
   g_autoptr (GError) error = NULL;
   int64_t ns;
   double hz;

@@ -88,6 +88,18 @@ bs_test_read_file (const char *path)
   return g_bytes_new_take (contents, len);
 }
 
+void
+bs_test_sql_exec (const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+  sqlite3_close (db);
+}
+
 int64_t
 bs_test_sql_int (const char *path, const char *sql)
 {

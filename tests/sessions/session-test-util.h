@@ -26,6 +26,9 @@ GArray *bs_test_events (int n_inferences, int n_ops, int64_t t0, const int64_t *
 /* The whole file, for before/after comparisons. */
 GBytes *bs_test_read_file (const char *path);
 
+/* Runs `sql` on a raw connection (no migrations): files as an older or damaged build
+ * would leave them. */
+void bs_test_sql_exec (const char *path, const char *sql);
 /* One value from `sql` on a raw connection (no migrations, no side effects). */
 int64_t bs_test_sql_int (const char *path, const char *sql);
 

@@ -121,14 +121,34 @@ check_known_stats (GArray *stats)
   g_assert_cmpfloat_with_epsilon (a->energy_j, 2.19e-6, 1e-15);
   g_assert_cmpfloat_with_epsilon (a->energy_hi_j - a->energy_j, half, 1e-14);
   g_assert_cmpfloat_with_epsilon (a->energy_j - a->energy_lo_j, half, 1e-14);
+  /* 2 W times the times: twice their SD, in nJ. */
+  g_assert_cmpfloat_with_epsilon (a->energy_sd_j, 2 * sd_a * 1e-9, 1e-18);
 
   g_assert_cmpfloat (b->time_ns.median, ==, 500);
   g_assert_cmpfloat (b->time_ns.sd, ==, 0);
+  g_assert_cmpfloat (b->energy_sd_j, <, 1e-20);   /* 1 uJ each, up to rounding */
   g_assert_cmpuint (b->binary_macs, ==, 5000);
   /* c runs twice per inference: its per-inference time is the sum. */
   g_assert_cmpint (c->time_ns.n, ==, N_INF);
   g_assert_cmpfloat (c->time_ns.median, ==, 200);
   g_assert_cmpuint (c->fixed_macs, ==, 500);
+}
+
+/* The known run's energy cut at inference starts, at 2 W: inference i lasts a_i + 730 and
+ * the next starts 1010 ns after it ends; the last piece ends with its last event. */
+static double
+known_piece_sd_j (void)
+{
+  double v[N_INF], mean = 0, ss = 0;
+
+  for (int i = 0; i < N_INF; i++)
+    {
+      v[i] = 2e-9 * (1000 + 10 * i + 730 + (i + 1 < N_INF ? 1010 : 0));
+      mean += v[i] / N_INF;
+    }
+  for (int i = 0; i < N_INF; i++)
+    ss += (v[i] - mean) * (v[i] - mean);
+  return sqrt (ss / (N_INF - 1));
 }
 
 static void
@@ -175,6 +195,7 @@ test_totals (Fixture *f, gconstpointer data)
   g_assert_cmpfloat_with_epsilon (t.mean_power_w, 2.0, 1e-12);
   g_assert_cmpfloat_with_epsilon (t.energy_j, 2.0 * span * 1e-9, 1e-18);
   g_assert_cmpfloat_with_epsilon (t.energy_per_inference_j, 2.0 * span * 1e-9 / N_INF, 1e-18);
+  g_assert_cmpfloat_with_epsilon (t.energy_per_inference_sd_j, known_piece_sd_j (), 1e-18);
   /* Binary vs fixed, from the layer table's tags. */
   g_assert_cmpfloat_with_epsilon (t.split.time_ns[BS_PRECISION_BINARY], 500, 1e-9);
   g_assert_cmpfloat_with_epsilon (t.split.time_ns[BS_PRECISION_FIXED], 1095 + 200, 1e-9);
@@ -235,16 +256,30 @@ test_compare (Fixture *f, gconstpointer data)
   a = &g_array_index (c2->rows, BsCompareRow, 0);
   b = &g_array_index (c2->rows, BsCompareRow, 1);
   g_assert_cmpstr (a->name, ==, "a");
-  g_assert_cmpfloat_with_epsilon (a->delta_ns[1], 100, 1e-9);
-  g_assert_cmpfloat_with_epsilon (a->ratio[1], 1195.0 / 1095.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (a->time_ns.delta[1], 100, 1e-9);
+  g_assert_cmpfloat_with_epsilon (a->time_ns.ratio[1], 1195.0 / 1095.0, 1e-12);
   /* Equal variances (3500) and sizes: se = sqrt (2 * 3500 / 20), df = 38. */
-  g_assert_cmpfloat_with_epsilon (a->test[1].t, 100 / sqrt (350), 1e-9);
-  g_assert_cmpfloat_with_epsilon (a->test[1].df, 38, 1e-9);
-  g_assert_cmpfloat (a->test[1].p, <, 1e-4);
-  g_assert_true (a->significant[1]);
-  g_assert_cmpfloat (b->test[1].p, ==, 1);
-  g_assert_false (b->significant[1]);
-  g_assert_cmpfloat_with_epsilon (c2->latency_test[1].t, 100 / sqrt (350), 1e-9);
+  g_assert_cmpfloat_with_epsilon (a->time_ns.test[1].t, 100 / sqrt (350), 1e-9);
+  g_assert_cmpfloat_with_epsilon (a->time_ns.test[1].df, 38, 1e-9);
+  g_assert_cmpfloat (a->time_ns.test[1].p, <, 1e-4);
+  g_assert_true (a->time_ns.significant[1]);
+  g_assert_cmpfloat (b->time_ns.test[1].p, ==, 1);
+  g_assert_false (b->time_ns.significant[1]);
+  /* Energy: 2 W throughout, so 2 W times the time; Welch's t does not depend on the unit. */
+  g_assert_cmpint (a->energy_j.value[1].n, ==, N_INF);
+  g_assert_cmpfloat_with_epsilon (a->energy_j.delta[1], 200e-9, 1e-18);
+  g_assert_cmpfloat_with_epsilon (a->energy_j.test[1].t, 100 / sqrt (350), 1e-9);
+  g_assert_cmpfloat_with_epsilon (a->energy_j.test[1].df, 38, 1e-9);
+  g_assert_true (a->energy_j.significant[1]);
+  g_assert_cmpfloat (b->energy_j.test[1].p, ==, 1);
+  g_assert_false (b->energy_j.significant[1]);
+  g_assert_cmpfloat_with_epsilon (c2->latency_ns.test[1].t, 100 / sqrt (350), 1e-9);
+  g_assert_true (c2->latency_ns.significant[1]);
+  /* Run energy per inference: every piece 100 ns longer at 2 W, the same spread. */
+  g_assert_cmpfloat_with_epsilon (c2->energy_j.delta[1], 2e-7, 1e-18);
+  g_assert_cmpfloat_with_epsilon (c2->energy_j.test[1].t,
+                                  2e-7 / sqrt (2 * pow (known_piece_sd_j (), 2) / N_INF), 1e-6);
+  g_assert_cmpint (c2->energy_j.significant[1], ==, c2->energy_j.test[1].p < 0.05);
   g_assert_cmpfloat_with_epsilon (c2->totals[1].split.time_ns[BS_PRECISION_FIXED], 1395, 1e-9);
 
   c3 = bs_query_compare (store, three, 3, &error);
@@ -255,13 +290,54 @@ test_compare (Fixture *f, gconstpointer data)
   a = &g_array_index (c3->rows, BsCompareRow, 0);
   d = &g_array_index (c3->rows, BsCompareRow, 3);
   g_assert_cmpint (a->op[2], ==, 0);
-  g_assert_cmpfloat_with_epsilon (a->ratio[2], 1, 1e-12);
+  g_assert_cmpfloat_with_epsilon (a->time_ns.ratio[2], 1, 1e-12);
   g_assert_cmpstr (d->name, ==, "d");
   g_assert_cmpint (d->op[0], ==, -1);
   g_assert_cmpint (d->op[1], ==, -1);
   g_assert_cmpint (d->op[2], ==, 1);
-  g_assert_true (isnan (d->delta_ns[2]));
-  g_assert_false (d->significant[2]);
+  g_assert_true (isnan (d->time_ns.delta[2]));
+  g_assert_false (d->time_ns.significant[2]);
+}
+
+/* A file of schema version 1 (summaries of version 1, no energy SD) opens migrated, and
+ * the energy SD comes back from the run's events and samples, in time for a test. */
+static void
+test_migrate_energy_sd (Fixture *f, gconstpointer data)
+{
+  int64_t base = record_known (f->path, 0, BS_CLOCK_HOST, known_layers, 3);
+  int64_t slower = record_known (f->path, 100, BS_CLOCK_HOST, known_layers, 3);
+  int64_t pair[] = { base, slower };
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autoptr (BsStore) store = bs_store_open (f->path, BS_STORE_OPEN_DEFAULT, &error);
+    g_autoptr (BsComparison) c = bs_query_compare (store, pair, 2, &error);   /* stores summaries */
+    g_assert_no_error (error);
+  }
+  bs_test_sql_exec (f->path, "ALTER TABLE layer_summaries DROP COLUMN energy_sd_j;"
+                             "ALTER TABLE run_summaries DROP COLUMN energy_per_inference_sd_j;"
+                             "UPDATE layer_summaries SET version = 1;"
+                             "UPDATE run_summaries SET version = 1; PRAGMA user_version = 1;");
+  g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM layer_summaries"), ==, 6);
+  {
+    g_autoptr (BsStore) store = bs_store_open (f->path, BS_STORE_OPEN_DEFAULT, &error);
+    g_autoptr (BsComparison) c = NULL;
+    const BsCompareRow *a;
+
+    g_assert_no_error (error);
+    c = bs_query_compare (store, pair, 2, &error);
+    g_assert_no_error (error);
+    a = &g_array_index (c->rows, BsCompareRow, 0);
+    g_assert_cmpfloat_with_epsilon (a->energy_j.value[0].sd, 2 * 10 * sqrt (35) * 1e-9, 1e-18);
+    g_assert_true (a->energy_j.significant[1]);
+    g_assert_cmpfloat_with_epsilon (c->totals[0].energy_per_inference_sd_j, known_piece_sd_j (), 1e-18);
+  }
+  g_assert_cmpint (bs_test_sql_int (f->path, "PRAGMA user_version"), ==, BS_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM layer_summaries "
+                                             "WHERE energy_sd_j IS NOT NULL AND version = 2"), ==, 6);
+  g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM run_summaries WHERE "
+                                             "energy_per_inference_sd_j IS NOT NULL AND version = 2"),
+                   ==, 2);
 }
 
 /* Two producer threads, several chunks: everything arrives, in each producer's order. */
@@ -543,6 +619,7 @@ main (int argc, char **argv)
   ADD ("/queries/totals", test_totals);
   ADD ("/queries/layer-table", test_layer_table);
   ADD ("/queries/compare", test_compare);
+  ADD ("/queries/migrate-energy-sd", test_migrate_energy_sd);
   ADD ("/queries/model-counts", test_model_counts);
   ADD ("/recorder/threads", test_recorder_threads);
   ADD ("/recorder/commits", test_recorder_commits);

@@ -35,18 +35,6 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   bs_test_tmpdir_free (f->dir);
 }
 
-static void
-raw_exec (const char *path, const char *sql)
-{
-  sqlite3 *db = NULL;
-  char *message = NULL;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s: %s", sql, message);
-  sqlite3_close (db);
-}
-
 static char *
 raw_text (const char *path, const char *sql)
 {
@@ -150,7 +138,7 @@ test_migrate_from_0 (Fixture *f, gconstpointer data)
   assert_current_schema (f->path);
 
   /* A real SQLite file at user_version 0 with no tables, in rollback-journal mode. */
-  raw_exec (empty_sqlite, "PRAGMA page_size = 1024; VACUUM;");
+  bs_test_sql_exec (empty_sqlite, "PRAGMA page_size = 1024; VACUUM;");
   g_assert_cmpint (bs_test_sql_int (empty_sqlite, "PRAGMA user_version"), ==, 0);
   {
     g_autoptr (GError) error = NULL;
@@ -195,7 +183,7 @@ test_too_new (Fixture *f, gconstpointer data)
   const char *phrases[] = { "newer blendscope", "schema version 99", NULL };
 
   record (f->path, 2, NULL, NULL);
-  raw_exec (f->path, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA user_version = 99;");
+  bs_test_sql_exec (f->path, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA user_version = 99;");
   assert_refused (f->path, BS_STORE_ERROR_TOO_NEW, phrases);
   g_assert_cmpint (bs_test_sql_int (f->path, "PRAGMA user_version"), ==, 99);
 }
@@ -205,9 +193,9 @@ test_foreign (Fixture *f, gconstpointer data)
 {
   const char *phrases[] = { "another program", NULL };
 
-  raw_exec (f->path, "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');");
+  bs_test_sql_exec (f->path, "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');");
   assert_refused (f->path, BS_STORE_ERROR_FOREIGN, phrases);
-  raw_exec (f->path, "PRAGMA application_id = 1234");
+  bs_test_sql_exec (f->path, "PRAGMA application_id = 1234");
   assert_refused (f->path, BS_STORE_ERROR_FOREIGN, phrases);
 }
 
@@ -241,7 +229,7 @@ static GBytes *
 checkpointed_db (const char *path, int n_inferences)
 {
   record (path, n_inferences, "s", NULL);
-  raw_exec (path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  bs_test_sql_exec (path, "PRAGMA wal_checkpoint(TRUNCATE)");
   return bs_test_read_file (path);
 }
 
@@ -490,7 +478,7 @@ fake_running (const char *path, int64_t run, const char *host, const char *boot,
     "UPDATE runs SET status = 'running', duration_ns = NULL, recorder_host = '%s', "
     "recorder_boot = '%s', recorder_pid = %" G_GINT64_FORMAT ", recorder_start = 1, "
     "last_t_ns = t0_ns + 777 WHERE id = %" G_GINT64_FORMAT, host, boot, pid, run);
-  raw_exec (path, sql);
+  bs_test_sql_exec (path, sql);
 }
 
 static void
@@ -574,7 +562,7 @@ test_bytes_per_sample (Fixture *f, gconstpointer data)
   GStatBuf st;
 
   record (f->path, 1, NULL, NULL);
-  raw_exec (f->path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  bs_test_sql_exec (f->path, "PRAGMA wal_checkpoint(TRUNCATE)");
   g_assert_cmpint (g_stat (f->path, &st), ==, 0);
   empty_size = st.st_size;
   for (int i = 0; i < n; i++)
@@ -588,7 +576,7 @@ test_bytes_per_sample (Fixture *f, gconstpointer data)
   rd.n_samples = samples->len;
   g_assert_cmpint (bs_record_run (f->path, model, &info, &rd, BS_RUN_COMPLETE, &error), >, 0);
   g_assert_no_error (error);
-  raw_exec (f->path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  bs_test_sql_exec (f->path, "PRAGMA wal_checkpoint(TRUNCATE)");
   g_assert_cmpint (g_stat (f->path, &st), ==, 0);
   full_size = st.st_size;
   g_test_message ("1 kHz power, 100 uW resolution: %.2f bytes/sample in the file "

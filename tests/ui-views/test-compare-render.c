@@ -249,6 +249,18 @@ test_palette (void)
 
 /* From the store */
 
+static void
+remove_db (const char *dir, const char *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+  g_remove (path);
+  g_remove (wal);
+  g_remove (shm);
+  g_rmdir (dir);
+}
+
 static const BsRunLayer layers[] = {
   { "stem.conv", BS_LAYER_CONV_FIXED, BS_PRECISION_FIXED, BS_PATH_STEM, 0, { { 8, 1000 } }, 0, 0 },
   { "stage1.0.main.conv", BS_LAYER_CONV_BINARY, BS_PRECISION_BINARY, BS_PATH_MAIN, 5000, { { 0, 0 } }, 0, 0 },
@@ -301,7 +313,6 @@ test_from_comparison (void)
   g_autoptr (BsCompareChart) chart = NULL;
   g_autoptr (BsCompareChart) energy = NULL;
   BsRun *run_records[2];
-  GArray *stats[2];
   BsChartStyle style;
   BsCompareView view = { .selected_layer = -1 };
   BsCompareInfo info;
@@ -317,11 +328,10 @@ test_from_comparison (void)
   for (int r = 0; r < 2; r++)
     {
       run_records[r] = bs_store_get_run (store, runs[r], &error);
-      stats[r] = bs_query_layer_stats (store, runs[r], &error);
       g_assert_no_error (error);
     }
 
-  chart = bs_compare_chart_new_from_comparison (cmp, BS_COMPARE_TIME, run_records, NULL);
+  chart = bs_compare_chart_new_from_comparison (cmp, BS_COMPARE_TIME, run_records);
   g_assert_cmpint (chart->n_runs, ==, 2);
   g_assert_cmpint (chart->n_layers, ==, 3);
   g_assert_cmpstr (chart->runs[1].label, ==, "#2 csim");
@@ -332,8 +342,8 @@ test_from_comparison (void)
     {
       const BsCompareRow *row = &g_array_index (cmp->rows, BsCompareRow, i);
       g_assert_cmpstr (chart->layers[i].name, ==, row->name);
-      g_assert_cmpfloat (chart->layers[i].value[1], ==, row->time_ns[1].mean * 1e-9);
-      g_assert_cmpint (chart->layers[i].significant[1], ==, row->significant[1]);
+      g_assert_cmpfloat (chart->layers[i].value[1], ==, row->time_ns.value[1].mean * 1e-9);
+      g_assert_cmpint (chart->layers[i].significant[1], ==, row->time_ns.significant[1]);
       g_assert_cmpfloat (chart->layers[i].lo[0], <, chart->layers[i].value[0]);
     }
   /* Only the slowed layer differs: 300 ns on 2 µs with a spread of some 30 ns. */
@@ -354,9 +364,17 @@ test_from_comparison (void)
   g_assert_cmpint (info.n_marks, ==, 1 + (chart->runs[1].significant ? 1 : 0));
   canvas_free (&c);
 
-  /* Energy: per layer from the stats, with their intervals; Welch from them. */
-  energy = bs_compare_chart_new_from_comparison (cmp, BS_COMPARE_ENERGY, run_records, stats);
-  g_assert_cmpfloat (energy->layers[1].value[0], ==, g_array_index (stats[0], BsLayerStats, 1).energy_j);
+  /* Energy: per layer as the comparison computed it, with the stored figures. */
+  energy = bs_compare_chart_new_from_comparison (cmp, BS_COMPARE_ENERGY, run_records);
+  {
+    g_autoptr (GArray) stats = bs_query_layer_stats (store, runs[0], &error);
+    const BsLayerStats *st = &g_array_index (stats, BsLayerStats, 1);
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat (energy->layers[1].value[0], ==, st->energy_j);
+    g_assert_cmpfloat_with_epsilon (energy->layers[1].lo[0], st->energy_lo_j, 1e-12 * st->energy_j);
+    g_assert_cmpfloat_with_epsilon (energy->layers[1].hi[0], st->energy_hi_j, 1e-12 * st->energy_j);
+  }
   g_assert_true (energy->layers[1].significant[1]);
   g_assert_false (energy->layers[0].significant[1]);
   g_assert_cmpfloat (energy->runs[0].total, ==, cmp->totals[0].energy_per_inference_j);
@@ -367,18 +385,112 @@ test_from_comparison (void)
   canvas_free (&c);
 
   for (int r = 0; r < 2; r++)
+    bs_run_free (run_records[r]);
+  remove_db (dir, path);
+}
+
+/* The significance marks `blendscope-cli compare` prints for each layer, in the table
+ * that follows the line starting with `section` (up to the next blank line after the
+ * rows): '*' after the p cell of the compared run. */
+static GHashTable *
+cli_marks (const char *output, const char *section)
+{
+  g_autoptr (GHashTable) marks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (GStrv) lines = g_strsplit (output, "\n", -1);
+  int i = 0;
+
+  while (lines[i] != NULL && !g_str_has_prefix (lines[i], section))
+    i++;
+  g_assert_nonnull (lines[i]);
+  /* The blank line, the header, then one line per layer. */
+  for (i += 3; lines[i] != NULL && lines[i][0] != '\0'; i++)
     {
-      bs_run_free (run_records[r]);
-      g_array_unref (stats[r]);
+      g_auto (GStrv) cells = g_strsplit_set (g_strstrip (lines[i]), " ", 2);
+      g_hash_table_insert (marks, g_strdup (cells[0]),
+                           GINT_TO_POINTER (strchr (lines[i], '*') != NULL));
     }
-  g_remove (path);
+  return g_steal_pointer (&marks);
+}
+
+/* The mark on the CLI's line for a run total ("latency per inference"). */
+static gboolean
+cli_total_mark (const char *output, const char *label)
+{
+  const char *line = strstr (output, label);
+  const char *end;
+
+  g_assert_nonnull (line);
+  end = strchr (line, '\n');
+  return memchr (line, '*', end != NULL ? (gsize) (end - line) : strlen (line)) != NULL;
+}
+
+static void
+assert_same_marks (const BsCompareChart *chart, GHashTable *marks)
+{
+  g_assert_cmpuint (g_hash_table_size (marks), ==, chart->n_layers);
+  for (int i = 0; i < chart->n_layers; i++)
+    {
+      gpointer mark;
+
+      g_assert_true (g_hash_table_lookup_extended (marks, chart->layers[i].name, NULL, &mark));
+      g_test_message ("%s: chart %d, cli %d", chart->layers[i].name, chart->layers[i].significant[1],
+                      GPOINTER_TO_INT (mark));
+      g_assert_cmpint (chart->layers[i].significant[1], ==, GPOINTER_TO_INT (mark));
+    }
+}
+
+/* The command line and the Compare view's data say the same, for time and for energy:
+ * both come from bs_query_compare, and neither tests anything itself. */
+static void
+test_same_marks_as_cli (void)
+{
+  const char *cli = g_getenv ("BS_CLI");
+  g_autofree char *dir = g_dir_make_tmp ("bs-views-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "runs.db", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (BsComparison) cmp = NULL;
+  g_autoptr (BsCompareChart) time = NULL, energy = NULL;
+  g_autoptr (GHashTable) time_marks = NULL, energy_marks = NULL;
+  int64_t runs[2];
+  int status;
+
+  if (cli == NULL)
+    {
+      g_test_skip ("BS_CLI is not set (meson test sets it)");
+      return;
+    }
+  runs[0] = record (path, "cpu", 0);
+  runs[1] = record (path, "csim", 300);
   {
-    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-    g_remove (wal);
-    g_remove (shm);
+    g_autofree char *a = g_strdup_printf ("%" G_GINT64_FORMAT, runs[0]);
+    g_autofree char *b = g_strdup_printf ("%" G_GINT64_FORMAT, runs[1]);
+    const char *argv[] = { cli, "compare", "--db", path, a, b, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
   }
-  g_rmdir (dir);
+  g_assert_no_error (error);
+  g_test_message ("%s%s", out, err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  store = bs_store_open (path, BS_STORE_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  cmp = bs_query_compare (store, runs, 2, &error);
+  g_assert_no_error (error);
+  time = bs_compare_chart_new_from_comparison (cmp, BS_COMPARE_TIME, NULL);
+  energy = bs_compare_chart_new_from_comparison (cmp, BS_COMPARE_ENERGY, NULL);
+  time_marks = cli_marks (out, "per-layer mean time");
+  energy_marks = cli_marks (out, "per-layer mean energy");
+  assert_same_marks (time, time_marks);
+  assert_same_marks (energy, energy_marks);
+  g_assert_cmpint (time->runs[1].significant, ==, cli_total_mark (out, "latency per inference"));
+  g_assert_cmpint (energy->runs[1].significant, ==, cli_total_mark (out, "energy per inference"));
+  /* Not vacuous: the slowed layer is marked, the others are not. */
+  g_assert_true (time->layers[1].significant[1] && energy->layers[1].significant[1]);
+  g_assert_false (time->layers[0].significant[1] || energy->layers[0].significant[1]);
+  remove_db (dir, path);
 }
 
 int
@@ -390,5 +502,6 @@ main (int argc, char **argv)
   g_test_add_func ("/compare-render/palette", test_palette);
   g_test_add_func ("/compare-render/empty", test_empty);
   g_test_add_func ("/compare-render/from-comparison", test_from_comparison);
+  g_test_add_func ("/compare-render/same-marks-as-cli", test_same_marks_as_cli);
   return g_test_run ();
 }

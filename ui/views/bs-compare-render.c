@@ -1,12 +1,9 @@
 /* bs-compare-render.c: totals, layer rows with grouped bars, significance. */
 #include "bs-compare-render.h"
 #include "bs-run-colors.h"
-#include "bs-stats.h"
 
 #include <math.h>
 #include <string.h>
-
-#define SIGNIFICANCE_LEVEL 0.05
 
 /* The data */
 
@@ -75,41 +72,6 @@ bs_compare_group_of (const char *name)
   return cut != NULL ? g_strndup (name, cut - name) : g_strdup (name);
 }
 
-static const BsLayerStats *
-find_stats (GArray *stats, int op)
-{
-  if (stats == NULL || op < 0)
-    return NULL;
-  /* Stats come by op; index first, then search. */
-  if ((guint) op < stats->len && g_array_index (stats, BsLayerStats, op).op == op)
-    return &g_array_index (stats, BsLayerStats, op);
-  for (guint i = 0; i < stats->len; i++)
-    if (g_array_index (stats, BsLayerStats, i).op == op)
-      return &g_array_index (stats, BsLayerStats, i);
-  return NULL;
-}
-
-/* The per-inference energies' summary, back from their mean and 95 % interval. */
-static gboolean
-energy_summary (const BsLayerStats *st, BsSummary *out)
-{
-  double half, t;
-
-  memset (out, 0, sizeof *out);
-  if (st == NULL || st->energy_n < 1 || !isfinite (st->energy_j))
-    return FALSE;
-  out->n = st->energy_n;
-  out->mean = st->energy_j;
-  out->sd = NAN;
-  if (st->energy_n >= 2 && isfinite (st->energy_hi_j) && isfinite (st->energy_lo_j))
-    {
-      half = (st->energy_hi_j - st->energy_lo_j) / 2;
-      t = bs_stats_t_quantile (0.975, (double) (st->energy_n - 1));
-      out->sd = half * sqrt ((double) st->energy_n) / t;
-    }
-  return TRUE;
-}
-
 static char *
 run_detail (const BsRun *run, const BsRunTotals *totals)
 {
@@ -129,129 +91,70 @@ run_detail (const BsRun *run, const BsRunTotals *totals)
   return g_string_free (s, FALSE);
 }
 
+/* The rows as the comparison has them: mean, interval, difference and significance, in
+ * seconds or joules. */
 static void
-fill_time (BsCompareChart *chart, const BsComparison *cmp)
+fill_layers (BsCompareChart *chart, const BsComparison *cmp, gsize offset, double scale)
 {
   for (int i = 0; i < chart->n_layers; i++)
     {
-      const BsCompareRow *row = &g_array_index (cmp->rows, BsCompareRow, i);
+      const BsCompareFigure *f = G_STRUCT_MEMBER_P (&g_array_index (cmp->rows, BsCompareRow, i), offset);
       BsCompareLayer *l = &chart->layers[i];
 
       for (int r = 0; r < cmp->n_runs; r++)
         {
-          const BsSummary *s = &row->time_ns[r];
-          double half;
+          double half = f->ci95[r] * scale;
 
-          if (row->op[r] < 0 || s->n < 1)
+          if (f->value[r].n < 1)
             continue;
-          l->value[r] = s->mean * 1e-9;
-          half = bs_stats_ci95_half_width (s) * 1e-9;
+          l->value[r] = f->value[r].mean * scale;
           l->lo[r] = l->value[r] - half;
           l->hi[r] = l->value[r] + half;
           if (r > 0)
             {
-              l->delta[r] = row->delta_ns[r] * 1e-9;
-              l->ratio[r] = row->ratio[r];
-              l->p[r] = row->p_holm[r];
-              l->significant[r] = row->significant[r];
+              l->delta[r] = f->delta[r] * scale;
+              l->ratio[r] = f->ratio[r];
+              l->p[r] = f->p_holm[r];
+              l->significant[r] = f->significant[r];
             }
-        }
-    }
-  for (int r = 0; r < cmp->n_runs; r++)
-    {
-      const BsRunTotals *t = &cmp->totals[r];
-      BsCompareRun *run = &chart->runs[r];
-      double half = bs_stats_ci95_half_width (&t->latency_ns) * 1e-9;
-
-      run->total = t->latency_ns.n > 0 ? t->latency_ns.mean * 1e-9 : NAN;
-      run->total_lo = run->total - half;
-      run->total_hi = run->total + half;
-      for (int p = 0; p < 3; p++)
-        run->split[p] = t->split.time_ns[p] * 1e-9;
-      if (r > 0)
-        {
-          run->p = cmp->latency_test[r].p;
-          run->significant = isfinite (run->p) && run->p < SIGNIFICANCE_LEVEL;
         }
     }
 }
 
+/* The totals line: the runs' figure as the comparison tested it, and the split. */
 static void
-fill_energy (BsCompareChart *chart, const BsComparison *cmp, GArray *const *stats)
+fill_totals (BsCompareChart *chart, const BsComparison *cmp, const BsCompareFigure *f,
+             double scale)
 {
-  g_autofree double *p = g_new (double, MAX (chart->n_layers, 1));
-  g_autofree double *adjusted = g_new (double, MAX (chart->n_layers, 1));
-
-  for (int i = 0; i < chart->n_layers; i++)
-    {
-      const BsCompareRow *row = &g_array_index (cmp->rows, BsCompareRow, i);
-      BsCompareLayer *l = &chart->layers[i];
-
-      for (int r = 0; r < cmp->n_runs; r++)
-        {
-          const BsLayerStats *st = find_stats (stats != NULL ? stats[r] : NULL, row->op[r]);
-          BsSummary s;
-
-          if (!energy_summary (st, &s))
-            continue;
-          l->value[r] = st->energy_j;
-          l->lo[r] = st->energy_lo_j;
-          l->hi[r] = st->energy_hi_j;
-        }
-    }
-  /* Welch against the baseline, from each side's mean, SD and count; Holm over the
-   * layers of each pair, as the store does for time. */
-  for (int r = 1; r < cmp->n_runs; r++)
-    {
-      for (int i = 0; i < chart->n_layers; i++)
-        {
-          const BsCompareRow *row = &g_array_index (cmp->rows, BsCompareRow, i);
-          BsCompareLayer *l = &chart->layers[i];
-          BsSummary a, b;
-          BsWelch w;
-
-          p[i] = NAN;
-          if (isnan (l->value[0]) || isnan (l->value[r]))
-            continue;
-          l->delta[r] = l->value[r] - l->value[0];
-          l->ratio[r] = l->value[r] / l->value[0];
-          if (energy_summary (find_stats (stats[0], row->op[0]), &a)
-              && energy_summary (find_stats (stats[r], row->op[r]), &b)
-              && isfinite (a.sd) && isfinite (b.sd))
-            {
-              bs_stats_welch (&a, &b, &w);
-              p[i] = w.p;
-            }
-        }
-      bs_stats_holm (p, chart->n_layers, adjusted);
-      for (int i = 0; i < chart->n_layers; i++)
-        {
-          chart->layers[i].p[r] = adjusted[i];
-          chart->layers[i].significant[r] = isfinite (adjusted[i]) && adjusted[i] < SIGNIFICANCE_LEVEL;
-        }
-    }
   for (int r = 0; r < cmp->n_runs; r++)
     {
       const BsRunTotals *t = &cmp->totals[r];
       BsCompareRun *run = &chart->runs[r];
+      double half = f->ci95[r] * scale;
 
-      /* Run energy has no per-inference spread in the store: no interval, no test. */
-      run->total = t->has_power ? t->energy_per_inference_j : NAN;
-      for (int k = 0; k < 3; k++)
-        run->split[k] = t->has_power ? t->split.energy_j[k] : NAN;
+      run->total = f->value[r].n > 0 ? f->value[r].mean * scale : NAN;
+      run->total_lo = run->total - half;
+      run->total_hi = run->total + half;
+      for (int p = 0; p < 3; p++)
+        run->split[p] = chart->metric == BS_COMPARE_TIME ? t->split.time_ns[p] * scale
+                        : t->has_power ? t->split.energy_j[p] : NAN;
+      if (r > 0)
+        {
+          run->p = f->p_holm[r];
+          run->significant = f->significant[r];
+        }
     }
 }
 
 BsCompareChart *
 bs_compare_chart_new_from_comparison (const BsComparison *cmp, BsCompareMetric metric,
-                                      BsRun *const *runs, GArray *const *stats)
+                                      BsRun *const *runs)
 {
   BsCompareChart *chart = bs_compare_chart_new (metric, cmp->n_runs, (int) cmp->rows->len);
   g_autofree char *group = NULL;
   GString *warning = g_string_new (NULL);
   int g = -1;
 
-  g_return_val_if_fail (metric == BS_COMPARE_TIME || stats != NULL, chart);
   for (int i = 0; i < chart->n_layers; i++)
     {
       const BsCompareRow *row = &g_array_index (cmp->rows, BsCompareRow, i);
@@ -270,9 +173,15 @@ bs_compare_chart_new_from_comparison (const BsComparison *cmp, BsCompareMetric m
       l->group = g;
     }
   if (metric == BS_COMPARE_TIME)
-    fill_time (chart, cmp);
+    {
+      fill_layers (chart, cmp, G_STRUCT_OFFSET (BsCompareRow, time_ns), 1e-9);
+      fill_totals (chart, cmp, &cmp->latency_ns, 1e-9);
+    }
   else
-    fill_energy (chart, cmp, stats);
+    {
+      fill_layers (chart, cmp, G_STRUCT_OFFSET (BsCompareRow, energy_j), 1);
+      fill_totals (chart, cmp, &cmp->energy_j, 1);
+    }
 
   for (int r = 0; r < cmp->n_runs; r++)
     {

@@ -73,14 +73,13 @@ BsCompareChart *bs_compare_chart_new (BsCompareMetric metric, int n_runs, int n_
 void bs_compare_chart_free (BsCompareChart *chart);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsCompareChart, bs_compare_chart_free)
 
-/* From a comparison. `runs` (may be NULL) labels them; `stats` (may be NULL for time)
- * gives each run's bs_query_layer_stats(), where energy per layer comes from, with its
- * interval and the number of inferences it was measured over. Groups (bands) are the
- * layers' modules, from the names ("stage1.0.main.conv" is in "stage1.0"). */
+/* From a comparison, which holds every figure and significance mark the chart draws (time
+ * and energy alike; the chart tests nothing itself). `runs` (may be NULL) labels them.
+ * Groups (bands) are the layers' modules, from the names ("stage1.0.main.conv" is in
+ * "stage1.0"). */
 BsCompareChart *bs_compare_chart_new_from_comparison (const BsComparison *comparison,
                                                       BsCompareMetric metric,
-                                                      BsRun *const *runs,
-                                                      GArray *const *stats);
+                                                      BsRun *const *runs);
 
 /* The row of the layer called `name`, or -1: selecting a layer in another view. */
 int bs_compare_chart_find_layer (const BsCompareChart *chart, const char *name);

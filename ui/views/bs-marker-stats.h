@@ -2,9 +2,8 @@
  * energy drawn in that time and the average power. Pure functions of the samples.
  *
  * The trace is the samples joined by straight lines and held flat beyond the first and
- * the last (the rule the session store integrates run energy by, sessions/bs-summaries.c);
- * energy is its integral from A to B (trapezoids, the trace interpolated at A and B),
- * average power that energy over the duration. docs/compare.md, "Markers".
+ * the last, and energy its integral from A to B: core/bs-power-integral.h, the rule the
+ * session store integrates run energy by. Average power is that energy over the duration. docs/compare.md, "Markers".
  */
 #pragma once
 

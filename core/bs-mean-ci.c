@@ -1,5 +1,6 @@
 /* bs-mean-ci.c: batch-means confidence intervals. */
 #include "bs-mean-ci.h"
+#include "bs-stats.h"
 
 #include <math.h>
 
@@ -7,25 +8,14 @@
 #define N_BATCHES 10
 #define MIN_BATCH_TAUS 3.0
 
-double
-bs_student_t975 (double dof)
+/* Whole degrees of freedom, rounded down: a Welch–Satterthwaite dof between two integers
+ * takes the wider interval of the two (conservative). NaN below one. */
+static double
+t975 (double dof)
 {
-  static const double table[] = {
-    NAN, 12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
-    2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
-    2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
-  };
-  const double z = 1.959964;
   double v = floor (dof);
 
-  if (!(v >= 1))
-    return NAN;
-  if (v < G_N_ELEMENTS (table))
-    return table[(int) v];
-  /* Cornish–Fisher expansion: matches the table to 1e-4 at 30, better beyond. */
-  return z + (z * z * z + z) / (4 * v)
-         + (5 * pow (z, 5) + 16 * pow (z, 3) + 3 * z) / (96 * v * v)
-         + (3 * pow (z, 7) + 19 * pow (z, 5) + 17 * pow (z, 3) - 15 * z) / (384 * v * v * v);
+  return v >= 1 ? bs_stats_t_quantile (0.975, v) : NAN;
 }
 
 static double
@@ -102,7 +92,7 @@ bs_mean_ci (const double *x, gsize n, BsMeanCI *out)
       means[j] = mean_of (x + start, len);
     }
   out->dof = b - 1;
-  out->half_width = bs_student_t975 (out->dof) * sd_of (means, b, mean_of (means, b)) / sqrt (b);
+  out->half_width = t975 (out->dof) * sd_of (means, b, mean_of (means, b)) / sqrt (b);
 }
 
 void
@@ -115,14 +105,14 @@ bs_mean_ci_iid (const double *x, gsize n, BsMeanCI *out)
   if (n < 2)
     return;
   out->dof = n - 1;
-  out->half_width = bs_student_t975 (out->dof) * sd_of (x, n, out->mean) / sqrt (n);
+  out->half_width = t975 (out->dof) * sd_of (x, n, out->mean) / sqrt (n);
 }
 
 void
 bs_mean_ci_difference (const BsMeanCI *a, const BsMeanCI *b, BsMeanCI *out)
 {
-  double sa = a->half_width / bs_student_t975 (a->dof);
-  double sb = b->half_width / bs_student_t975 (b->dof);
+  double sa = a->half_width / t975 (a->dof);
+  double sb = b->half_width / t975 (b->dof);
   double se2 = sa * sa + sb * sb;
   double dof;
 
@@ -135,7 +125,7 @@ bs_mean_ci_difference (const BsMeanCI *a, const BsMeanCI *b, BsMeanCI *out)
       out->dof = a->dof + b->dof;
       return;
     }
-  dof = se2 * se2 / (pow (sa, 4) / a->dof + pow (sb, 4) / b->dof);
+  dof = bs_stats_welch_df (sa * sa, a->dof, sb * sb, b->dof);
   out->dof = dof;
-  out->half_width = bs_student_t975 (dof) * sqrt (se2);
+  out->half_width = t975 (dof) * sqrt (se2);
 }

@@ -113,7 +113,8 @@ test_t_distribution (void)
   struct { double p, df, t; } table[] = {
     { 0.975, 1, 12.706205 }, { 0.975, 10, 2.228139 }, { 0.995, 5, 4.032143 },
     { 0.975, 20, 2.085963 }, { 0.95, 30, 1.697261 }, { 0.975, 1e9, 1.959964 },
-    { 0.975, 19998, 1.960083 },
+    { 0.975, 19998, 1.960083 }, { 0.975, 4, 2.776445 }, { 0.975, 9, 2.262157 },
+    { 0.975, 60, 2.000298 }, { 0.975, 120, 1.979930 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
@@ -153,6 +154,15 @@ test_welch_sleep (void)
   g_assert_cmpfloat_with_epsilon (w.p, 0.07939, 5e-6);
   bs_stats_welch (&a, &b, &w);
   g_assert_cmpfloat_with_epsilon (w.t, 1.8608, 5e-5);
+}
+
+/* By hand: (4 + 1)^2 / (4^2 / 9 + 1^2 / 4) = 25 / (73 / 36) = 900 / 73. */
+static void
+test_welch_df (void)
+{
+  g_assert_cmpfloat_with_epsilon (bs_stats_welch_df (4, 9, 1, 4), 900.0 / 73, 1e-12);
+  /* Equal variances and dof: twice the dof. */
+  g_assert_cmpfloat_with_epsilon (bs_stats_welch_df (2, 7, 2, 7), 14, 1e-12);
 }
 
 static void
@@ -208,6 +218,7 @@ main (int argc, char **argv)
   g_test_add_func ("/stats/t-distribution", test_t_distribution);
   g_test_add_func ("/stats/welch/sleep", test_welch_sleep);
   g_test_add_func ("/stats/welch/edges", test_welch_edges);
+  g_test_add_func ("/stats/welch/df", test_welch_df);
   g_test_add_func ("/stats/holm", test_holm);
   g_test_add_func ("/stats/ci95", test_ci);
   return g_test_run ();

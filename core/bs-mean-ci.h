@@ -12,7 +12,8 @@
  * autocorrelation r₁ as for an AR(1) process, and b = n / batch length (at least 2).
  * Below 20 readings, batches of 2; below 4, single readings. On AR(1) readings with
  * ρ = 0.8 this covers the true mean 92 % of the time where s/sqrt(n) covers 45 % (see
- * tests/probes/test-energy.c). Pure functions, no state. */
+ * tests/probes/test-energy.c). Pure functions, no state; in core beside bs-stats.h, whose
+ * t distribution and Welch–Satterthwaite it uses. */
 #pragma once
 
 #include <glib.h>
@@ -33,8 +34,6 @@ void bs_mean_ci (const double *x, gsize n, BsMeanCI *out);
 /* The independent-samples interval, s·t(0.975, n − 1)/sqrt(n): for comparison only (the
  * tests show how it under-covers autocorrelated readings). */
 void bs_mean_ci_iid (const double *x, gsize n, BsMeanCI *out);
-/* Student's t 0.975 quantile; non-integer dof round down (conservative). */
-double bs_student_t975 (double dof);
 /* a − b of two independent means, with the Welch–Satterthwaite degrees of freedom. */
 void bs_mean_ci_difference (const BsMeanCI *a, const BsMeanCI *b, BsMeanCI *out);
 

@@ -1,5 +1,6 @@
-/* bs-stats.h: the statistics behind layer summaries and run comparisons. Plain
- * functions of numbers; libm only. */
+/* bs-stats.h: the one place for statistics: order statistics, Student's t distribution,
+ * Welch's test and Holm's correction, behind layer summaries, run comparisons and the
+ * probes' confidence intervals. Plain functions of numbers; libm only. */
 #pragma once
 
 #include <glib.h>
@@ -44,6 +45,10 @@ typedef struct
   double df;         /* Welch-Satterthwaite */
   double p;          /* two-sided */
 } BsWelch;
+
+/* The Welch–Satterthwaite degrees of freedom of a sum of two independent variance
+ * estimates (squared standard errors) with df_a and df_b degrees of freedom. */
+double bs_stats_welch_df (double var_a, double df_a, double var_b, double df_b);
 
 /* Welch's unequal-variance t-test of b against a, from their summaries. With fewer
  * than two values on either side every field is NaN. */

@@ -324,6 +324,14 @@ bs_stats_t_quantile (double p, double df)
   return cached_t;
 }
 
+double
+bs_stats_welch_df (double var_a, double df_a, double var_b, double df_b)
+{
+  double se2 = var_a + var_b;
+
+  return se2 * se2 / (var_a * var_a / df_a + var_b * var_b / df_b);
+}
+
 void
 bs_stats_welch (const BsSummary *a, const BsSummary *b, BsWelch *out)
 {
@@ -344,7 +352,7 @@ bs_stats_welch (const BsSummary *a, const BsSummary *b, BsWelch *out)
       return;
     }
   out->t = (b->mean - a->mean) / sqrt (se2);
-  out->df = se2 * se2 / (va * va / (double) (a->n - 1) + vb * vb / (double) (b->n - 1));
+  out->df = bs_stats_welch_df (va, (double) (a->n - 1), vb, (double) (b->n - 1));
   out->p = 2 * bs_stats_t_cdf (-fabs (out->t), out->df);
 }
 
