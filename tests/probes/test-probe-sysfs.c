@@ -519,10 +519,11 @@ test_rapl_wrap (void)
   g_assert_cmpuint (ctr.wraps, >=, 3);
   g_assert_cmpuint (n, >=, 35);
   /* A mishandled wrap gives about −90 W or +100 W for one reading. (The writer thread may
-   * lag a few milliseconds behind the clock on a busy machine, which moves single readings
-   * by tens of percent but cancels out in the mean.) */
+   * lag behind the clock on a busy machine, which moves single readings by tens of
+   * percent, or several-fold when it misses a few 20 ms periods, as under ASan on a loaded
+   * machine (seen: 0 W then 44.7 W); it cancels out in the mean.) */
   g_assert_cmpfloat (lo, >, -0.5);
-  g_assert_cmpfloat (hi, <, 40.0);
+  g_assert_cmpfloat (hi, <, 60.0);
   g_assert_cmpfloat (fabs (sum / n - 10.0), <, 0.5);
   /* The idle core counter: 0 W throughout. */
   g_assert_cmpuint (count_after (&c, core, 0, NULL), >=, 35);
