@@ -40,7 +40,10 @@ test_case (gconstpointer data)
   g_autoptr (GRegex) dir_re = g_regex_new ("\\bDIR\\b", 0, 0, NULL);
   g_autofree char *with_model = g_regex_replace_literal (model_re, c->args, -1, 0, model, 0, NULL);
   g_autofree char *args = g_regex_replace_literal (dir_re, with_model, -1, 0, dir, 0, NULL);
-  g_autofree char *command = g_strdup_printf ("%s %s", cli, args);
+  /* A cross build's CLI runs under Meson's exe wrapper (qemu-aarch64), as this test does. */
+  const char *wrapper = g_getenv ("MESON_EXE_WRAPPER");
+  g_autofree char *command = g_strdup_printf ("%s%s%s %s", wrapper ? wrapper : "", wrapper ? " " : "",
+                                              cli, args);
   g_autofree char *out = NULL, *err = NULL;
   g_auto (GStrv) argv = NULL;
   g_autoptr (GError) error = NULL;
