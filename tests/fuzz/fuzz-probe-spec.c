@@ -1,7 +1,7 @@
 /* fuzz-probe-spec.c: libFuzzer target for the meter configuration reader, the probe
  * spec parser (probes/bs-probe.c: "sigrok:demo:samplerate=10:channels=A0,A1").
  *
- * A spec that parses must print back (bs_probe_spec_to_string) to text that parses to
+ * A spec that parses must print back (bs_spec_to_string, core/bs-spec.c) to text that parses to
  * the same name, word, keys and values; every typed getter must either give a value
  * or fail with BS_PROBE_ERROR. Errors for UTF-8 input must be UTF-8.
  */
@@ -14,7 +14,7 @@ int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static void
-check_same (const BsProbeSpec *a, const BsProbeSpec *b)
+check_same (const BsSpec *a, const BsSpec *b)
 {
   if (g_strcmp0 (a->name, b->name) != 0 || g_strcmp0 (a->word, b->word) != 0
       || a->keys->len != b->keys->len)
@@ -28,7 +28,7 @@ check_same (const BsProbeSpec *a, const BsProbeSpec *b)
 }
 
 static void
-check_getters (const BsProbeSpec *spec)
+check_getters (const BsSpec *spec)
 {
   for (guint i = 0; i < spec->keys->len; i++)
     {
@@ -62,8 +62,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autofree char *text = g_strndup ((const char *) data, size);
   g_autoptr(GError) error = NULL;
-  g_autoptr(BsProbeSpec) spec = bs_probe_spec_parse (text, &error);
-  g_autoptr(BsProbeSpec) again = NULL;
+  g_autoptr(BsSpec) spec = bs_probe_spec_parse (text, &error);
+  g_autoptr(BsSpec) again = NULL;
   g_autofree char *printed = NULL;
 
   if (spec == NULL)
@@ -73,7 +73,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         g_error ("error message is not UTF-8");
       return 0;
     }
-  printed = bs_probe_spec_to_string (spec);
+  printed = bs_spec_to_string (spec);
   again = bs_probe_spec_parse (printed, &error);
   if (again == NULL)
     g_error ("'%s' prints as '%s', which does not parse: %s", text, printed, error->message);
