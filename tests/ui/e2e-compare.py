@@ -130,18 +130,7 @@ def inner(args):
     out = os.path.join(home, "out")
     os.makedirs(shots)
     os.makedirs(out)
-    env = dict(os.environ)
-    env.update({
-        "HOME": home,
-        "XDG_DATA_HOME": os.path.join(home, "data"),
-        "XDG_CONFIG_HOME": os.path.join(home, "config"),
-        "XDG_CACHE_HOME": os.path.join(home, "cache"),
-        "XDG_STATE_HOME": os.path.join(home, "state"),
-        "GSETTINGS_BACKEND": "memory",
-        "NO_AT_BRIDGE": "1",
-        "GTK_A11Y": "none",
-    })
-    env.setdefault("GSK_RENDERER", "cairo")
+    env = e2e.app_env(home)
     db_path = os.path.join(home, "data", "blendscope", "blendscope.db")
     app_log_path = os.path.join(home, "app.log")
     app_log = open(app_log_path, "w")

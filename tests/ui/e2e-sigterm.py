@@ -26,18 +26,7 @@ import e2e  # noqa: E402  (the D-Bus helpers)
 def inner(args):
     signum = getattr(signal, "SIG" + args.signal)
     home = tempfile.mkdtemp(prefix="blendscope-signal-")
-    env = dict(os.environ)
-    env.update({
-        "HOME": home,
-        "XDG_DATA_HOME": os.path.join(home, "data"),
-        "XDG_CONFIG_HOME": os.path.join(home, "config"),
-        "XDG_CACHE_HOME": os.path.join(home, "cache"),
-        "XDG_STATE_HOME": os.path.join(home, "state"),
-        "GSETTINGS_BACKEND": "memory",
-        "NO_AT_BRIDGE": "1",
-        "GTK_A11Y": "none",
-    })
-    env.setdefault("GSK_RENDERER", "cairo")
+    env = e2e.app_env(home)
     db_path = os.path.join(home, "data", "blendscope", "blendscope.db")
     app_log = open(os.path.join(home, "app.log"), "w")
     # As from a terminal: SIGINT at its default, whatever the test runner inherited.

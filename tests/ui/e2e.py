@@ -172,11 +172,11 @@ def query_db(path):
         db.close()
 
 
-def inner(args):
-    colours = palette()
-    home = tempfile.mkdtemp(prefix="blendscope-e2e-")
-    shots = os.path.join(home, "screenshots")
-    os.makedirs(shots)
+def app_env(home):
+    """The app's environment in a test: a private HOME and XDG folders under home, the
+    memory GSettings backend, no accessibility bus. Xvfb has no GPU: GL would be
+    llvmpipe, software rendering no user runs, at a frame rate that measures the machine
+    rather than the app, so the cairo renderer (GSK_RENDERER=gl overrides)."""
     env = dict(os.environ)
     env.update({
         "HOME": home,
@@ -187,11 +187,18 @@ def inner(args):
         "GSETTINGS_BACKEND": "memory",
         "NO_AT_BRIDGE": "1",
         "GTK_A11Y": "none",
-        "BLENDSCOPE_FRAME_LOG": os.path.join(home, "frames.log"),
     })
-    # Xvfb has no GPU: GL would be llvmpipe, software rendering no user runs, at a frame
-    # rate that measures the machine rather than the app. GSK_RENDERER=gl overrides.
     env.setdefault("GSK_RENDERER", "cairo")
+    return env
+
+
+def inner(args):
+    colours = palette()
+    home = tempfile.mkdtemp(prefix="blendscope-e2e-")
+    shots = os.path.join(home, "screenshots")
+    os.makedirs(shots)
+    env = app_env(home)
+    env["BLENDSCOPE_FRAME_LOG"] = os.path.join(home, "frames.log")
     db_path = os.path.join(home, "data", "blendscope", "blendscope.db")
     app_log = open(os.path.join(home, "app.log"), "w")
     log("app", args.app, "home", home)
