@@ -61,6 +61,11 @@ def coefficients(c):
             out["%s_PE_%s" % (variant.upper(), kind)] = one[kind] - lane
     for kind in ("LUT", "FF", "DSP", "CARRY"):
         out["MAC_%s" % kind] = c["mac"][kind]
+    # The measured designs themselves, for tests/accel/test-explore.c to check that
+    # the resource model reproduces them.
+    for name in ("dsp1", "dsp2", "lut1", "lut2"):
+        for kind in ("LUT", "FF", "DSP"):
+            out["MEASURED_%s_%s" % (name.upper(), kind)] = c[name][kind]
     return out
 
 
