@@ -103,19 +103,19 @@ lane_slice (const uint64_t *words, int32_t n_words, int32_t j)
 static gsize
 tile_binary_weights (Blob *blob, const BsPlanOp *op, int32_t cin, int32_t cout, uint32_t groups)
 {
-  int32_t k = op->kernel, kk = k * k;
+  int32_t k = op->kernel, kk = k * k, n_pe = (int32_t) blob->k.pe;
   int32_t chunks = (cin + BS_KERNEL_LANE_BITS - 1) / BS_KERNEL_LANE_BITS;
-  gsize at = blob_reserve (blob, (gsize) groups * kk * chunks * (int32_t) blob->k.pe * 8);
+  gsize at = blob_reserve (blob, (gsize) groups * kk * chunks * n_pe * 8);
   uint64_t *out = blob_at (blob, at);
   const uint64_t *w = op->weights;
 
   for (uint32_t g = 0; g < groups; g++)
     for (int32_t t = 0; t < kk; t++)
       for (int32_t j = 0; j < chunks; j++)
-        for (int32_t pe = 0; pe < (int32_t) blob->k.pe; pe++)
+        for (int32_t pe = 0; pe < n_pe; pe++)
           {
-            int32_t o = (int32_t) g * (int32_t) blob->k.pe + pe;
-            gsize i = (((gsize) g * kk + t) * chunks + j) * (int32_t) blob->k.pe + pe;
+            int32_t o = (int32_t) g * n_pe + pe;
+            gsize i = (((gsize) g * kk + t) * chunks + j) * n_pe + pe;
 
             if (o < cout)
               out[i] = lane_slice (w + ((gsize) o * kk + t) * op->w_tap_stride, op->w_tap_stride, j);
@@ -126,20 +126,20 @@ tile_binary_weights (Blob *blob, const BsPlanOp *op, int32_t cin, int32_t cout, 
 static gsize
 tile_fixed_weights (Blob *blob, const BsPlanOp *op, int32_t cin, int32_t cout, uint32_t groups)
 {
-  int32_t k = op->kernel, kk = k * k;
-  int32_t slices = (cin + (int32_t) blob->k.macs - 1) / (int32_t) blob->k.macs;
+  int32_t k = op->kernel, kk = k * k, n_pe = (int32_t) blob->k.pe, n_mac = (int32_t) blob->k.macs;
+  int32_t slices = (cin + n_mac - 1) / n_mac;
   gboolean wide = op->weight_type == BS_DTYPE_I16;
-  gsize n = (gsize) groups * kk * slices * (int32_t) blob->k.pe * (int32_t) blob->k.macs;
+  gsize n = (gsize) groups * kk * slices * n_pe * n_mac;
   gsize at = blob_reserve (blob, n * (wide ? 2 : 1));
 
   for (uint32_t g = 0; g < groups; g++)
     for (int32_t t = 0; t < kk; t++)
       for (int32_t s = 0; s < slices; s++)
-        for (int32_t pe = 0; pe < (int32_t) blob->k.pe; pe++)
-          for (int32_t m = 0; m < (int32_t) blob->k.macs; m++)
+        for (int32_t pe = 0; pe < n_pe; pe++)
+          for (int32_t m = 0; m < n_mac; m++)
             {
-              int32_t o = (int32_t) g * (int32_t) blob->k.pe + pe, c = s * (int32_t) blob->k.macs + m;
-              gsize i = ((((gsize) g * kk + t) * slices + s) * (int32_t) blob->k.pe + pe) * (int32_t) blob->k.macs + m;
+              int32_t o = (int32_t) g * n_pe + pe, c = s * n_mac + m;
+              gsize i = ((((gsize) g * kk + t) * slices + s) * n_pe + pe) * n_mac + m;
               gsize src = ((gsize) o * kk + t) * op->w_tap_stride + c;
 
               if (o >= cout || c >= cin)
@@ -239,7 +239,7 @@ describe_op (const BsPlan *plan, int i, gsize input_offset, Blob *blob, uint32_t
   const BsPlanBuffer *in0 = &plan->buffers[op->inputs[0]];
   const BsPlanBuffer *in1 = op->n_inputs > 1 ? &plan->buffers[op->inputs[1]] : NULL;
   const BsPlanBuffer *out = &plan->buffers[op->output];
-  uint32_t groups = (uint32_t) (out->shape.c + (int32_t) blob->k.pe - 1) / blob->k.pe;
+  uint32_t groups = ((uint32_t) out->shape.c + blob->k.pe - 1) / blob->k.pe;
   uint32_t w_type = BS_KW_NONE;
 
   d[BS_DESC_OP] = bs_accel_op_code (op->kind);
@@ -273,7 +273,7 @@ describe_op (const BsPlan *plan, int i, gsize input_offset, Blob *blob, uint32_t
       else
         {
           w_type = op->weight_type == BS_DTYPE_I16 ? BS_KW_I16 : BS_KW_I8;
-          d[BS_DESC_W_CHUNKS] = (uint32_t) (in0->shape.c + (int32_t) blob->k.macs - 1) / (int32_t) blob->k.macs;
+          d[BS_DESC_W_CHUNKS] = ((uint32_t) in0->shape.c + blob->k.macs - 1) / blob->k.macs;
           d[BS_DESC_W_OFF] = (uint32_t) tile_fixed_weights (blob, op, in0->shape.c, out->shape.c, groups);
         }
       break;
