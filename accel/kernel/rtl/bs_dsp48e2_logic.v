@@ -19,6 +19,10 @@
 // $fatal rather than computing something plausible. tests/rtl/ checks this table
 // against yosys' own DSP48E1 simulation model, whose logic unit is the same.
 `timescale 1ns / 1ps
+// The primitive's parameters and ports that configure what is not modelled are kept
+// for the instance's sake and checked, not used.
+/* verilator lint_off UNUSEDPARAM */
+/* verilator lint_off UNUSEDSIGNAL */
 module DSP48E2 #(
   parameter USE_MULT = "MULTIPLY",
   parameter USE_SIMD = "ONE48",
@@ -111,5 +115,7 @@ module DSP48E2 #(
     if (RSTP) p_q <= 48'b0;
     else if (CEP) p_q <= logic_out;
 
-  assign P = PREG ? p_q : logic_out;
+  assign P = PREG != 0 ? p_q : logic_out;
 endmodule
+/* verilator lint_on UNUSEDSIGNAL */
+/* verilator lint_on UNUSEDPARAM */

@@ -42,7 +42,7 @@ module bs_pe #(
   genvar i;
   generate
     for (i = 0; i < LANES; i = i + 1) begin : lane
-      if (USE_DSP) begin : dsp
+      if (USE_DSP != 0) begin : dsp
         bs_xnor48_dsp x (.clk(clk), .a(a[48 * i +: 48]), .b(w[48 * i +: 48]), .q(xnor_q[48 * i +: 48]));
       end else begin : lut
         bs_xnor48_lut x (.clk(clk), .a(a[48 * i +: 48]), .b(w[48 * i +: 48]), .q(xnor_q[48 * i +: 48]));
@@ -57,12 +57,15 @@ module bs_pe #(
       bs_popcount48 p (.x(xnor_q[48 * i +: 48] & mask_q[48 * i +: 48]), .count(lane_count[6 * i +: 6]));
     end
   endgenerate
-  reg [CW - 1:0] count_sum;
+  reg [CW - 1:0] count_sum, lane_wide;
   integer j;
   always @* begin
     count_sum = {CW{1'b0}};
-    for (j = 0; j < LANES; j = j + 1)
-      count_sum = count_sum + lane_count[6 * j +: 6];
+    for (j = 0; j < LANES; j = j + 1) begin
+      lane_wide = {CW{1'b0}};
+      lane_wide[5:0] = lane_count[6 * j +: 6];
+      count_sum = count_sum + lane_wide;
+    end
   end
 
   wire signed [31:0] mismatches = $signed(k_bits - acc);
