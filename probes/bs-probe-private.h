@@ -49,6 +49,9 @@ extern const BsProbeClass bs_probe_hwmon_class;
 extern const BsProbeClass bs_probe_rapl_class;
 extern const BsProbeClass bs_probe_xmc_class;
 extern const BsProbeClass bs_probe_synthetic_class;
+extern const BsProbeClass bs_probe_um24c_class;
+extern const BsProbeClass bs_probe_um25c_class;
+extern const BsProbeClass bs_probe_um34c_class;
 #ifdef BS_HAVE_LIBSIGROK
 extern const BsProbeClass bs_probe_sigrok_class;
 #endif
