@@ -10,6 +10,7 @@ static const BsProbeClass *const classes[] = {
   &bs_probe_um24c_class,
   &bs_probe_um25c_class,
   &bs_probe_um34c_class,
+  &bs_probe_tc66c_class,
   &bs_probe_hwmon_class,
   &bs_probe_rapl_class,
   &bs_probe_xmc_class,
