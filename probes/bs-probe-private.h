@@ -53,6 +53,7 @@ extern const BsProbeClass bs_probe_um24c_class;
 extern const BsProbeClass bs_probe_um25c_class;
 extern const BsProbeClass bs_probe_um34c_class;
 extern const BsProbeClass bs_probe_tc66c_class;
+extern const BsProbeClass bs_probe_ppk2_class;
 #ifdef BS_HAVE_LIBSIGROK
 extern const BsProbeClass bs_probe_sigrok_class;
 #endif

@@ -11,6 +11,7 @@ static const BsProbeClass *const classes[] = {
   &bs_probe_um25c_class,
   &bs_probe_um34c_class,
   &bs_probe_tc66c_class,
+  &bs_probe_ppk2_class,
   &bs_probe_hwmon_class,
   &bs_probe_rapl_class,
   &bs_probe_xmc_class,

@@ -108,14 +108,6 @@ bs_serial_meter_handshake (const BsSerialMeterProtocol *protocol, const char *po
   return TRUE;
 }
 
-gboolean
-bs_serial_is_pseudo_terminal (const char *path)
-{
-  g_autofree char *real = realpath (path, NULL);
-
-  return real != NULL && g_str_has_prefix (real, "/dev/pts/");
-}
-
 /* ---- capture ---- */
 
 static void

@@ -57,7 +57,4 @@ void bs_serial_meter_list (const BsProbeClass *klass, const BsSerialMeterProtoco
 gboolean bs_serial_meter_handshake (const BsSerialMeterProtocol *protocol, const char *port,
                                     int64_t timeout_ns, double *values, GError **error);
 
-/* TRUE when @path resolves to a pseudo-terminal: never a physical meter, so a simulator. */
-gboolean bs_serial_is_pseudo_terminal (const char *path);
-
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include "bs-probe.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -190,4 +191,12 @@ bs_serial_discard_input (int fd)
   /* A pseudo-terminal may hold bytes tcflush did not see yet. */
   while (read (fd, sink, sizeof sink) > 0)
     ;
+}
+
+gboolean
+bs_serial_is_pseudo_terminal (const char *path)
+{
+  g_autofree char *real = realpath (path, NULL);
+
+  return real != NULL && g_str_has_prefix (real, "/dev/pts/");
 }

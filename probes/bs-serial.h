@@ -31,4 +31,7 @@ BsSerialStatus bs_serial_read (int fd, guint8 *buf, gsize n, gboolean want_all,
 /* Drops whatever is waiting in the input queue (after a bad or partial frame). */
 void bs_serial_discard_input (int fd);
 
+/* TRUE when @path resolves to a pseudo-terminal: never a physical meter, so a simulator. */
+gboolean bs_serial_is_pseudo_terminal (const char *path);
+
 G_END_DECLS

@@ -385,8 +385,8 @@ stream_ppk2 (MeterSim *sim)
     }
   if (every (c->drop_bytes_every, sim->chunk_count++))
     len = drop_bytes (bytes, len);
-  if (write (sim->master, bytes, len) != (ssize_t) len)
-    sim->ppk2_overflowed += n;   /* the host did not keep up: a real PPK2 drops them too */
+  if (!write_all (sim, bytes, len))
+    sim->ppk2_overflowed += n;   /* the host did not keep up for 200 ms */
   else
     {
       g_mutex_lock (&sim->lock);
@@ -565,6 +565,12 @@ meter_sim_ppk2_currents (MeterSim *sim)
   copy = g_array_copy (sim->ppk2_currents);
   g_mutex_unlock (&sim->lock);
   return copy;
+}
+
+int64_t
+meter_sim_ppk2_stream_start_ns (MeterSim *sim)
+{
+  return sim->stream_t0_ns;
 }
 
 double

@@ -74,8 +74,8 @@ guint meter_sim_n_disconnects (MeterSim *sim);
  * the source voltage the host set (V), and the samples the pty could not take. */
 GArray *meter_sim_ppk2_currents (MeterSim *sim);
 double meter_sim_ppk2_voltage (MeterSim *sim);
+/* When the latest stream started: the true time of its sample 0. */
+int64_t meter_sim_ppk2_stream_start_ns (MeterSim *sim);
 guint64 meter_sim_ppk2_overflowed (MeterSim *sim);
-
-/* The TC66C's AES-256 key (shared by the probe, see probes/bs-tc66c-key.h). */
 
 G_END_DECLS
