@@ -12,8 +12,8 @@
  * Current in range r: x = (adc − O_r)·(1.8 / 163840) / R_r, then
  * I = UG_r·(x·(GS_r·x + GI_r) + S_r·VDD/1000 + I_r), with R, O, GS, GI, S, I, UG from the
  * metadata. The counter finds lost bytes: a word is taken only when it and the next one
- * count up; on a jump the stream is re-aligned on three words that do, the gap is a fault
- * and the sample index skips the lost samples, so times stay right.
+ * count up; on a jump the stream is re-aligned past the cut on three words that do, the
+ * gap is a fault and the sample index skips the lost samples, so times stay right.
  *
  * Times: sample i is at t0 + i/f, fitted from (index, arrival) with the one clock's rate
  * fit (bs-clock-align.h), as the sigrok probe does for sampled devices. Channels: current
@@ -199,12 +199,13 @@ consecutive (const guint8 *p)
          && ((b >> 14) & 7) < PPK2_RANGES;
 }
 
-/* After a counter jump: the first offset (0..3) where three words in a row count up, or -1. */
+/* After a counter jump detected at @p (the word there, or the one after it, holds the cut):
+ * the first offset (0..3) where the words at +4, +8 and +12 count up, or -1. */
 static int
 find_alignment (const guint8 *p, gsize n)
 {
-  for (int off = 0; off < 4 && (gsize) off + 12 <= n; off++)
-    if (consecutive (p + off) && consecutive (p + off + 4))
+  for (int off = 0; off < 4 && (gsize) off + 20 <= n; off++)
+    if (consecutive (p + off + 4) && consecutive (p + off + 8))
       return off;
   return -1;
 }
@@ -221,10 +222,9 @@ append_sample (BsProbePpk2 *self, guint32 word, int64_t index)
   g_array_append_val (self->out, s);
 }
 
-/* A jump in the counter at @p: bytes or samples were lost. Re-aligns on three words that
- * count up and takes the stream from the second of them (the first may straddle the cut:
- * its counter byte is whole, its ADC bytes may not be). Says how many samples were lost,
- * and returns the bytes to skip; -1 when more bytes are needed to decide. */
+/* A jump in the counter at @p: bytes or samples were lost, and the cut lies in the word at
+ * @p or the next one, so the words from @p + 8 on are whole. Re-aligns there, says how
+ * many samples were lost, and returns the bytes to skip; -1 when more bytes are needed. */
 static int
 resync (BsProbePpk2 *self, const guint8 *p, gsize n, int64_t t_ns)
 {
@@ -232,14 +232,14 @@ resync (BsProbePpk2 *self, const guint8 *p, gsize n, int64_t t_ns)
   int lost;
 
   if (off < 0)
-    return n >= 15 ? 1 : -1;    /* no alignment in 4 offsets: garbage, step over a byte */
-  lost = (counter_of (word_at (p + off + 4)) - self->next_counter) & 63;
+    return n >= 23 ? 1 : -1;    /* no alignment in 4 offsets: garbage, step over a byte */
+  lost = (counter_of (word_at (p + off + 8)) - self->next_counter) & 63;
   bs_probe_emit_fault (&self->parent, BS_PROBE_FAULT_BAD_DATA, -1, t_ns,
                        "PPK2 on %s: sample counter jumped (%d sample%s lost); the stream is "
                        "re-aligned", self->port, lost, lost == 1 ? "" : "s");
   self->next_index += lost;
-  self->next_counter = counter_of (word_at (p + off + 4));
-  return off + 4;
+  self->next_counter = counter_of (word_at (p + off + 8));
+  return off + 8;
 }
 
 /* Turns the complete words in pending into samples; keeps a partial word. */

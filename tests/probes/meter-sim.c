@@ -383,7 +383,7 @@ stream_ppk2 (MeterSim *sim)
       guint32 word = ppk2_encode (watts / (sim->ppk2_vdd_mv / 1000), sim->ppk2_vdd_mv, (guint) index, &amps[k]);
       put_le32 (bytes + 4 * k, word);
     }
-  if (every (c->drop_bytes_every, sim->chunk_count++))
+  if (every (c->drop_bytes_every, sim->chunk_count++) && len >= 8)
     len = drop_bytes (bytes, len);
   if (!write_all (sim, bytes, len))
     sim->ppk2_overflowed += n;   /* the host did not keep up for 200 ms */
