@@ -470,8 +470,14 @@ ppk2_open (const BsSpec *spec, GError **error)
   self->fd = fd;
   self->pending = g_byte_array_new ();
   self->out = g_array_new (FALSE, FALSE, sizeof (BsSample));
-  bs_probe_add_channel (&self->parent, "current", BS_QUANTITY_CURRENT, FALSE);
-  bs_probe_add_channel (&self->parent, "power", BS_QUANTITY_POWER, TRUE);
+  /* Its lowest range steps by about 10 nA: the store's default 1 µA would lose a sleeping
+   * microcontroller entirely. */
+  bs_probe_set_channel_resolution (&self->parent,
+                                   bs_probe_add_channel (&self->parent, "current", BS_QUANTITY_CURRENT, FALSE),
+                                   1e-9);
+  bs_probe_set_channel_resolution (&self->parent,
+                                   bs_probe_add_channel (&self->parent, "power", BS_QUANTITY_POWER, TRUE),
+                                   1e-9);
   return &self->parent;
 }
 

@@ -37,6 +37,9 @@ void bs_probe_finalize (BsProbe *probe);
 
 /* Returns the new channel's index. Callable from the probe thread. */
 int bs_probe_add_channel (BsProbe *probe, const char *name, BsQuantity quantity, gboolean derived);
+/* For meters finer than the store's default resolution (the PPK2 resolves nanoamperes).
+ * Call before the capture starts. */
+void bs_probe_set_channel_resolution (BsProbe *probe, int channel, double resolution);
 
 /* Subtracts the latency, drops non-finite and implausible readings (one out-of-range fault
  * per excursion), and hands the rest to the sink. Modifies @samples. */

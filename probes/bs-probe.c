@@ -307,6 +307,14 @@ bs_probe_add_channel (BsProbe *probe, const char *name, BsQuantity quantity, gbo
   return index;
 }
 
+void
+bs_probe_set_channel_resolution (BsProbe *probe, int channel, double resolution)
+{
+  g_mutex_lock (&probe->lock);
+  ((BsProbeChannel *) probe->channels->pdata[channel])->resolution = resolution;
+  g_mutex_unlock (&probe->lock);
+}
+
 static gboolean
 impossible_negative (BsProbe *probe, const BsSample *sample)
 {

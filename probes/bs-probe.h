@@ -71,6 +71,8 @@ typedef struct
   BsQuantity quantity;
   BsUnit unit;
   gboolean derived;             /* computed (V×I, or differenced energy), not read */
+  double resolution;            /* the finest step worth storing, in the unit; 0: the
+                                   store's default (1 µW, 1 µV, 1 µA) */
 } BsProbeChannel;
 
 /* Where a probe delivers. Both callbacks are called from the probe's own thread (for the
