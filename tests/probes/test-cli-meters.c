@@ -2,7 +2,7 @@
  * `probes` lists a meter when told its port, `calibrate` recovers a simulated UM34C's
  * latency within 10 ms, and `record` stores a simulated PPK2's 100 kSa/s stream in the
  * recorder's chunked storage, sample for sample. The simulators run in this process; the
- * CLI is a child process. Real time: about a minute, most of it the calibration. */
+ * CLI is a child process. Real time: about 45 s, most of it the calibration. */
 #include "bs-run-data.h"
 #include "bs-runs.h"
 #include "bs-store.h"
@@ -127,88 +127,86 @@ test_probes_lists_pty (Fixture *f, gconstpointer data)
 
 /* ---- calibrate ---- */
 
-/* The load a simulated meter sees: 1.5 W plus 4 W per CPU the CLI keeps busy, from the
- * CPU time in /proc/PID/stat sampled every 5 ms. */
+/* The load a simulated meter sees: 1.5 W plus 1 W per burner thread the CLI runs. The
+ * CLI starts its burner threads at the start of each busy slot and joins them at its end,
+ * so the number of its threads (from /proc/PID/status, every 2 ms) follows its load
+ * pattern exactly, however busy the machine is with other work; the CPU time it gets
+ * would not, on a shared 2-core machine. */
 typedef struct
 {
   gint pid;
   gint stopping;
   GMutex lock;
   GArray *t_ns;                 /* int64_t */
-  GArray *cpu_s;                /* double */
+  GArray *threads;              /* double */
   GThread *thread;
 } CpuLoad;
 
 static double
-read_cpu_seconds (int pid)
+read_thread_count (int pid)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
   g_autofree char *text = NULL;
-  g_auto (GStrv) fields = NULL;
-  const char *after;
+  const char *line;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL) || (after = strrchr (text, ')')) == NULL)
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (line = strstr (text, "\nThreads:")) == NULL)
     return NAN;
-  fields = g_strsplit (after + 2, " ", -1);
-  if (g_strv_length (fields) < 13)
-    return NAN;
-  /* utime and stime are fields 14 and 15; after the command they are 12th and 13th. */
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL))
-         / (double) sysconf (_SC_CLK_TCK);
+  return g_ascii_strtod (line + strlen ("\nThreads:"), NULL);
 }
 
 static gpointer
-cpu_sampler (gpointer data)
+thread_sampler (gpointer data)
 {
   CpuLoad *load = data;
 
   while (!g_atomic_int_get (&load->stopping))
     {
       int pid = g_atomic_int_get (&load->pid);
-      double cpu = pid > 0 ? read_cpu_seconds (pid) : NAN;
       int64_t t = g_get_monotonic_time () * 1000;
+      double n = pid > 0 ? read_thread_count (pid) : NAN;
 
-      if (!isnan (cpu))
+      if (!isnan (n))
         {
           g_mutex_lock (&load->lock);
           g_array_append_val (load->t_ns, t);
-          g_array_append_val (load->cpu_s, cpu);
+          g_array_append_val (load->threads, n);
           g_mutex_unlock (&load->lock);
         }
-      g_usleep (5000);
+      g_usleep (2000);
     }
   return NULL;
 }
 
-/* CPU seconds used by @t, interpolated; NAN before the first sample. */
+/* The mean thread count over [t0, t1], each reading held until the next; NAN if none. */
 static double
-cpu_at (CpuLoad *load, int64_t t)
+mean_threads (CpuLoad *load, int64_t t0, int64_t t1)
 {
-  guint n = load->t_ns->len;
   const int64_t *ts = (const int64_t *) load->t_ns->data;
-  const double *cs = (const double *) load->cpu_s->data;
+  const double *ns = (const double *) load->threads->data;
+  guint n = load->t_ns->len;
+  double sum = 0;
 
-  if (n == 0 || t < ts[0])
+  if (n == 0 || ts[0] > t0 || t1 <= t0)
     return NAN;
-  for (guint i = 1; i < n; i++)
-    if (ts[i] >= t)
-      return cs[i - 1] + (cs[i] - cs[i - 1]) * (double) (t - ts[i - 1]) / (double) (ts[i] - ts[i - 1]);
-  return cs[n - 1];
+  for (guint i = 0; i < n; i++)
+    {
+      int64_t a = MAX (ts[i], t0), b = MIN (i + 1 < n ? ts[i + 1] : t1, t1);
+      if (b > a)
+        sum += ns[i] * (double) (b - a);
+    }
+  return sum / (double) (t1 - t0);
 }
 
 static double
 cpu_power (int64_t t0, int64_t t1, gpointer data)
 {
   CpuLoad *load = data;
-  double a, b;
+  double threads;
 
   g_mutex_lock (&load->lock);
-  a = cpu_at (load, t0);
-  b = cpu_at (load, t1);
+  threads = mean_threads (load, t0, t1);
   g_mutex_unlock (&load->lock);
-  if (isnan (a) || isnan (b) || t1 <= t0)
-    return 1.5;
-  return 1.5 + 4.0 * (b - a) / ((t1 - t0) * 1e-9);
+  return isnan (threads) ? 1.5 : 1.5 + threads;
 }
 
 static void
@@ -231,8 +229,8 @@ test_calibrate (Fixture *f, gconstpointer data)
     return;
   g_mutex_init (&load.lock);
   load.t_ns = g_array_new (FALSE, FALSE, sizeof (int64_t));
-  load.cpu_s = g_array_new (FALSE, FALSE, sizeof (double));
-  load.thread = g_thread_new ("cpu-sampler", cpu_sampler, &load);
+  load.threads = g_array_new (FALSE, FALSE, sizeof (double));
+  load.thread = g_thread_new ("thread-sampler", thread_sampler, &load);
   meter_sim_config_init (&config, METER_SIM_UM34C, f->link);
   config.latency_ns = latency_ns;
   config.jitter_ns = 4000000;
@@ -253,7 +251,7 @@ test_calibrate (Fixture *f, gconstpointer data)
   g_atomic_int_set (&load.stopping, TRUE);
   g_thread_join (load.thread);
   g_array_unref (load.t_ns);
-  g_array_unref (load.cpu_s);
+  g_array_unref (load.threads);
   g_mutex_clear (&load.lock);
 }
 
@@ -314,9 +312,12 @@ test_record_ppk2 (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_test_message ("%u current samples stored (%" G_GINT64_FORMAT " bytes), %u streamed",
                   stored->len, current->stored_bytes, truth->len);
-  /* 2 s of run at 100 kSa/s, less what was still in the pty when the probe stopped. */
-  g_assert_cmpuint (stored->len, >=, 180000);
+  /* 2 s of run at 100 kSa/s: all of it but what was still in the pty (64 KiB, 16384
+   * samples) or the probe's last read when it stopped. A loaded machine slows the stream
+   * (the simulator waits for the pty rather than drop samples), not the check. */
+  g_assert_cmpuint (stored->len, >=, 100000);
   g_assert_cmpuint (stored->len, <=, truth->len);
+  g_assert_cmpuint (stored->len + 20000, >=, truth->len);
   for (guint k = 0; k < stored->len; k++)
     {
       double want = g_array_index (truth, double, k);
