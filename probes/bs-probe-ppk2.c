@@ -152,19 +152,21 @@ silent:
 
 /* ---- the stream ---- */
 
+/* Source meter: the PPK2 powers the device at voltage= and is told to switch it on.
+ * Ampere meter: an external supply powers it; the regulator and DUT power are left alone. */
 static gboolean
 send_start (BsProbePpk2 *self)
 {
   guint mv = (guint) lround (self->voltage * 1000);
-  const guint8 cmd[] = {
-    CMD_SET_POWER_MODE, self->source_mode ? 2 : 1,
-    CMD_REGULATOR_SET, (guint8) (mv >> 8), (guint8) mv,
-    CMD_DEVICE_RUNNING_SET, 1,
-    CMD_AVERAGE_START,
+  const guint8 source[] = {
+    CMD_SET_POWER_MODE, 2, CMD_REGULATOR_SET, (guint8) (mv >> 8), (guint8) mv,
+    CMD_DEVICE_RUNNING_SET, 1, CMD_AVERAGE_START,
   };
+  const guint8 ampere[] = { CMD_SET_POWER_MODE, 1, CMD_AVERAGE_START };
+  const guint8 *cmd = self->source_mode ? source : ampere;
+  gsize n = self->source_mode ? sizeof source : sizeof ampere;
 
-  return bs_serial_write (self->fd, cmd, sizeof cmd, bs_clock_now_ns () + 1000000000, NULL)
-         == BS_SERIAL_OK;
+  return bs_serial_write (self->fd, cmd, n, bs_clock_now_ns () + 1000000000, NULL) == BS_SERIAL_OK;
 }
 
 static double

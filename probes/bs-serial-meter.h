@@ -48,8 +48,9 @@ gboolean bs_serial_meter_start (BsProbe *probe, GError **error);
 void bs_serial_meter_stop (BsProbe *probe);
 void bs_serial_meter_close (BsProbe *probe);
 
-/* Listing: with port= in @spec, a handshake on that port; without, a handshake on each of
- * @candidates (paths, NULL-terminated glob results) that exists. */
+/* Listing: with port= in @spec, a handshake on that port (listed either way, with the
+ * reason when it does not answer); without, a handshake on each path matching
+ * @candidate_glob (NULL: none), listing those that answer. */
 void bs_serial_meter_list (const BsProbeClass *klass, const BsSerialMeterProtocol *protocol,
                            const BsSpec *spec, const char *candidate_glob, GPtrArray *devices);
 
