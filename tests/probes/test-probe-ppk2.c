@@ -219,6 +219,37 @@ test_reconnect (Fixture *fx, gconstpointer data)
   meter_sim_stop (sim);
 }
 
+/* Ampere meter: the regulator is left alone; power is the current times the voltage given
+ * for the external supply. */
+static void
+test_ampere_mode (Fixture *fx, gconstpointer data)
+{
+  MeterSimConfig config;
+  MeterSim *sim;
+  BsProbe *probe;
+  Capture c;
+  g_autoptr (GArray) cur = NULL;
+  g_autoptr (GArray) pow = NULL;
+
+  start_sim (fx, &config);
+  sim = meter_sim_start (&config);
+  probe = open_ppk2 (fx, ":mode=ampere:voltage=1.8");
+  capture_start (probe, &c);
+  g_usleep (500000);
+  bs_probe_stop (probe);
+  g_assert_cmpfloat_with_epsilon (meter_sim_ppk2_voltage (sim), 3.3, 1e-9);
+  cur = capture_channel (&c, 0);
+  pow = capture_channel (&c, 1);
+  g_assert_cmpuint (cur->len, >=, 20000);
+  g_assert_cmpuint (cur->len, ==, pow->len);
+  for (guint k = 0; k < cur->len; k++)
+    g_assert_true (same_current (g_array_index (pow, BsSample, k).value,
+                                 1.8 * g_array_index (cur, BsSample, k).value));
+  capture_clear (&c);
+  bs_probe_close (probe);
+  meter_sim_stop (sim);
+}
+
 static void
 test_errors (Fixture *fx, gconstpointer data)
 {
@@ -249,6 +280,7 @@ main (int argc, char **argv)
   g_test_add ("/ppk2/stream", Fixture, NULL, fixture_set_up, test_stream, fixture_tear_down);
   g_test_add ("/ppk2/dropped-bytes", Fixture, NULL, fixture_set_up, test_dropped_bytes, fixture_tear_down);
   g_test_add ("/ppk2/reconnect", Fixture, NULL, fixture_set_up, test_reconnect, fixture_tear_down);
+  g_test_add ("/ppk2/ampere-mode", Fixture, NULL, fixture_set_up, test_ampere_mode, fixture_tear_down);
   g_test_add ("/ppk2/errors", Fixture, NULL, fixture_set_up, test_errors, fixture_tear_down);
   return g_test_run ();
 }
