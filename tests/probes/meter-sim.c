@@ -299,7 +299,16 @@ every (guint n, guint count)
   return n > 0 && count % n == n - 1;
 }
 
-/* Answers one request after latency + jitter. */
+static gboolean
+is_silent (MeterSim *sim, int64_t t)
+{
+  const MeterSimConfig *c = &sim->config;
+
+  return c->silent_for_ns > 0 && t >= sim->t_start_ns + c->silent_after_ns
+         && t < sim->t_start_ns + c->silent_after_ns + c->silent_for_ns;
+}
+
+/* Answers one request after latency + jitter, unless the meter is silent. */
 static void
 answer_request (MeterSim *sim, int64_t t_request)
 {
@@ -311,6 +320,8 @@ answer_request (MeterSim *sim, int64_t t_request)
   guint count = sim->frame_count++;
   gboolean bad = every (c->bad_checksum_every, count), lossy = every (c->drop_bytes_every, count);
 
+  if (is_silent (sim, t_request))
+    return;
   sleep_until (t_request + c->latency_ns + jitter);
   f.t_sent_ns = now_ns ();
   f.t_true_ns = f.t_sent_ns - c->latency_ns;

@@ -44,6 +44,8 @@ typedef struct
   guint drop_bytes_every;       /* every Nth frame loses 3 bytes on the way; 0 never */
   int64_t disconnect_after_ns;  /* the pty vanishes this long after start; 0 never */
   int64_t disconnect_for_ns;    /* and comes back (a new pty, same link) after this */
+  int64_t silent_after_ns;      /* requests go unanswered from this long after start */
+  int64_t silent_for_ns;        /* for this long (the port stays up: a stalled meter) */
   guint32 seed;
   /* PPK2 only: samples per second (100 kHz) */
   double ppk2_rate_hz;

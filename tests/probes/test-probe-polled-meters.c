@@ -288,6 +288,39 @@ test_reconnect (Fixture *fx, gconstpointer data)
   meter_sim_stop (sim);
 }
 
+/* The meter stops answering for 0.8 s with the port up: one stalled fault, then readings
+ * again without a reconnect. */
+static void
+test_stall (Fixture *fx, gconstpointer data)
+{
+  const Meter *m = data;
+  MeterSimConfig config;
+  MeterSim *sim;
+  BsProbe *probe;
+  Capture c;
+  g_autoptr (GArray) v = NULL;
+  int64_t t_stall = 0;
+
+  meter_sim_config_init (&config, m->protocol, fx->link);
+  config.latency_ns = 20000000;
+  config.silent_after_ns = 600000000;
+  config.silent_for_ns = 800000000;
+  sim = meter_sim_start (&config);
+  probe = open_meter (m, fx->link, ":timeout=200ms", 0);
+  capture_start (probe, &c);
+  run_for (2.2);
+  bs_probe_stop (probe);
+  g_assert_cmpuint (capture_count_faults (&c, BS_PROBE_FAULT_STALLED), ==, 1);
+  g_assert_cmpuint (capture_count_faults (&c, BS_PROBE_FAULT_DEVICE_GONE), ==, 0);
+  g_assert_cmpuint (c.faults->len, ==, 1);
+  t_stall = g_array_index (c.faults, CapturedFault, 0).t_ns;
+  v = capture_channel (&c, bs_probe_find_channel (probe, BS_QUANTITY_VOLTAGE, NULL));
+  g_assert_cmpuint (count_after (v, t_stall + 800000000), >=, 3);
+  capture_clear (&c);
+  bs_probe_close (probe);
+  meter_sim_stop (sim);
+}
+
 /* Wrong port, wrong meter: clear errors at open. */
 static void
 test_open_errors (Fixture *fx, gconstpointer data)
@@ -374,6 +407,7 @@ main (int argc, char **argv)
       add ("bad-checksum", &meters[i], test_bad_checksum);
       add ("dropped-bytes", &meters[i], test_dropped_bytes);
       add ("reconnect", &meters[i], test_reconnect);
+      add ("stall", &meters[i], test_stall);
       add ("list-port", &meters[i], test_list_port);
     }
   g_test_add ("/meters/open-errors", Fixture, NULL, fixture_set_up, test_open_errors,
