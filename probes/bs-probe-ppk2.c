@@ -3,6 +3,7 @@
  * Power Profiler is the reference), not from other code.
  *
  * Spec: ppk2:port=/dev/ttyACM0[:voltage=3.3][:mode=source|ampere][:stall=1s]
+ * (listing also takes sysfs=/sys, so that tests point discovery at a fake tree)
  *
  * Protocol: one-byte commands, some with arguments: 0x19 metadata (answered with text
  * lines "KEY: value" ending "END"), 0x11 power mode (1 ampere meter, 2 source meter),

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct
 {
@@ -272,6 +273,59 @@ test_errors (Fixture *fx, gconstpointer data)
   meter_sim_stop (sim);
 }
 
+static void
+write_file (const char *dir, const char *name, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+/* A fake sysfs: ttyACM3 is a PPK2 (USB 1915:c00a), ttyACM4 something else. Discovery by
+ * USB ids lists the first as attached, available and real, and not the second. */
+static void
+test_discovery (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *sys = g_build_filename (fx->dir, "sys", NULL);
+  g_autofree char *spec = g_strdup_printf ("ppk2:sysfs=%s", sys);
+  g_autoptr (GPtrArray) devices = NULL;
+  const char *usb[] = { "1-1", "1-2" }, *ids[][2] = { { "1915", "c00a" }, { "10c4", "ea60" } };
+  const BsProbeDevice *d;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *usb_dir = g_build_filename (sys, "devices", usb[i], NULL);
+      g_autofree char *intf = g_strdup_printf ("%s/%s:1.0", usb_dir, usb[i]);
+      g_autofree char *tty = g_strdup_printf ("%s/class/tty/ttyACM%u", sys, 3 + i);
+      g_autofree char *link = g_build_filename (tty, "device", NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (intf, 0755), ==, 0);
+      g_assert_cmpint (g_mkdir_with_parents (tty, 0755), ==, 0);
+      write_file (usb_dir, "idVendor", ids[i][0]);
+      write_file (usb_dir, "idProduct", ids[i][1]);
+      g_assert_cmpint (symlink (intf, link), ==, 0);
+    }
+  devices = bs_probe_list (spec);
+  g_assert_cmpuint (devices->len, ==, 1);
+  d = devices->pdata[0];
+  g_assert_cmpstr (d->spec, ==, "ppk2:port=/dev/ttyACM3");
+  g_assert_true (d->available);
+  g_assert_true (d->attached);
+  g_assert_false (d->simulated);
+  /* No such device: one unavailable entry saying how to give the port. */
+  g_free (spec);
+  spec = g_strdup_printf ("ppk2:sysfs=%s/nothing", sys);
+  g_clear_pointer (&devices, g_ptr_array_unref);
+  devices = bs_probe_list (spec);
+  g_assert_cmpuint (devices->len, ==, 1);
+  g_assert_false (((BsProbeDevice *) devices->pdata[0])->available);
+  g_assert_nonnull (strstr (((BsProbeDevice *) devices->pdata[0])->detail, "ppk2:port="));
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", sys);
+    g_assert_cmpint (system (cmd), ==, 0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -281,6 +335,7 @@ main (int argc, char **argv)
   g_test_add ("/ppk2/dropped-bytes", Fixture, NULL, fixture_set_up, test_dropped_bytes, fixture_tear_down);
   g_test_add ("/ppk2/reconnect", Fixture, NULL, fixture_set_up, test_reconnect, fixture_tear_down);
   g_test_add ("/ppk2/ampere-mode", Fixture, NULL, fixture_set_up, test_ampere_mode, fixture_tear_down);
+  g_test_add ("/ppk2/discovery", Fixture, NULL, fixture_set_up, test_discovery, fixture_tear_down);
   g_test_add ("/ppk2/errors", Fixture, NULL, fixture_set_up, test_errors, fixture_tear_down);
   return g_test_run ();
 }
