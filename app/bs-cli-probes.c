@@ -118,6 +118,9 @@ bs_cli_probes (int argc, char **argv)
     "Lists the power probes and devices on this machine, or those of each SPEC, e.g.\n"
     "  sigrok:demo   sigrok:rdtech-dps:conn=/dev/ttyUSB0   hwmon:root=/sys/class/hwmon\n"
     "  rapl   xmc:bdf=0000:3b:00.1   synthetic (simulated, for tests and demos)\n"
+    "  um24c:port=/dev/rfcomm0 (also um25c, um34c)   tc66c:port=/dev/ttyACM0\n"
+    "  ppk2:port=/dev/ttyACM0:voltage=3.3\n"
+    "A meter on a pseudo-terminal (a simulator) is listed when its port is given.\n"
     "Simulated sources are marked [SIMULATED].\n");
   if (!bs_cli_parse (context, &argc, &argv))
     return 2;

@@ -127,7 +127,7 @@ channel_table (BsProbe *probe)
   for (guint i = 0; i < n; i++)
     {
       const BsProbeChannel *pc = bs_probe_get_channel (probe, i);
-      BsChannelInfo info = { (int32_t) i, pc->quantity, pc->name, 0.0 };
+      BsChannelInfo info = { (int32_t) i, pc->quantity, pc->name, pc->resolution };
       g_array_append_val (channels, info);
     }
   return channels;

@@ -37,6 +37,9 @@ void bs_probe_finalize (BsProbe *probe);
 
 /* Returns the new channel's index. Callable from the probe thread. */
 int bs_probe_add_channel (BsProbe *probe, const char *name, BsQuantity quantity, gboolean derived);
+/* For meters finer than the store's default resolution (the PPK2 resolves nanoamperes).
+ * Call before the capture starts. */
+void bs_probe_set_channel_resolution (BsProbe *probe, int channel, double resolution);
 
 /* Subtracts the latency, drops non-finite and implausible readings (one out-of-range fault
  * per excursion), and hands the rest to the sink. Modifies @samples. */
@@ -49,6 +52,11 @@ extern const BsProbeClass bs_probe_hwmon_class;
 extern const BsProbeClass bs_probe_rapl_class;
 extern const BsProbeClass bs_probe_xmc_class;
 extern const BsProbeClass bs_probe_synthetic_class;
+extern const BsProbeClass bs_probe_um24c_class;
+extern const BsProbeClass bs_probe_um25c_class;
+extern const BsProbeClass bs_probe_um34c_class;
+extern const BsProbeClass bs_probe_tc66c_class;
+extern const BsProbeClass bs_probe_ppk2_class;
 #ifdef BS_HAVE_LIBSIGROK
 extern const BsProbeClass bs_probe_sigrok_class;
 #endif

@@ -889,8 +889,10 @@ list_drivers (GPtrArray *devices)
                             (bs_sigrok_driver_ready (power_drivers[i]) != NULL ? have : lack)->len ? ", " : "",
                             power_drivers[i]);
   detail = g_strdup_printf ("libsigrok %s power-meter drivers: %s; open one with "
-                            "sigrok:DRIVER:conn=PORT%s%s", sr_package_version_string_get (), have->str,
-                            lack->len ? ". Not in this libsigrok (a newer one has them): " : "", lack->str);
+                            "sigrok:DRIVER:conn=PORT%s%s%s", sr_package_version_string_get (), have->str,
+                            lack->len ? ". Not in this libsigrok (a newer one has them): " : "", lack->str,
+                            lack->len ? " (blendscope reads the RDTech UM and TC66C meters itself: "
+                                        "um34c:port=..., tc66c:port=...)" : "");
   g_ptr_array_add (devices, bs_probe_device_new ("sigrok", NULL, "libsigrok meters", detail, FALSE, FALSE));
 }
 

@@ -13,7 +13,7 @@ G_DEFINE_QUARK (bs-probe-error-quark, bs_probe_error)
 static const char *const common_keys[] = { "latency", "min_w", "max_w", NULL };
 
 /* Options that name the physical meter, and so belong in its id. */
-static const char *const identity_keys[] = { "conn", "root", "bdf", "device", NULL };
+static const char *const identity_keys[] = { "conn", "root", "bdf", "device", "port", NULL };
 
 const char *
 bs_probe_fault_kind_to_string (BsProbeFaultKind kind)
@@ -26,6 +26,10 @@ bs_probe_fault_kind_to_string (BsProbeFaultKind kind)
       return "stalled";
     case BS_PROBE_FAULT_OUT_OF_RANGE:
       return "out of range";
+    case BS_PROBE_FAULT_BAD_DATA:
+      return "bad data";
+    case BS_PROBE_FAULT_RECONNECTED:
+      return "reconnected";
     }
   return "?";
 }
@@ -301,6 +305,14 @@ bs_probe_add_channel (BsProbe *probe, const char *name, BsQuantity quantity, gbo
   index = probe->channels->len - 1;
   g_mutex_unlock (&probe->lock);
   return index;
+}
+
+void
+bs_probe_set_channel_resolution (BsProbe *probe, int channel, double resolution)
+{
+  g_mutex_lock (&probe->lock);
+  ((BsProbeChannel *) probe->channels->pdata[channel])->resolution = resolution;
+  g_mutex_unlock (&probe->lock);
 }
 
 static gboolean

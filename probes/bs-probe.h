@@ -49,6 +49,10 @@ typedef enum
   BS_PROBE_FAULT_DEVICE_GONE,   /* the device or a channel's file disappeared */
   BS_PROBE_FAULT_STALLED,       /* no data for longer than the probe's stall timeout */
   BS_PROBE_FAULT_OUT_OF_RANGE,  /* a reading outside the plausible range; it is dropped */
+  BS_PROBE_FAULT_BAD_DATA,      /* a frame failed its checksum or framing, or was short or
+                                   implausible; it is dropped */
+  BS_PROBE_FAULT_RECONNECTED,   /* not a fault: the device is back after DEVICE_GONE; kept
+                                   as a marker like the faults */
 } BsProbeFaultKind;
 
 typedef struct
@@ -67,6 +71,8 @@ typedef struct
   BsQuantity quantity;
   BsUnit unit;
   gboolean derived;             /* computed (V×I, or differenced energy), not read */
+  double resolution;            /* the finest step worth storing, in the unit; 0: the
+                                   store's default (1 µW, 1 µV, 1 µA) */
 } BsProbeChannel;
 
 /* Where a probe delivers. Both callbacks are called from the probe's own thread (for the

@@ -7,6 +7,11 @@ static const BsProbeClass *const classes[] = {
 #ifdef BS_HAVE_LIBSIGROK
   &bs_probe_sigrok_class,
 #endif
+  &bs_probe_um24c_class,
+  &bs_probe_um25c_class,
+  &bs_probe_um34c_class,
+  &bs_probe_tc66c_class,
+  &bs_probe_ppk2_class,
   &bs_probe_hwmon_class,
   &bs_probe_rapl_class,
   &bs_probe_xmc_class,

@@ -630,10 +630,29 @@ describe_config (RunJob *job)
   return json_to_string (root, FALSE);
 }
 
+/* The probe's channels as known at the start, with their names and the resolution each
+ * is worth storing at (a PPK2 resolves nanoamperes; the store's default is 1 µA).
+ * Channels a probe announces later are added by the recorder as they come. */
+static GArray *
+probe_channel_table (BsProbe *probe)
+{
+  guint n = probe != NULL ? bs_probe_get_n_channels (probe) : 0;
+  GArray *channels = g_array_sized_new (FALSE, TRUE, sizeof (BsChannelInfo), n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const BsProbeChannel *pc = bs_probe_get_channel (probe, i);
+      BsChannelInfo info = { (int32_t) i, pc->quantity, pc->name, pc->resolution };
+      g_array_append_val (channels, info);
+    }
+  return channels;
+}
+
 static gboolean
 open_recorder (RunJob *job, BsProbe *probe, int64_t *run_id, GError **error)
 {
   g_autoptr (GArray) layers = bs_op_table_to_run_layers (job->ops);
+  g_autoptr (GArray) channels = probe_channel_table (probe);
   g_autofree char *config = describe_config (job);
   const char *tags[] = { "workbench", NULL };
   BsRunInfo info = {
@@ -645,6 +664,8 @@ open_recorder (RunJob *job, BsProbe *probe, int64_t *run_id, GError **error)
     .t0_ns = job->t0,
     .layers = (const BsRunLayer *) layers->data,
     .n_layers = layers->len,
+    .channels = (const BsChannelInfo *) channels->data,
+    .n_channels = channels->len,
   };
 
   job->recorder = bs_recorder_new (job->db_path, error);

@@ -116,7 +116,8 @@ test_values (void)
 static void
 test_registry (void)
 {
-  const char *names[] = { "hwmon", "rapl", "xmc", "synthetic" };
+  const char *names[] = { "hwmon", "rapl", "xmc", "synthetic", "um24c", "um25c", "um34c",
+                          "tc66c", "ppk2" };
   guint n;
   const BsProbeClass *const *classes = bs_probe_classes (&n);
 
@@ -131,9 +132,9 @@ test_registry (void)
   g_assert_null (bs_probe_class_find ("nosuch"));
 #ifdef BS_TEST_HAVE_SIGROK
   g_assert_nonnull (bs_probe_class_find ("sigrok"));
-  g_assert_cmpuint (n, ==, 5);
+  g_assert_cmpuint (n, ==, 10);
 #else
-  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpuint (n, ==, 9);
 #endif
   for (guint i = 0; i < n; i++)
     g_assert_true (bs_probe_class_find (classes[i]->name) == classes[i]);
