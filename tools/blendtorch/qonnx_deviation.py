@@ -1,0 +1,68 @@
+"""How far the imported integer model is from the QONNX float semantics, measured on the
+calibration images (docs/import.md section 3).
+
+The integer model runs on blendtorch's exact integer oracle (intref); the float values
+are the importer's float64 evaluation of the QONNX graph (Val.f). For every quantiser
+output the deviation is counted in units of its scale (LSB; 0 means bit-exact), for
+binary outputs in flipped signs, for the logits in absolute terms.
+"""
+
+import numpy as np
+
+
+def _onnx_to_bsm(f, ca):
+    """(N, *onnx shape) -> (N, C, positions) in .bsm order (channel axis first, the other
+    axes flattened in their order, which is how the importer maps positions)."""
+    return np.moveaxis(f, ca, 1).reshape(f.shape[0], f.shape[ca], -1)
+
+
+def measure(imp, calib_u8):
+    """Per materialised layer: worst deviation and the share of differing elements; and
+    the logits: worst absolute deviation and the reported bound. Needs PyTorch (intref)."""
+    from . import intref   # PyTorch: only for measuring
+    vals = intref.run_all(imp.model, np.asarray(calib_u8, dtype=np.uint8))
+    per_layer = {}
+    for onnx_name, v in imp.checkpoints:
+        got = vals[v.layer].numpy().astype(np.float64)
+        got = got.reshape(got.shape[0], got.shape[1], -1)
+        want = _onnx_to_bsm(v.f, v.ca)
+        if v.kind == "bits":
+            deq, unit = got * v.a, 2 * v.a
+        else:
+            deq, unit = got * v.m.reshape(1, -1, 1) + v.b.reshape(1, -1, 1), float(v.m[0])
+        err = np.abs(deq - want) / unit
+        per_layer[v.layer] = {"onnx": onnx_name, "worst_lsb": float(err.max()) if err.size else 0.0,
+                              "differing": float((err > 1e-6).mean()) if err.size else 0.0,
+                              "unit": "sign flips" if v.kind == "bits" else "LSB"}
+    out = imp.logits_val
+    logits = vals[imp.model.layers[-1].name].numpy().reshape(len(calib_u8), -1) * imp.logit_scale
+    ref = out.f.reshape(len(calib_u8), -1)
+    worst = float(np.abs(logits - ref).max())
+    agree = float((logits.argmax(1) == ref.argmax(1)).mean())
+    return per_layer, {"worst": worst, "top1_agreement": agree,
+                       "bound": logit_bound(imp, worst, per_layer)}
+
+
+def logit_bound(imp, worst, per_layer):
+    """The per-logit error bound the importer reports: the worst deviation measured on the
+    calibration images, plus (if any layer is approximate) the effect of one more LSB on
+    every input of the last linear layer, plus half the logit scale where the logits are
+    rounded to it. A calibration-derived bound, not a proof (docs/import.md)."""
+    exact = all(n["exact"] for n in imp.notes.values())
+    bound = worst + (0.0 if imp.logit_exact else imp.logit_scale / 2)
+    if not exact:
+        bound += _head_sensitivity(imp)
+    return bound
+
+
+def _head_sensitivity(imp):
+    lin = [l for l in imp.model.layers if l.kind in ("fc_fixed", "fc_binary", "conv_fixed", "conv_binary")]
+    if not lin:
+        return 0.0
+    last = lin[-1]
+    w = imp.model.tensors[last.params["weights"]].data.astype(np.float64)
+    l1 = np.abs(w).reshape(w.shape[0], -1).sum(axis=1)
+    if imp.logits_val.layer != last.name:
+        return 0.0              # the logits are not an affine image of this layer's accumulator
+    m = imp.logits_val.m
+    return float((l1 * np.abs(m)).max() * (2.0 if last.kind == "fc_binary" else 1.0))
