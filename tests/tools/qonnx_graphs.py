@@ -196,3 +196,18 @@ def exact_net(seed=5, domain="qonnx.custom_op.general"):
 def _pow2_bin(b, shape):
     w = b.rng.normal(0, 1, size=shape)
     return b.bipolar(b.const(w, "w"), 2.0 ** -3)
+
+
+def finn_net(seed=6, domain="finn.custom_op.general"):
+    """FINN-style: a quantised average pool (AveragePool, Mul by the window, Trunc) and a
+    MultiThreshold binary activation (out_scale 2, out_bias -1) before a binary conv."""
+    b = Builder(seed, domain)
+    x = stem(b, 8)
+    p = b.node("AveragePool", [x], what="pool", kernel_shape=[2, 2], strides=[2, 2])
+    p = b.node("Mul", [p, b.const(4.0, "window")], what="sum")
+    p = b.node("Trunc", [p, b.const(2.0 ** -4, "scale"), b.const(0.0, "zeropt"), b.const(10.0, "inbw"),
+                         b.const(8.0, "outbw")], domain, what="trunc", rounding_mode="FLOOR")
+    t = b.const(b.rng.normal(0, 0.3, size=(8, 1)), "thresholds")
+    a = b.node("MultiThreshold", [p, t], domain, what="thresh", out_scale=2.0, out_bias=-1.0)
+    m = b.bn(b.conv(a, b.bin_weights((8, 8, 3, 3)), 3), 8)
+    return b.model(b.head(b.quant(m, 2.0 ** -4, 8), 8)), b.in_scale

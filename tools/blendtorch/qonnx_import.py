@@ -52,12 +52,17 @@ class Val:
     qbits: int = None
 
     @property
-    def scale(self):
-        """The one scale of a clean quantised tensor (value = integer * scale), else None."""
-        if (self.kind == "aff" and not self.relu and self.itype != "i32" and not np.any(self.b)
+    def grid(self):
+        """The one scale of a tensor on an integer grid (value = integer * grid), else None."""
+        if (self.kind == "aff" and not self.relu and not np.any(self.b)
                 and np.all(self.m == self.m[0]) and self.m[0] > 0):
             return float(self.m[0])
         return None
+
+    @property
+    def scale(self):
+        """The grid of a quantised activation a conv/FC can read (not an int32 accumulator)."""
+        return self.grid if self.itype != "i32" else None
 
 
 def _pow2_exponent(x):
@@ -300,7 +305,7 @@ class Importer:
         shape = [1] * v.ndim
         shape[x.ca] = -1
         f = np.where(v >= t.reshape(shape), a, -a)
-        if x.scale is not None and not np.any(t):
+        if x.grid is not None and not np.any(t):
             layer = self.emit(node, "sign", [x.layer], x.bshape, ".sign")
         else:
             mul, add = _threshold_bn(x, t)
@@ -325,12 +330,12 @@ class Importer:
             raise refuse(node, "non-zero zero point")
         if mode not in ROUNDING:
             raise refuse(node, f"rounding_mode '{mode}'")
-        if s.size != 1 or x.scale is None or float(s.ravel()[0]) != x.scale:
+        if s.size != 1 or x.grid is None or float(s.ravel()[0]) != x.grid:
             raise refuse(node, "Trunc of a tensor whose quantisation scale is not Trunc's scale")
         sh = int(ib.item()) - int(obw.item())
         if sh < 0 or sh > 30:
             raise refuse(node, f"in_bitwidth - out_bitwidth = {sh} (0..30 is mapped)")
-        s = x.scale
+        s = x.grid
         bound = (float(x.amax.max()) + (1 << sh)) / (1 << sh)
         ob = next(b for b in (4, 8, 16, 32) if bound <= (1 << (b - 1)) - 1 or b == 32)
         C = len(x.m)
@@ -475,7 +480,7 @@ class Importer:
         if x.f.ndim != 3 or axis not in (1, 2):
             raise refuse(node, f"contracts axis {axis}, which is neither the channel axis nor the "
                                f"only position axis of a rank-3 tensor")
-        if x.kind == "aff" and x.scale is None:
+        if x.kind == "aff" and x.grid is None:
             raise refuse(node, "a transpose needs a quantised tensor (one scale for all channels)")
         C, H, W = x.bshape
         bshape = (H * W, C, 1)
@@ -549,13 +554,14 @@ class Importer:
         if a.f.shape != b.f.shape or a.ca != b.ca or a.bshape != b.bshape:
             raise refuse(node, f"Add of tensors shaped {a.f.shape[1:]} and {b.f.shape[1:]} "
                                f"(broadcasting is not mapped)")
-        sa, sb = a.scale, b.scale
+        sa, sb = a.grid, b.grid
         if sa is not None and sa == sb:
             ins, s, amax = [a.layer, b.layer], sa, a.amax + b.amax
         else:
             s = self.add_scale(a, b)
             ins = [self.to_add_scale(node, v, s) for v in (a, b)]
-            amax = np.full(len(a.m), float(1 << ADD_RANGE_BITS))
+            rng = sum(float(np.max(np.abs(v.m) * v.amax + np.abs(v.b))) for v in (a, b))
+            amax = np.full(len(a.m), rng / s + 2.0)
         layer = self.emit(node, "add", ins, a.bshape, ".add")
         C = len(a.m)
         return Val("aff", f=a.f + b.f, ca=a.ca, bshape=a.bshape, layer=layer, itype="i32",
@@ -567,7 +573,7 @@ class Importer:
         fraction of its scale, so that that input is rescaled exactly."""
         rng = sum(float(np.max(np.abs(v.m) * v.amax + np.abs(v.b))) for v in (a, b)) or 1.0
         target = rng / (1 << ADD_RANGE_BITS)
-        clean = [v.scale for v in (a, b) if v.scale is not None]
+        clean = [v.grid for v in (a, b) if v.grid is not None]
         if clean:
             s = min(clean)
             k = max(0, int(np.floor(np.log2(s / target))))
@@ -575,9 +581,9 @@ class Importer:
         return target
 
     def to_add_scale(self, node, v, s):
-        if v.scale is not None and _pow2_exponent(v.scale / s) is not None and v.scale >= s:
-            k = _pow2_exponent(v.scale / s)
-            if k == 0 and v.itype != "i32":
+        if v.grid is not None and _pow2_exponent(v.grid / s) is not None and v.grid >= s:
+            k = _pow2_exponent(v.grid / s)
+            if k == 0:
                 return v.layer
             C = len(v.m)
             return self.emit(node, "batchnorm", [v.layer], v.bshape, ".rescale",
@@ -646,7 +652,7 @@ class Importer:
             axis += a.f.ndim
         if axis != a.ca or a.ca != b.ca or a.kind != b.kind:
             raise refuse(node, "Concat along a non-channel axis or of binary with fixed-point tensors")
-        if a.kind == "bits" and a.a != b.a or a.kind == "aff" and (a.scale is None or a.scale != b.scale
+        if a.kind == "bits" and a.a != b.a or a.kind == "aff" and (a.grid is None or a.grid != b.grid
                                                                     or a.itype != b.itype):
             raise refuse(node, "Concat of tensors with different scales or types")
         bshape = (a.bshape[0] + b.bshape[0],) + tuple(a.bshape[1:])
@@ -716,8 +722,7 @@ class Importer:
                              f"the logits must be one vector per image (pool and flatten first)")
         last = self.model.layers[-1].name
         node = _FakeNode(self.g.output_name, "output")
-        if out.scale is not None or (out.itype == "i32" and not out.relu and not np.any(out.b)
-                                     and np.all(out.m == out.m[0]) and out.m[0] > 0):
+        if out.grid is not None:
             self.logit_scale, self.logit_exact = float(out.m[0]), True
             if out.layer != last:
                 C = len(out.m)

@@ -91,11 +91,14 @@ def _unit(add, layers, by_name, ancestors, module_of, path, modules):
     for n in branches[skip]:
         module_of[n], path[n] = name, "skip"
     module_of[add.name], path[add.name] = name, "merge"
-    # the batchnorm / transpose that only the add feeds belongs to the merge
-    cur = add.name
+    # the requantising batchnorm and the transposes that only the add feeds are the merge
+    cur, bns = add.name, 0
     while True:
         readers = [l for l in layers if cur in l.inputs]
         if len(readers) != 1 or readers[0].kind not in ("batchnorm", "transpose"):
+            break
+        bns += readers[0].kind == "batchnorm"
+        if bns > 1:
             break
         cur = readers[0].name
         module_of[cur], path[cur] = name, "merge"
