@@ -5,6 +5,7 @@ truncated, no single float input/output, a node reading a tensor nobody produces
 missing initializer), a cycle. The mapping onto .bsm layers is qonnx_import.py.
 """
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,9 +55,12 @@ def load(path):
     if not blob:
         raise QonnxError(f"{path}: empty file, not an ONNX model")
     try:
-        model = onnx.ModelProto()
-        model.ParseFromString(blob)
-    except Exception as e:  # noqa: BLE001 - protobuf raises DecodeError and friends
+        with warnings.catch_warnings():
+            # the pure-Python protobuf only warns about some garbage: make that an error too
+            warnings.simplefilter("error")
+            model = onnx.ModelProto()
+            model.ParseFromString(blob)
+    except Exception as e:  # noqa: BLE001 - protobuf raises DecodeError, RuntimeWarning and friends
         raise QonnxError(f"{path}: not an ONNX model or truncated ({type(e).__name__})") from None
     if not model.HasField("graph") or len(model.graph.node) == 0:
         raise QonnxError(f"{path}: not an ONNX model (no graph or no nodes)")
