@@ -81,7 +81,7 @@ class Fidelity(unittest.TestCase):
             err = float(np.abs(got - want).max())
             bound = report["logits"]["bound"]
             agree = float((got.argmax(1) == want.argmax(1)).mean())
-            print(f"  {tag}: {len(report['layers'])} layers, worst |logit error| {err:.3g} "
+            print(f"  {tag}: {len(report['layers'])} layers, max |logit| {np.abs(want).max():.3g}, worst |logit error| {err:.3g} "
                   f"(bound {bound:.3g}, scale {report['logit_scale']:.3g}), top-1 agreement "
                   f"{agree:.1%} on {N_TEST} images", file=sys.stderr)
             self.assertGreaterEqual(agree, 0.99, tag)
