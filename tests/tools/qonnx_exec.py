@@ -53,6 +53,19 @@ def trunc_v1(x, scale, zeropt, in_bw, out_bw, mode):
     return (y - zeropt) * scale
 
 
+def trunc_v2(x, scale, zeropt, in_bw, out_scale, out_bw, signed, narrow, mode):
+    """Version 2: the shift is log2(out_scale / scale) rounded, the result clamped to the
+    output range before rounding, then scaled by out_scale."""
+    y = np.round(x / scale + zeropt)
+    t = 2.0 ** np.round(np.log2(out_scale / scale))
+    y = y / t
+    n = float(out_bw)
+    lo = (-(2.0 ** (n - 1)) + (1 if narrow else 0)) if signed else 0.0
+    hi = 2.0 ** (n - 1) - 1 if signed else 2.0 ** n - 1 - (1 if narrow else 0)
+    y = _round(np.clip(y, lo, hi), mode)
+    return (y - zeropt / t) * out_scale
+
+
 def multithreshold(x, thresholds, out_scale, out_bias):
     """out[n, c, ...] = out_scale * #{i : x[n, c, ...] >= thresholds[c, i]} + out_bias."""
     t = thresholds if thresholds.shape[0] > 1 else np.broadcast_to(thresholds, (x.shape[1], thresholds.shape[1]))
@@ -112,6 +125,8 @@ def _node(node, ins, at):
                      at.get("rounding_mode", "ROUND"))
     if op == "BipolarQuant":
         return bipolar_quant(ins[0], ins[1])
+    if op == "Trunc" and len(ins) == 6:
+        return trunc_v2(*ins, at.get("signed", 1), at.get("narrow", 0), at.get("rounding_mode", "FLOOR"))
     if op == "Trunc":
         return trunc_v1(*ins[:5], at.get("rounding_mode", "FLOOR"))
     if op == "MultiThreshold":

@@ -211,3 +211,17 @@ def finn_net(seed=6, domain="finn.custom_op.general"):
     a = b.node("MultiThreshold", [p, t], domain, what="thresh", out_scale=2.0, out_bias=-1.0)
     m = b.bn(b.conv(a, b.bin_weights((8, 8, 3, 3)), 3), 8)
     return b.model(b.head(b.quant(m, 2.0 ** -4, 8), 8)), b.in_scale
+
+
+def trunc_v2_net(seed=8, domain="qonnx.custom_op.general"):
+    """A quantised average pool as Brevitas exports it with Trunc version 2 (out_scale,
+    signed/narrow clamp), then a binary layer."""
+    b = Builder(seed, domain)
+    x = stem(b, 8)
+    p = b.node("AveragePool", [x], what="pool", kernel_shape=[2, 2], strides=[2, 2])
+    p = b.node("Mul", [p, b.const(4.0, "window")], what="sum")
+    p = b.node("Trunc", [p, b.const(2.0 ** -4, "scale"), b.const(0.0, "zeropt"), b.const(10.0, "inbw"),
+                         b.const(2.0 ** -2, "outscale"), b.const(8.0, "outbw")], domain, what="trunc",
+               rounding_mode="FLOOR", signed=1, narrow=0)
+    m = b.bn(b.conv(b.bipolar(p), b.bin_weights((8, 8, 3, 3)), 3), 8)
+    return b.model(b.head(b.quant(m, 2.0 ** -4, 8), 8)), b.in_scale

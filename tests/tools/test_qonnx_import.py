@@ -131,6 +131,11 @@ class Fidelity(unittest.TestCase):
         r = self.check_graph(*G.finn_net(), "finn")
         self.assertIn("avgpool", {l["kind"] for l in r["layers"]})
 
+    def test_trunc_v2(self):
+        r = self.check_graph(*G.trunc_v2_net(), "trunc-v2")
+        self.assertTrue(any(l["kind"] == "batchnorm" and l["op"] == "Trunc" and l["exact"]
+                            for l in r["layers"]), "Trunc v2 with FLOOR on a power-of-two grid is exact")
+
     def test_each_domain(self):
         for domain in G.DOMAINS:
             with self.subTest(domain=domain):

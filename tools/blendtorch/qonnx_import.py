@@ -196,9 +196,8 @@ class Importer:
             raise refuse(node, f"rounding_mode '{at.get('rounding_mode')}' (ROUND, FLOOR, CEIL are mapped)")
         if np.any(s <= 0):
             raise refuse(node, "a scale is not positive")
-        bits, signed, narrow = int(bw.item()), int(at.get("signed", 1)), int(at.get("narrow", 0))
-        lo = (-(1 << (bits - 1)) + narrow) if signed else 0
-        hi = ((1 << (bits - 1)) - 1) if signed else ((1 << bits) - 1 - narrow)
+        bits = int(bw.item())
+        lo, hi = _int_range(bits, int(at.get("signed", 1)), int(at.get("narrow", 0)))
         return s, bits, lo, hi, mode
 
     def op_Quant(self, node):
@@ -319,34 +318,62 @@ class Importer:
         return out
 
     def op_Trunc(self, node):
+        """Trunc version 1 (5 inputs): rnd(round(x/s) / 2^(in - out)) * s, no clamp.
+        Version 2 (6 inputs, out_scale before out_bitwidth): the same with the shift
+        t = round(log2(out_scale / s)), clamped to the signed/narrow out_bitwidth range,
+        times out_scale."""
         if not is_qonnx_op(node, "Trunc"):
             raise refuse(node, "Trunc outside the QONNX domains")
         x = self.tensor(node, 0)
         s = self.const(node, 1, "the scale")
         zp = self.const(node, 2, "the zero point")
-        ib, obw = self.const(node, 3, "in_bitwidth"), self.const(node, 4, "out_bitwidth")
-        mode = str(attrs(node).get("rounding_mode", "FLOOR")).upper()
+        at = attrs(node)
+        mode = str(at.get("rounding_mode", "FLOOR")).upper()
         if np.any(zp != 0):
             raise refuse(node, "non-zero zero point")
         if mode not in ROUNDING:
-            raise refuse(node, f"rounding_mode '{mode}'")
+            raise refuse(node, f"rounding_mode '{at.get('rounding_mode')}'")
         if s.size != 1 or x.grid is None or float(s.ravel()[0]) != x.grid:
             raise refuse(node, "Trunc of a tensor whose quantisation scale is not Trunc's scale")
-        sh = int(ib.item()) - int(obw.item())
-        if sh < 0 or sh > 30:
-            raise refuse(node, f"in_bitwidth - out_bitwidth = {sh} (0..30 is mapped)")
         s = x.grid
+        v2 = len(node.input) >= 6
+        if v2:
+            out_scale = float(self.const(node, 4, "out_scale").ravel()[0])
+            sh = int(np.round(np.log2(out_scale / s)))
+            lo, hi = _int_range(int(self.const(node, 5, "out_bitwidth").item()),
+                                int(at.get("signed", 1)), int(at.get("narrow", 0)))
+        else:
+            out_scale = s
+            sh = int(self.const(node, 3, "in_bitwidth").item()) - int(self.const(node, 4, "out_bitwidth").item())
+            lo = hi = None
+        if sh < 0 or sh > 30:
+            raise refuse(node, f"truncation by {sh} bits (0..30 is mapped)")
+        return self.truncate(node, x, s, sh, out_scale, lo, hi, mode)
+
+    def truncate(self, node, x, s, sh, out_scale, lo, hi, mode):
         bound = (float(x.amax.max()) + (1 << sh)) / (1 << sh)
-        ob = next(b for b in (4, 8, 16, 32) if bound <= (1 << (b - 1)) - 1 or b == 32)
+        if hi is None:
+            ob = next(b for b in (4, 8, 16, 32) if bound <= (1 << (b - 1)) - 1 or b == 32)
+        else:
+            ob = next((b for b in (4, 8, 16) if hi <= (1 << (b - 1)) - 1), None)
+            if ob is None:
+                raise refuse(node, f"output range [{lo}, {hi}] is wider than 16 bits")
+            bound = min(bound, float(1 << (ob - 1)))
         C = len(x.m)
+        relu = lo is not None and lo >= 0
         add = {"FLOOR": -(1 << sh >> 1), "ROUND": 0, "CEIL": (1 << sh >> 1) - 1}[mode] if sh else 0
         layer = self.emit(node, "batchnorm", [x.layer], x.bshape, ".trunc", mul=("i32", np.ones(C, np.int64)),
                           add=("i64", np.full(C, add, np.int64)), shift=("i8", np.full(C, sh, np.int64)),
-                          out_bits=ob, relu=False)
-        if mode == "ROUND" and sh > 0:
+                          out_bits=ob, relu=relu)
+        if hi is not None and (hi != (1 << (ob - 1)) - 1 or lo != (0 if relu else -(1 << (ob - 1)))):
+            self.approximate(node, layer, f"clamp range [{lo}, {hi}] is not i{ob}'s")
+        elif mode == "ROUND" and sh > 0:
             self.approximate(node, layer, "ROUND is half to even, blendscope rounds half up: 1 LSB off at ties")
-        out = Val("aff", f=ROUNDING[mode](np.round(x.f / s) / (1 << sh)) * s, ca=x.ca, bshape=x.bshape,
-                  layer=layer, itype=f"i{ob}", m=np.full(C, s), b=np.zeros(C), amax=np.full(C, bound))
+        y = np.round(x.f / s) / (1 << sh)
+        if hi is not None:
+            y = np.clip(y, lo, hi)
+        out = Val("aff", f=ROUNDING[mode](y) * out_scale, ca=x.ca, bshape=x.bshape, layer=layer,
+                  itype=f"i{ob}", m=np.full(C, out_scale), b=np.zeros(C), amax=np.full(C, bound))
         self.checkpoints.append((node.output[0], out))
         return out
 
@@ -745,6 +772,13 @@ class _FakeNode:
     """Stands for the graph output where a refusal or a layer needs a node."""
     def __init__(self, name, op):
         self.name, self.op_type, self.output = name, op, [name]
+
+
+def _int_range(bits, signed, narrow):
+    """The integer range of a QONNX quantiser (IntQuant, Trunc v2)."""
+    if signed:
+        return -(1 << (bits - 1)) + narrow, (1 << (bits - 1)) - 1
+    return 0, (1 << bits) - 1 - narrow
 
 
 def _ties_possible(mul, add, shift):
