@@ -165,6 +165,38 @@ def set_attr(node, name, value):
     node.attribute.append(helper.make_attribute(name, value))
 
 
+def _damaged(base, blob, rng):
+    """One seeded damage of a valid model: its serialised bytes, or None if it no longer parses."""
+    m = onnx.ModelProto()
+    m.CopyFrom(base)
+    kind = rng.integers(5)
+    if kind == 0:
+        b = bytearray(blob)
+        for i in rng.integers(0, len(b), 5):
+            b[i] = int(rng.integers(256))
+        return bytes(b)
+    if kind == 1:
+        init = m.graph.initializer[int(rng.integers(len(m.graph.initializer)))]
+        a = onnx.numpy_helper.to_array(init)
+        init.CopyFrom(onnx.numpy_helper.from_array(np.resize(a, (max(1, a.size // 2),)).astype(a.dtype), init.name))
+    elif kind == 2:
+        n = m.graph.node[int(rng.integers(len(m.graph.node)))]
+        if len(n.input) > 1:
+            n.input[0], n.input[1] = n.input[1], n.input[0]
+    elif kind == 3:
+        del m.graph.node[int(rng.integers(len(m.graph.node)))]
+    else:
+        n = m.graph.node[int(rng.integers(len(m.graph.node)))]
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.INTS and a.ints:
+                a.ints[0] = int(rng.choice([0, 2, 3, -1]))
+            elif a.type == onnx.AttributeProto.INT:
+                a.i = int(rng.choice([0, 2, 3, -1]))
+            elif a.type == onnx.AttributeProto.FLOAT:
+                a.f = float(rng.choice([0.0, -1.0, 1e30]))
+    return m.SerializeToString()
+
+
 class Refusals(unittest.TestCase):
     def refused(self, blob_or_model, *expect, extra=()):
         with tempfile.TemporaryDirectory(prefix="bs-qonnx-bad-") as tmp:
@@ -238,6 +270,33 @@ class Refusals(unittest.TestCase):
     def test_unknown_domain(self):
         self.refused(mutate(self.base, lambda m: setattr(node_named(m, "bipolar_21"), "domain", "com.example")),
                      "(BipolarQuant)", "unknown domain")
+
+    def test_mutated_graphs_import_or_refuse_cleanly(self):
+        """Seeded damage (bytes, initializer shapes, swapped inputs, dropped nodes, odd
+        attribute values): every outcome is an import or a QonnxError/BsmError, in process."""
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        from blendtorch import bsm, qonnx_import
+        from blendtorch.qonnx_graph import QonnxError
+        rng = np.random.default_rng(11)
+        blob = self.base.SerializeToString()
+        calib = test_images(4, (3, 16, 16), 5)
+        outcomes = {"imported": 0, "refused": 0}
+        with tempfile.TemporaryDirectory(prefix="bs-qonnx-mut-") as tmp:
+            path = os.path.join(tmp, "m.onnx")
+            for it in range(60):
+                m = _damaged(self.base, blob, rng)
+                if m is None:
+                    continue
+                with open(path, "wb") as f:
+                    f.write(m)
+                try:
+                    qonnx_import.import_qonnx(path, None, calib)
+                    outcomes["imported"] += 1
+                except (QonnxError, bsm.BsmError) as e:
+                    self.assertEqual(len(str(e).splitlines()), 1, str(e))
+                    outcomes["refused"] += 1
+        print(f"  mutations: {outcomes}", file=sys.stderr)
+        self.assertGreater(outcomes["refused"], 10)
 
     def test_strict_refuses_approximations(self):
         self.refused(G.blend_net()[0], "--strict", extra=("--strict",))

@@ -70,6 +70,7 @@ def load(path):
 def from_model(model):
     from onnx import numpy_helper
     g = model.graph
+    _names_are_text(g)
     consts = {}
     for init in g.initializer:
         try:
@@ -96,6 +97,15 @@ def from_model(model):
         raise QonnxError(f"graph output '{g.output[0].name}' is not produced by any node")
     opset = {o.domain: o.version for o in model.opset_import}
     return Graph(inputs[0].name, shape, g.output[0].name, nodes, consts, consumers, opset)
+
+
+def _names_are_text(g):
+    """The pure-Python protobuf hands out invalid UTF-8 strings as bytes: refuse them."""
+    names = [g.name] + [i.name for i in list(g.input) + list(g.output) + list(g.initializer)]
+    for n in g.node:
+        names += [n.name, n.op_type, n.domain] + list(n.input) + list(n.output)
+    if any(not isinstance(x, str) for x in names):
+        raise QonnxError("a name in the graph is not valid UTF-8 (damaged file?)")
 
 
 def _constant_node(n, consts):

@@ -139,7 +139,13 @@ class Importer:
             handler = getattr(self, f"op_{node.op_type}", None)
             if handler is None:
                 raise refuse(node, "unsupported op (docs/import.md lists the supported ones)")
-            out = handler(node)
+            try:
+                out = handler(node)
+            except QonnxError:
+                raise
+            except (ValueError, IndexError, TypeError, ZeroDivisionError, OverflowError) as e:
+                # numpy on shapes or values that contradict each other: a malformed graph
+                raise refuse(node, f"inconsistent shapes or values ({str(e).splitlines()[0]})") from None
             self.vals[node.output[0]] = out
         self.finish(self.vals[self.g.output_name])
         return self.model
