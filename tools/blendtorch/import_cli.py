@@ -46,7 +46,9 @@ def print_report(path, model, report, out):
         if not l["exact"] or l.get("worst_lsb"):
             dev = (f"; measured worst {l['worst_lsb']:.3g} {l['unit']}, {l['differing']:.3%} of values differ"
                    if "worst_lsb" in l else "")
-            print(f"  {l['layer']} ({l['op']} {l['node']}): {l.get('approximation', 'exact')}{dev}", file=out)
+            bound = f"; bound {l['bound_lsb']:.3g} LSB for exact inputs" if "bound_lsb" in l else ""
+            print(f"  {l['layer']} ({l['op']} {l['node']}): {l.get('approximation', 'exact')}{bound}{dev}",
+                  file=out)
     lg = report.get("logits")
     if lg:
         print(f"logits on {lg['calibration_images']} calibration images: worst |error| {lg['worst']:.4g}, "
@@ -77,7 +79,7 @@ def main(argv=None):
         labels = [s.strip() for s in args.labels.split(",")] if args.labels else None
         model, report = qonnx_import.import_qonnx(args.model, args.output, calib, strict=args.strict,
                                                   name=args.name, labels=labels,
-                                                  measure=not args.no_measure)
+                                                  measure=not args.no_measure, graph=g)
     except (ValueError, OSError) as e:          # QonnxError, BsmError, bad --calib
         return die(str(e).splitlines()[0] if str(e) else type(e).__name__)
     except Exception as e:  # noqa: BLE001 - a malformed file must not end in a traceback

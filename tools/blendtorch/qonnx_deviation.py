@@ -29,7 +29,8 @@ def measure(imp, calib_u8):
         if v.kind == "bits":
             deq, unit = got * v.a, 2 * v.a
         else:
-            deq, unit = got * v.m.reshape(1, -1, 1) + v.b.reshape(1, -1, 1), float(v.m[0])
+            deq = got * v.m.reshape(1, -1, 1) + v.b.reshape(1, -1, 1)
+            unit = np.abs(v.m).reshape(1, -1, 1)
         err = np.abs(deq - want) / unit
         per_layer[v.layer] = {"onnx": onnx_name, "worst_lsb": float(err.max()) if err.size else 0.0,
                               "differing": float((err > 1e-6).mean()) if err.size else 0.0,
@@ -46,10 +47,10 @@ def measure(imp, calib_u8):
 def logit_bound(imp, worst, per_layer):
     """The per-logit error bound the importer reports: the worst deviation measured on the
     calibration images, plus (if any layer is approximate) the effect of one more LSB on
-    every input of the last linear layer, plus half the logit scale where the logits are
-    rounded to it. A calibration-derived bound, not a proof (docs/import.md)."""
+    every input of the last linear layer, plus the rounding bound of the logits' own layer
+    where they are rounded to one scale. A calibration-derived bound, not a proof (docs/import.md)."""
     exact = all(n["exact"] for n in imp.notes.values())
-    bound = worst + (0.0 if imp.logit_exact else imp.logit_scale / 2)
+    bound = worst + imp.logit_round * imp.logit_scale
     if not exact:
         bound += _head_sensitivity(imp)
     return bound

@@ -71,6 +71,14 @@ def _pow2_exponent(x):
     return int(e - 1) if m == 0.5 else None
 
 
+@dataclass
+class Fold:
+    layer: str
+    exact: bool
+    ties: bool
+    err: float
+
+
 class Importer:
     def __init__(self, graph, calib_u8, strict=False):
         self.g, self.strict = graph, strict
@@ -101,24 +109,31 @@ class Importer:
                             "exact": True, "why": ""}
         return name
 
-    def approximate(self, node, layer, why):
+    def approximate(self, node, layer, why, bound):
+        """Marks `layer` approximate; `bound` is its worst deviation from the QONNX value
+        for exact inputs, in units of its output scale (LSB)."""
         if self.strict:
             raise refuse(node, f"{why} (--strict refuses approximations)")
-        self.notes[layer].update(exact=False, why=why)
+        self.notes[layer].update(exact=False, why=why, bound_lsb=float(bound))
 
     def batchnorm(self, node, x, M, A, out_bits, relu=False, mode="ROUND", suffix=".bn"):
         """A batchnorm on x.layer computing rnd(acc*M + A) per channel, `mode` the rounding
-        (half up for ROUND: the .bsm rule). Returns (layer, exact fold?, ties?) where ties says
-        that with ROUND an exact tie can occur, where half up and QONNX's half to even differ."""
+        (half up for ROUND: the .bsm rule). Returns a Fold: exact says mul/2^shift and
+        add/2^shift are M and A exactly; ties that with ROUND an exact tie can occur, where half
+        up and QONNX's half to even differ; err bounds |acc*(M - mul/2^shift) + (A - add/2^shift)|
+        over the input's range, in output units."""
         mx = TYPE_MAXABS[x.itype]
         C = len(M)
         mul, add, shift = np.zeros(C, np.int64), np.zeros(C, np.int64), np.zeros(C, np.int64)
-        exact, ties = True, False
+        exact, ties, err = True, False, 0.0
+        amax = x.amax if x.amax is not None else np.full(C, float(mx))
         for c in range(C):
             mi, ai, sh, clipped = requant.fold_channel(float(M[c]), float(A[c]), mx)
             if clipped:
                 raise refuse(node, f"channel {c}: scale ratio {M[c]:.3g} exceeds the int32 multiplier")
-            exact &= float(mi) == float(M[c]) * 2.0 ** sh and float(ai) == float(A[c]) * 2.0 ** sh
+            dm, da = abs(float(M[c]) * 2.0 ** sh - mi), abs(float(A[c]) * 2.0 ** sh - ai)
+            exact &= dm == 0.0 and da == 0.0
+            err = max(err, (dm * float(amax[c]) + da) / 2.0 ** sh)
             ties |= mode == "ROUND" and _ties_possible(mi, ai, sh)
             if sh > 0 and mode == "FLOOR":
                 ai -= 1 << (sh - 1)
@@ -130,7 +145,7 @@ class Importer:
         layer = self.emit(node, "batchnorm", [x.layer], x.bshape, suffix,
                           mul=("i32", mul), add=("i64", add), shift=("i8", shift),
                           out_bits=out_bits, relu=bool(relu))
-        return layer, exact, ties
+        return Fold(layer, exact, ties, err)
 
     # ----------------------------------------------------------------- the walk
     def run(self):
@@ -234,18 +249,23 @@ class Importer:
         if ob is None:
             raise refuse(node, f"unsigned {bits}-bit activations (up to 15 unsigned bits are mapped)")
         relu = x.relu or lo >= 0
-        layer, exact, ties = self.batchnorm(node, x, x.m / s, x.b / s, ob, relu, mode)
+        fold = self.batchnorm(node, x, x.m / s, x.b / s, ob, relu, mode)
+        layer = fold.layer
         lo_b = 0 if relu else -(1 << (ob - 1))
         lo_q = max(lo, 0) if x.relu else lo
+        flip = max(1.0, float(np.ceil(fold.err)))     # a rounding decision moved: whole LSBs
         if hi != (1 << (ob - 1)) - 1 or lo_q != lo_b:
+            span = max(abs(lo_q - lo_b), abs(hi - ((1 << (ob - 1)) - 1)))
             self.approximate(node, layer, f"clamp range [{lo}, {hi}] is not i{ob}'s "
-                                          f"[{lo_b}, {(1 << (ob - 1)) - 1}]: values beyond saturate elsewhere")
-        elif not exact:
-            self.approximate(node, layer, "scale ratio is not a dyadic number: mul/2^shift within "
-                                          "2^-29 relative, at most 1 LSB off next to rounding boundaries")
-        elif ties:
+                                          f"[{lo_b}, {(1 << (ob - 1)) - 1}]: values beyond saturate elsewhere",
+                             flip + span)
+        elif not fold.exact:
+            self.approximate(node, layer, f"scale ratio is not a dyadic number: mul/2^shift is off by "
+                                          f"{fold.err:.2g} LSB at most, so 1 LSB off next to rounding "
+                                          f"boundaries", flip)
+        elif fold.ties:
             self.approximate(node, layer, "ROUND is half to even, blendscope rounds half up: "
-                                          "1 LSB off at exact ties")
+                                          "1 LSB off at exact ties", 1.0)
         v = _relu(x.f) if x.relu else x.f
         out = Val("aff", f=np.clip(rnd(v / s), lo, hi) * s, ca=x.ca, bshape=x.bshape, layer=layer,
                   itype=f"i{ob}", m=np.full(len(x.m), s), b=np.zeros(len(x.m)),
@@ -372,9 +392,11 @@ class Importer:
                           add=("i64", np.full(C, add, np.int64)), shift=("i8", np.full(C, sh, np.int64)),
                           out_bits=ob, relu=relu)
         if hi is not None and (hi != (1 << (ob - 1)) - 1 or lo != (0 if relu else -(1 << (ob - 1)))):
-            self.approximate(node, layer, f"clamp range [{lo}, {hi}] is not i{ob}'s")
+            self.approximate(node, layer, f"clamp range [{lo}, {hi}] is not i{ob}'s",
+                             1.0 + max(abs(lo - (0 if relu else -(1 << (ob - 1)))), abs(hi - ((1 << (ob - 1)) - 1))))
         elif mode == "ROUND" and sh > 0:
-            self.approximate(node, layer, "ROUND is half to even, blendscope rounds half up: 1 LSB off at ties")
+            self.approximate(node, layer, "ROUND is half to even, blendscope rounds half up: 1 LSB off at ties",
+                             1.0)
         y = np.round(x.f / s) / (1 << sh)
         if hi is not None:
             y = np.clip(y, lo, hi)
@@ -622,10 +644,15 @@ class Importer:
             return self.emit(node, "batchnorm", [v.layer], v.bshape, ".rescale",
                              mul=("i32", np.full(C, 1 << k, np.int64)), add=("i64", np.zeros(C, np.int64)),
                              shift=("i8", np.zeros(C, np.int64)), out_bits=32, relu=False)
-        layer, exact, ties = self.batchnorm(node, v, v.m / s, v.b / s, 32, suffix=".rescale")
-        if not exact or ties:
+        fold = self.batchnorm(node, v, v.m / s, v.b / s, 32, suffix=".rescale")
+        layer = fold.layer
+        if not fold.exact or fold.ties:
             self.approximate(node, layer, f"input '{v.layer}' rounded to the add's scale {s:.3g} "
-                                          f"(at most 1/2 of it, < 2^-{ADD_RANGE_BITS - 1} of the range)")
+                                          f"(1/2 of it plus the multiplier's {fold.err:.2g}; the add's "
+                                          f"range is 2^{ADD_RANGE_BITS} of it)", 0.5 + fold.err)
+            C = len(v.m)
+            self.checkpoints.append((node.input[0], replace(v, layer=layer, itype="i32", m=np.full(C, s),
+                                                            b=np.zeros(C), relu=False)))
         return layer
 
     # ----------------------------------------------------------------- pooling
@@ -669,11 +696,13 @@ class Importer:
             m = x.m / (1 << up)
         kind = "global_avgpool" if k is None else "avgpool"
         layer = self.emit(node, kind, [src], bshape, ".pool", **({} if k is None else {"kernel": k, "stride": s}))
+        out = Val("aff", f=f, ca=1, bshape=bshape, layer=layer, itype="i32", m=m, b=x.b,
+                  amax=x.amax * (1 if x.itype == "i32" else (1 << up)))
         if not exact:
             self.approximate(node, layer, f"the window sum / {n} is rounded to the tensor's integer "
-                                          f"grid (at most 1/2 of its unit)")
-        return Val("aff", f=f, ca=1, bshape=bshape, layer=layer, itype="i32", m=m, b=x.b,
-                   amax=x.amax * (1 if x.itype == "i32" else (1 << up)))
+                                          f"grid (at most 1/2 of its unit)", 0.5)
+            self.checkpoints.append((node.output[0], out))
+        return out
 
     # ----------------------------------------------------------------- shapes
     def op_Concat(self, node):
@@ -756,7 +785,7 @@ class Importer:
         last = self.model.layers[-1].name
         node = _FakeNode(self.g.output_name, "output")
         if out.grid is not None:
-            self.logit_scale, self.logit_exact = float(out.m[0]), True
+            self.logit_scale, self.logit_exact, self.logit_round = float(out.m[0]), True, 0.0
             if out.layer != last:
                 C = len(out.m)
                 self.emit(node, "batchnorm", [out.layer], out.bshape, ".logits",
@@ -765,11 +794,12 @@ class Importer:
         else:
             rng = float(np.max(np.abs(out.m) * out.amax + np.abs(out.b))) or 1.0
             s = rng / (1 << ADD_RANGE_BITS)
-            layer, exact, ties = self.batchnorm(node, out, out.m / s, out.b / s, 32, out.relu,
-                                                 suffix=".logits")
+            fold = self.batchnorm(node, out, out.m / s, out.b / s, 32, out.relu, suffix=".logits")
             self.logit_scale, self.logit_exact = s, False
-            self.approximate(node, layer, f"per-channel logit scales or biases rounded to one logit "
-                                          f"scale {s:.3g} (at most 1/2 of it)")
+            self.logit_round = 0.5 + fold.err
+            self.approximate(node, fold.layer, f"per-channel logit scales or biases rounded to one "
+                                               f"logit scale {s:.3g} (1/2 of it plus the multiplier's "
+                                               f"{fold.err:.2g})", self.logit_round)
         self.logits_val = out
         self.model.layers[-1].path = "head"
 
@@ -834,11 +864,12 @@ def _conv(x, w, stride, pad):
 
 
 def import_qonnx(path, out_path=None, calib_u8=None, *, strict=False, name=None, labels=None,
-                 measure=True):
-    """QONNX file -> (bsm.Model, report dict); writes `out_path` if given. Raises QonnxError
-    (a refusal or a malformed file) or bsm.BsmError (a model blendscope would refuse)."""
+                 measure=True, graph=None):
+    """QONNX file -> (bsm.Model, report dict); writes `out_path` if given. `graph` is the
+    file already read by qonnx_graph.load. Raises QonnxError (a refusal or a malformed
+    file) or bsm.BsmError (a model blendscope would refuse)."""
     from . import qonnx_deviation, qonnx_graph, qonnx_modules, intref
-    g = qonnx_graph.load(path)
+    g = graph if graph is not None else qonnx_graph.load(path)
     if calib_u8 is None:
         calib_u8 = random_images(64, g.input_shape, seed=1)
     imp = Importer(g, calib_u8, strict)
@@ -860,7 +891,7 @@ def import_qonnx(path, out_path=None, calib_u8=None, *, strict=False, name=None,
         row = {"layer": l.name, "kind": l.kind, "precision": l.precision, "path": l.path,
                "module": l.module, "node": n["node"], "op": n["op"], "exact": n["exact"]}
         if n["why"]:
-            row["approximation"] = n["why"]
+            row["approximation"], row["bound_lsb"] = n["why"], n["bound_lsb"]
         if l.name in per_layer:
             row.update(per_layer[l.name])
         report["layers"].append(row)
