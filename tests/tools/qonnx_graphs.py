@@ -225,3 +225,16 @@ def trunc_v2_net(seed=8, domain="qonnx.custom_op.general"):
                rounding_mode="FLOOR", signed=1, narrow=0)
     m = b.bn(b.conv(b.bipolar(p), b.bin_weights((8, 8, 3, 3)), 3), 8)
     return b.model(b.head(b.quant(m, 2.0 ** -4, 8), 8)), b.in_scale
+
+
+def downsample_net(seed=9, domain="qonnx.custom_op.general"):
+    """A binary ResNet block that halves the resolution and doubles the width: the main
+    path a stride-2 binary conv, the shortcut an average pool and a Concat of the pooled
+    tensor with itself (resnet20-bnn's channel duplication)."""
+    b = Builder(seed, domain)
+    x = stem(b, 8)
+    m = b.bn(b.conv(b.bipolar(x), b.bin_weights((16, 8, 3, 3)), 3, 2), 16)
+    p = b.node("AveragePool", [x], what="pool", kernel_shape=[2, 2], strides=[2, 2])
+    s = b.node("Concat", [p, p], what="dup", axis=1)
+    y = b.quant(b.node("Add", [m, s], what="residual"), 2.0 ** -4, 8)
+    return b.model(b.head(y, 16)), b.in_scale

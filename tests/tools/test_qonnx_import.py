@@ -131,6 +131,13 @@ class Fidelity(unittest.TestCase):
         r = self.check_graph(*G.finn_net(), "finn")
         self.assertIn("avgpool", {l["kind"] for l in r["layers"]})
 
+    def test_downsample_pool_concat(self):
+        r = self.check_graph(*G.downsample_net(), "downsample")
+        kinds, modules = self.paths(r)
+        self.assertIn(("concat", "skip"), kinds)
+        self.assertIn(("avgpool", "skip"), kinds)
+        self.assertIn(("conv_binary", "main"), kinds)
+
     def test_trunc_v2(self):
         r = self.check_graph(*G.trunc_v2_net(), "trunc-v2")
         self.assertTrue(any(l["kind"] == "batchnorm" and l["op"] == "Trunc" and l["exact"]
