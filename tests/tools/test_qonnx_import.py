@@ -32,6 +32,8 @@ import qonnx_exec  # noqa: E402
 import qonnx_graphs as G  # noqa: E402
 
 N_TEST = 128
+# the other integer engines, which must agree with the default cpu backend bit for bit
+ALL_ENGINES = (("--backend", "csim"), ("--backend", "cpu:isa=scalar"), ("--reference",))
 
 
 def test_images(n, shape, seed):
@@ -64,7 +66,9 @@ def run_engine(bsm_path, images, tmp, *engine):
 
 @unittest.skipUnless(CLI and os.access(CLI, os.X_OK), "BS_CLI (blendscope-cli) not given")
 class Fidelity(unittest.TestCase):
-    def check_graph(self, model, in_scale, tag, engine=(), exact=False):
+    def check_graph(self, model, in_scale, tag, engine=(), exact=False, also=()):
+        """Import `model`, run it on `engine` (and on the engines in `also`, which must give
+        the same integers), compare with qonnx_exec."""
         with tempfile.TemporaryDirectory(prefix="bs-qonnx-") as tmp:
             src, dst, rep = (os.path.join(tmp, f"{tag}.onnx"), os.path.join(tmp, f"{tag}.bsm"),
                              os.path.join(tmp, "report.json"))
@@ -75,7 +79,11 @@ class Fidelity(unittest.TestCase):
                 report = json.load(f)
             shape = tuple(d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:])
             images = test_images(N_TEST, shape, seed=1000 + len(tag))
-            got = run_engine(dst, images, tmp, *engine).astype(np.float64) * report["logit_scale"]
+            ints = run_engine(dst, images, tmp, *engine)
+            for other in also:
+                np.testing.assert_array_equal(run_engine(dst, images, tmp, *other), ints,
+                                              f"{tag}: {' '.join(other)} differs from {' '.join(engine) or 'cpu'}")
+            got = ints.astype(np.float64) * report["logit_scale"]
             want = qonnx_exec.run(model, (images.astype(np.float64) - 128) * in_scale)
             self.assertEqual(got.shape, want.shape)
             err = float(np.abs(got - want).max())
@@ -111,7 +119,7 @@ class Fidelity(unittest.TestCase):
         self.assertEqual(modules, {"blend0"})
 
     def test_blendnet20_shaped(self):
-        r = self.check_graph(*G.blendnet20(), "blendnet20")
+        r = self.check_graph(*G.blendnet20(), "blendnet20", also=ALL_ENGINES)
         kinds, modules = self.paths(r)
         self.assertEqual(len(modules), 18)
         self.assertIn(("conv_binary", "main"), kinds)
@@ -120,7 +128,7 @@ class Fidelity(unittest.TestCase):
         self.assertIn(("conv_fixed", "stem"), kinds)
 
     def test_mlp_mixer_block(self):
-        r = self.check_graph(*G.mixer_block(), "mixer")
+        r = self.check_graph(*G.mixer_block(), "mixer", also=ALL_ENGINES)
         kinds, modules = self.paths(r)
         self.assertIn(("fc_binary", "main"), kinds)
         self.assertIn(("fc_fixed", "skip"), kinds)
