@@ -70,7 +70,8 @@ def main(argv=None):
     ap.add_argument("--labels", help="class labels, comma-separated")
     ap.add_argument("--report", metavar="FILE.json", help="write the per-layer report as JSON")
     ap.add_argument("--no-measure", action="store_true",
-                    help="skip the deviation measurement (needs no PyTorch)")
+                    help="skip measuring deviations on the calibration images (faster; the "
+                         "per-layer bounds are still reported)")
     args = ap.parse_args(argv)
     try:
         from . import qonnx_graph, qonnx_import

@@ -106,7 +106,7 @@ class Importer:
         self.model.layers.append(bsm.Layer(name, kind, list(inputs), "fixed", "main", None,
                                            OrderedDict(params)))
         self.notes[name] = {"node": node.name or node.output[0], "op": node.op_type,
-                            "exact": True, "why": ""}
+                            "shape": [int(d) for d in bshape], "exact": True, "why": ""}
         return name
 
     def approximate(self, node, layer, why, bound):
@@ -430,25 +430,23 @@ class Importer:
             raise refuse(node, "the input is not a quantised activation (put a Quant before it)")
         return x.scale
 
-    def linear(self, node, kind, x, q, sw, binary, bshape, **params):
+    def linear(self, node, kind, x, q, qbits, sw, bshape, **params):
+        """A conv/FC layer with integer weights q (Cout, ...) of QONNX bit width qbits (1:
+        bipolar). Returns (layer, accumulator scale per channel, accumulator bound)."""
+        binary = qbits == 1
         s_in = self.linear_input(node, x, binary)
         if binary:
-            tensors = {"weights": ("u1", q)}
+            params["weights"] = ("u1", q)
         else:
-            mx = int(np.abs(q).max()) if q.size else 0
-            wbits = next((b for b in (4, 8, 16) if mx <= (1 << (b - 1)) - 1), None)
-            if wbits is None:
-                raise refuse(node, f"weights up to {mx} in magnitude (16 bits are mapped)")
-            tensors = {"weights": ("i16" if wbits == 16 else "i8", q), "wbits": wbits}
+            params["wbits"] = _wbits(node, q, qbits)
+            params["weights"] = ("i16" if params["wbits"] == 16 else "i8", q)
+        in_max = TYPE_MAXABS["bits" if binary else x.itype]
         l1 = np.abs(q).reshape(q.shape[0], -1).sum(axis=1).astype(np.float64)
-        if TYPE_MAXABS["bits" if binary else x.itype] * l1.max() > requant.I32_MAX:
+        if in_max * l1.max() > requant.I32_MAX:
             raise refuse(node, f"accumulator bound: max|x| * sum|w| exceeds 2^31 - 1 with "
                                f"{'bits' if binary else x.itype} inputs")
-        layer = self.emit(node, kind, [x.layer], bshape, "", out_channels=q.shape[0],
-                          **params, **{k: v for k, v in tensors.items() if k != "wbits"},
-                          **({"wbits": tensors["wbits"]} if "wbits" in tensors else {}))
-        C = q.shape[0]
-        return layer, s_in * sw, l1 * TYPE_MAXABS["bits" if binary else x.itype], C
+        layer = self.emit(node, kind, [x.layer], bshape, "", out_channels=q.shape[0], **params)
+        return layer, s_in * sw, l1 * in_max
 
     def op_Conv(self, node):
         x = self.tensor(node, 0)
@@ -474,15 +472,14 @@ class Importer:
             raise refuse(node, f"kernel {k}, stride {stride}, pad {pad} outside blendscope's ranges")
         if x.ca != 1 or w.q.shape[1] != x.f.shape[1]:
             raise refuse(node, "input channels do not match the weights")
-        binary = w.qbits == 1
         f = _conv(x.f, w.f, stride, pad)
         bias = np.zeros(w.q.shape[0])
         if len(node.input) > 2 and node.input[2]:
             bias = self.const(node, 2, "the bias").astype(np.float64).reshape(-1)
             f = f + bias.reshape(1, -1, 1, 1)
         bshape = (w.q.shape[0], f.shape[2], f.shape[3])
-        layer, m, amax, C = self.linear(node, "conv_binary" if binary else "conv_fixed", x, w.q, sw,
-                                        binary, bshape, kernel=k, stride=stride, pad=pad)
+        layer, m, amax = self.linear(node, "conv_binary" if w.qbits == 1 else "conv_fixed", x, w.q, w.qbits,
+                                     sw, bshape, kernel=k, stride=stride, pad=pad)
         return Val("aff", f=f, ca=1, bshape=bshape, layer=layer, itype="i32", m=m, b=bias, amax=amax)
 
     def op_MatMul(self, node):
@@ -517,10 +514,9 @@ class Importer:
         if q.shape[1] != x.f.shape[axis]:
             raise refuse(node, f"weights for {q.shape[1]} inputs, the tensor has {x.f.shape[axis]}")
         f = np.moveaxis(np.moveaxis(x.f, axis, -1) @ wf.T, -1, axis) * alpha
-        binary = w.qbits == 1
-        layer, m, amax, C = self.linear(node, "fc_binary" if binary else "fc_fixed", x, q, sw, binary,
-                                        (q.shape[0],) + tuple(x.bshape[1:]))
-        b = np.zeros(C)
+        layer, m, amax = self.linear(node, "fc_binary" if w.qbits == 1 else "fc_fixed", x, q, w.qbits, sw,
+                                     (q.shape[0],) + tuple(x.bshape[1:]))
+        b = np.zeros(q.shape[0])
         if bias is not None:
             tmp = Val("aff", f=f, ca=axis)
             b = self.per_channel(node, tmp, bias, "the bias")
@@ -810,6 +806,16 @@ class _FakeNode:
         self.name, self.op_type, self.output = name, op, [name]
 
 
+def _wbits(node, q, qbits):
+    """The .bsm wbits for QONNX weights of `qbits` bits: the smallest of 4/8/16 holding the
+    declared width, wider where the values need it (-2^(b-1) of a non-narrow range)."""
+    mx = int(np.abs(q).max()) if q.size else 0
+    for b in (4, 8, 16):
+        if b >= qbits and mx <= (1 << (b - 1)) - 1:
+            return b
+    raise refuse(node, f"{qbits}-bit weights up to {mx} in magnitude (16 bits are mapped)")
+
+
 def _int_range(bits, signed, narrow):
     """The integer range of a QONNX quantiser (IntQuant, Trunc v2)."""
     if signed:
@@ -889,7 +895,8 @@ def import_qonnx(path, out_path=None, calib_u8=None, *, strict=False, name=None,
     for l in model.layers:
         n = imp.notes[l.name]
         row = {"layer": l.name, "kind": l.kind, "precision": l.precision, "path": l.path,
-               "module": l.module, "node": n["node"], "op": n["op"], "exact": n["exact"]}
+               "module": l.module, "node": n["node"], "op": n["op"], "shape": n["shape"],
+               "exact": n["exact"]}
         if n["why"]:
             row["approximation"], row["bound_lsb"] = n["why"], n["bound_lsb"]
         if l.name in per_layer:
