@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 import e2e  # noqa: E402
-from e2e import APP_PATH, SCREEN, activate, describe, fail, log, screenshot, set_state, wait_for  # noqa: E402
+from e2e import APP_PATH, SCREEN, activate, fail, log, screenshot, set_state, wait_for  # noqa: E402
 
 
 def write_models(home):

@@ -37,8 +37,7 @@ class Graph:
 
 def _onnx():
     try:
-        import onnx  # noqa: F401
-        from onnx import numpy_helper  # noqa: F401
+        import onnx
     except ImportError:
         raise QonnxError("python3-onnx is not installed (apt install python3-onnx)") from None
     return onnx
