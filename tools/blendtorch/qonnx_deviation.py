@@ -16,32 +16,49 @@ def _onnx_to_bsm(f, ca):
     return np.moveaxis(f, ca, 1).reshape(f.shape[0], f.shape[ca], -1)
 
 
+BATCH = 16   # images per oracle run: intref keeps every layer's output of a batch
+
+
 def measure(imp, calib_u8):
     """Per materialised layer: worst deviation and the share of differing elements; and
-    the logits: worst absolute deviation and the reported bound. Needs PyTorch (intref)."""
+    the logits: worst absolute deviation and the reported bound. Needs PyTorch (intref);
+    the model must have passed intref.check."""
     from . import intref   # PyTorch: only for measuring
-    vals = intref.run_all(imp.model, np.asarray(calib_u8, dtype=np.uint8))
+    images = np.asarray(calib_u8, dtype=np.uint8)
+    n = len(images)
+    worst, differing = {}, {}
+    logits = []
+    for lo in range(0, n, BATCH):
+        vals = intref.run_all(imp.model, images[lo:lo + BATCH], checked=False)
+        for _, v in imp.checkpoints:
+            err = _error(vals[v.layer], v, lo)
+            worst[v.layer] = max(worst.get(v.layer, 0.0), float(err.max()) if err.size else 0.0)
+            differing[v.layer] = differing.get(v.layer, 0) + int((err > 1e-6).sum())
+        logits.append(vals[imp.model.layers[-1].name].numpy().reshape(len(images[lo:lo + BATCH]), -1))
     per_layer = {}
     for onnx_name, v in imp.checkpoints:
-        got = vals[v.layer].numpy().astype(np.float64)
-        got = got.reshape(got.shape[0], got.shape[1], -1)
-        want = _onnx_to_bsm(v.f, v.ca)
-        if v.kind == "bits":
-            deq, unit = got * v.a, 2 * v.a
-        else:
-            deq = got * v.m.reshape(1, -1, 1) + v.b.reshape(1, -1, 1)
-            unit = np.abs(v.m).reshape(1, -1, 1)
-        err = np.abs(deq - want) / unit
-        per_layer[v.layer] = {"onnx": onnx_name, "worst_lsb": float(err.max()) if err.size else 0.0,
-                              "differing": float((err > 1e-6).mean()) if err.size else 0.0,
+        size = v.f.size
+        per_layer[v.layer] = {"onnx": onnx_name, "worst_lsb": worst[v.layer],
+                              "differing": differing[v.layer] / size if size else 0.0,
                               "unit": "sign flips" if v.kind == "bits" else "LSB"}
-    out = imp.logits_val
-    logits = vals[imp.model.layers[-1].name].numpy().reshape(len(calib_u8), -1) * imp.logit_scale
-    ref = out.f.reshape(len(calib_u8), -1)
-    worst = float(np.abs(logits - ref).max())
-    agree = float((logits.argmax(1) == ref.argmax(1)).mean())
-    return per_layer, {"worst": worst, "top1_agreement": agree,
-                       "bound": logit_bound(imp, worst, per_layer)}
+    got = np.concatenate(logits).astype(np.float64) * imp.logit_scale
+    ref = imp.logits_val.f.reshape(n, -1)
+    worst_logit = float(np.abs(got - ref).max())
+    agree = float((got.argmax(1) == ref.argmax(1)).mean())
+    return per_layer, {"worst": worst_logit, "top1_agreement": agree,
+                       "bound": logit_bound(imp, worst_logit, per_layer)}
+
+
+def _error(layer_out, v, lo):
+    """|integer value - QONNX float value| in units of the tensor's scale, for the images
+    of one batch starting at `lo`."""
+    got = layer_out.numpy().astype(np.float64)
+    got = got.reshape(got.shape[0], got.shape[1], -1)
+    want = _onnx_to_bsm(v.f[lo:lo + got.shape[0]], v.ca)
+    if v.kind == "bits":
+        return np.abs(got * v.a - want) / (2 * v.a)
+    deq = got * v.m.reshape(1, -1, 1) + v.b.reshape(1, -1, 1)
+    return np.abs(deq - want) / np.abs(v.m).reshape(1, -1, 1)
 
 
 def logit_bound(imp, worst, per_layer):

@@ -149,6 +149,9 @@ class Importer:
 
     # ----------------------------------------------------------------- the walk
     def run(self):
+        # readers left per tensor: a tensor's float calibration values are dropped after its
+        # last reader (the quantiser outputs stay, in self.checkpoints, for the measurement)
+        left = {t: len(c) for t, c in self.g.consumers.items()}
         for node in self.g.nodes:
             check_domain(node)
             handler = getattr(self, f"op_{node.op_type}", None)
@@ -162,6 +165,11 @@ class Importer:
                 # numpy on shapes or values that contradict each other: a malformed graph
                 raise refuse(node, f"inconsistent shapes or values ({str(e).splitlines()[0]})") from None
             self.vals[node.output[0]] = out
+            ins = list(node.input)
+            for t in set(ins):
+                left[t] -= ins.count(t)
+                if left[t] == 0 and t != self.g.output_name:
+                    self.vals.pop(t, None)
         self.finish(self.vals[self.g.output_name])
         return self.model
 
