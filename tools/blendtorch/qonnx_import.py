@@ -544,11 +544,11 @@ class Importer:
         C, H, W = x.bshape
         bshape = (H * W, C, 1)
         layer = self.emit(node, "transpose", [x.layer], bshape, ".transpose")
-        n = len(np.atleast_1d(x.m)) if x.kind == "aff" else 0
-        return replace(x, ca=axis, bshape=bshape, layer=layer,
-                       m=None if x.m is None else np.full(H * W, x.m[0]),
-                       b=None if x.b is None else np.zeros(H * W),
-                       amax=None if x.amax is None else np.full(H * W, x.amax.max() if n else 0.0))
+        if x.kind == "bits":
+            return replace(x, ca=axis, bshape=bshape, layer=layer)
+        # one grid for all channels: the positions that become channels share it
+        return replace(x, ca=axis, bshape=bshape, layer=layer, m=np.full(H * W, x.grid),
+                       b=np.zeros(H * W), amax=np.full(H * W, float(x.amax.max())))
 
     # ----------------------------------------------------------------- affine ops
     def op_BatchNormalization(self, node):
