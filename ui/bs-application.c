@@ -20,6 +20,7 @@
 #include "bs-export.h"
 #include "bs-import.h"
 #include "bs-probe.h"
+#include "bs-qonnx-import.h"
 #include "bs-queries.h"
 #include "bs-runs.h"
 #include "bs-sessions.h"
@@ -62,11 +63,89 @@ ensure_window (BsApplication *self)
   return BS_WINDOW (window);
 }
 
+static gboolean open_model (BsApplication *self, const char *path);
+
+/* The importer's report, shortened for a banner: its first two lines (what was written,
+ * exact or approximated) and the logits line. */
+static char *
+import_summary (const char *onnx_path, const char *report)
+{
+  g_auto (GStrv) lines = g_strsplit (report, "\n", -1);
+  g_autofree char *base = g_path_get_basename (onnx_path);
+  GString *text = g_string_new (NULL);
+  guint n = g_strv_length (lines);
+
+  g_string_append_printf (text, "Imported the QONNX model %s.", base);
+  for (guint i = 1; i < n; i++)
+    if (i == 1 || g_str_has_prefix (lines[i], "logits"))
+      g_string_append_printf (text, "\n%s", lines[i]);
+  return g_string_free (text, FALSE);
+}
+
+typedef struct
+{
+  BsApplication *self;
+  char *onnx_path;
+} ImportRequest;
+
+static void
+import_request_free (ImportRequest *request)
+{
+  g_object_unref (request->self);
+  g_free (request->onnx_path);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImportRequest, import_request_free)
+
+static void
+on_qonnx_imported (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (ImportRequest) request = data;
+  BsApplication *self = request->self;
+  const char *onnx_path = request->onnx_path;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsQonnxImport) result = bs_qonnx_import_finish (res, &error);
+
+  if (result == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("Could not import the QONNX model %s: %s",
+                                               onnx_path, error->message);
+      report (self, text, TRUE);
+      return;
+    }
+  if (open_model (self, result->bsm_path))
+    {
+      g_autofree char *text = import_summary (onnx_path, result->report);
+
+      report (self, text, FALSE);
+    }
+}
+
+/* A .onnx file: the importer runs in a subprocess; the model opens when it is done. */
+static void
+import_qonnx (BsApplication *self, const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *text = g_strdup_printf ("Importing the QONNX model %s…", base);
+  ImportRequest *request = g_new0 (ImportRequest, 1);
+
+  request->self = g_object_ref (self);
+  request->onnx_path = g_strdup (path);
+  report (self, text, FALSE);
+  bs_qonnx_import_async (path, NULL, on_qonnx_imported, request);
+}
+
 static gboolean
 open_model (BsApplication *self, const char *path)
 {
   g_autoptr (GError) error = NULL;
 
+  if (bs_qonnx_is_onnx_path (path))
+    {
+      import_qonnx (self, path);
+      return TRUE;
+    }
   if (!bs_run_controller_load_model (self->controller, path, &error))
     {
       g_autofree char *text = g_strdup_printf ("Could not open the model %s: %s", path, error->message);

@@ -708,8 +708,9 @@ activate_open (GSimpleAction *action, GVariant *param, gpointer data)
   GtkFileFilter *all = gtk_file_filter_new ();
   g_autofree char *dir = bs_bundled_models_dir ();
 
-  gtk_file_filter_set_name (models, "blendscope models (*.bsm)");
+  gtk_file_filter_set_name (models, "Models (*.bsm, QONNX *.onnx)");
   gtk_file_filter_add_pattern (models, "*.bsm");
+  gtk_file_filter_add_pattern (models, "*.onnx");
   gtk_file_filter_set_name (all, "All files");
   gtk_file_filter_add_pattern (all, "*");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), models);

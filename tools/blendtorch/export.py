@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from . import bsm, intref
+from . import bsm, intref, requant
 
 I32_MAX = (1 << 31) - 1
 I64_MAX = (1 << 63) - 1
@@ -36,9 +36,7 @@ class ExportResult:
     report: dict = field(default_factory=dict)
 
 
-def _rint(x):
-    """Round half away from zero (deterministic, platform independent)."""
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+_rint = requant.rint
 
 
 class _Exporter:
@@ -231,25 +229,10 @@ class _Exporter:
         add = np.zeros(C, np.int64)
         shift = np.zeros(C, np.int64)
         for c in range(C):
-            m, a = float(M[c]), float(A[c])
-            if m == 0.0:
-                sh = 29 - math.floor(math.log2(abs(a))) if a != 0.0 else 0
-            else:
-                sh = 29 - math.floor(math.log2(abs(m)))   # |mul| in [2^29, 2^30)
-            sh = min(max(sh, 0), 62)
-            while True:
-                mi = int(_rint(m * 2.0 ** sh))
-                ai = int(_rint(a * 2.0 ** sh))
-                r = (1 << (sh - 1)) if sh > 0 else 0
-                ok = (abs(mi) <= I32_MAX and mx * abs(mi) + abs(ai) + r <= I64_MAX
-                      and abs(ai) <= I64_MAX)
-                if ok or sh == 0:
-                    break
-                sh -= 1
-            if abs(mi) > I32_MAX:
-                self.warnings.append(f"{n.name}: channel {c}: multiplier {m:.3g} clipped to int32")
-                mi = I32_MAX if mi > 0 else -I32_MAX
-            if mx * abs(mi) + abs(ai) + (1 << (sh - 1) if sh else 0) > I64_MAX:
+            mi, ai, sh, clipped = requant.fold_channel(float(M[c]), float(A[c]), mx)
+            if clipped:
+                self.warnings.append(f"{n.name}: channel {c}: multiplier {M[c]:.3g} clipped to int32")
+            if not requant.within_i64(mx, mi, ai, sh):
                 raise ValueError(f"{n.name}: channel {c}: cannot meet the int64 bound")
             mul[c], add[c], shift[c] = mi, ai, sh
         return mul, add, shift, s_out
