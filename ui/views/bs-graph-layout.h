@@ -61,6 +61,15 @@ typedef struct
   double main_x, skip_x;   /* centres of the two lanes */
 } BsGraphModuleBox;
 
+/* A stage's name ("stage1") above its first module in each column it occupies. */
+typedef struct
+{
+  char *name;              /* "stage1" */
+  int column;
+  gboolean continued;      /* the stage began in an earlier column */
+  BsRect box;
+} BsGraphStageHeader;
+
 typedef struct
 {
   double node_width, node_height;
@@ -69,9 +78,13 @@ typedef struct
   double module_gap;       /* between stacked modules */
   double module_pad;       /* inside a module's box */
   double header_height;    /* the module's name at the top of its box */
+  double stage_header_height; /* a stage's name above its modules */
   double column_gap;
   double margin;
-  int modules_per_column;  /* 0: a column per stage (module name up to its last '.') */
+  /* A column per stage (module name up to its last '.'); > 0: a stage longer than this
+   * many modules continues in the next column, so a wide viewport can trade height for
+   * width. */
+  int modules_per_column;
 } BsGraphLayoutOptions;
 
 typedef struct
@@ -83,6 +96,8 @@ typedef struct
   BsGraphEdge *edges;
   int n_modules;
   BsGraphModuleBox *modules;
+  int n_stages;
+  BsGraphStageHeader *stages;
   int n_columns;
   int n_layers;
   int *node_of_layer;      /* node index by model layer */
