@@ -39,7 +39,7 @@ typedef struct
   char *detail;            /* "binary conv 3×3 · 16→16" */
 } BsGraphNode;
 
-#define BS_GRAPH_EDGE_MAX_POINTS 8
+#define BS_GRAPH_EDGE_MAX_POINTS 12
 
 /* A polyline of axis-parallel segments, from the bottom centre of `from` to the top
  * centre of `to`. */
