@@ -411,6 +411,9 @@ panel_row (GtkGrid *grid, int row, const char *key, const char *value)
   gtk_widget_add_css_class (k, "dim-label");
   gtk_label_set_xalign (GTK_LABEL (v), 0);
   gtk_label_set_wrap (GTK_LABEL (v), TRUE);
+  /* The panel keeps its width: long figures wrap, the graph keeps the room. */
+  gtk_label_set_max_width_chars (GTK_LABEL (v), 20);
+  gtk_label_set_width_chars (GTK_LABEL (v), 20);
   gtk_label_set_selectable (GTK_LABEL (v), TRUE);
   gtk_grid_attach (grid, k, 0, row, 1, 1);
   gtk_grid_attach (grid, v, 1, row, 1, 1);
@@ -496,6 +499,9 @@ update_panel (BsGraphPage *self)
   rows = panel_rows (self, self->selected);
   for (guint i = 0; i + 1 < rows->len; i += 2)
     panel_row (GTK_GRID (self->panel_grid), (int) i / 2, rows->pdata[i], rows->pdata[i + 1]);
+  /* A script reading win.graph-view right after selecting sees the new panel. */
+  if (self->info.scale > 0)
+    publish_view (self);
 }
 
 /* win.graph-view */
@@ -811,7 +817,7 @@ side_panel (BsGraphPage *self)
   GtkWidget *hint = gtk_label_new ("+ / − zoom · 0 fit to page · arrows, wheel or drag to move · "
                                    "Ctrl+wheel zooms at the pointer");
 
-  gtk_widget_set_size_request (panel, 260, -1);
+  gtk_widget_set_size_request (panel, 280, -1);
   gtk_widget_set_margin_start (panel, 12);
   gtk_widget_set_margin_end (panel, 12);
   gtk_widget_set_margin_top (panel, 6);
@@ -820,9 +826,11 @@ side_panel (BsGraphPage *self)
   gtk_label_set_xalign (GTK_LABEL (self->panel_title), 0);
   gtk_label_set_wrap (GTK_LABEL (self->panel_title), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (self->panel_title), PANGO_WRAP_CHAR);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->panel_title), 30);
   self->panel_detail = gtk_label_new (NULL);
   gtk_label_set_xalign (GTK_LABEL (self->panel_detail), 0);
   gtk_label_set_wrap (GTK_LABEL (self->panel_detail), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->panel_detail), 30);
   gtk_widget_add_css_class (self->panel_detail, "dim-label");
   self->panel_grid = gtk_grid_new ();
   gtk_grid_set_row_spacing (GTK_GRID (self->panel_grid), 4);

@@ -118,6 +118,79 @@ def check_figures(summary, db_path, runs):
         db.close()
 
 
+def fill_screen():
+    """The window as large as the screen (Xvfb has no window manager to maximise it)."""
+    if e2e.SCREEN == (1280, 800) or not shutil.which("xdotool"):
+        return
+    subprocess.run(["xdotool", "search", "--sync", "--name", "blendscope", "windowmove", "0", "0",
+                    "windowsize", str(e2e.SCREEN[0]), str(e2e.SCREEN[1])], check=False)
+    time.sleep(1)
+
+
+def gvariant_unescape(text):
+    """GVariant text escapes (\\uXXXX, \\', \\\\ ...); other characters as they are: the
+    panel's figures have non-ASCII units (µs, ×, ·)."""
+    simple = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
+
+    def one(m):
+        e = m.group(1)
+        if e[0] in "uU" and len(e) > 1:
+            return chr(int(e[1:], 16))
+        return simple.get(e, e)
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", one, text)
+
+
+def graph_view(window):
+    out = describe(window, "graph-view")
+    m = re.search(r"\[<'(.*)'>\]\)", out, re.S) or re.search(r'\[<"(.*)">\]\)', out, re.S)
+    if not m:
+        fail("cannot read the state of graph-view: %s" % out[:200])
+    return json.loads(gvariant_unescape(m.group(1)))
+
+
+def check_graph_view(window, layer, run):
+    """win.graph-view: at fit to page most layers' names are drawn inside the view, and
+    zooming in makes them bigger; the side panel has the selected layer's figures with
+    their clock; a layer fused into its conv shows the conv's figures and says so."""
+    view = graph_view(window)
+    log("graph at fit: scale %.2f, %d columns, %.0f of %d px wide, %d names drawn"
+        % (view["scale"], view["columns"], view["graph_width"], view["width"], len(view["labels"])))
+    if not view["fit"] or len(view["labels"]) < 60:
+        fail("graph at fit to page: %d names drawn" % len(view["labels"]))
+    if view["graph_width"] < 0.5 * view["width"]:
+        fail("the graph uses %.0f of %d px" % (view["graph_width"], view["width"]))
+    selected = view["selected"]
+    log("graph panel: %r" % selected)
+    if selected is None or selected["Layer"] != layer:
+        fail("the side panel does not show the selected layer %s" % layer)
+    if "#%d" % run not in selected["Run"] or "host clock" not in selected["Run"]:
+        fail("the side panel's run and clock: %r" % selected["Run"])
+    if "per inference" not in selected.get("Time", "") or "of inference time" not in selected.get("Share", ""):
+        fail("the side panel has no time or share: %r" % selected)
+    if "MACs binary" not in selected or "MACs fixed" not in selected:
+        fail("the side panel has no MACs by precision: %r" % selected)
+
+    activate(window, "select-layer", "<'stage1.0.main.bn'>")
+    time.sleep(0.5)
+    fused = graph_view(window)["selected"]
+    log("graph panel, fused layer: %r" % fused)
+    if not fused.get("Fused into", "").startswith("stage1.0.main.conv") or "Time" not in fused:
+        fail("a fused batch norm does not show its conv's figures: %r" % fused)
+    activate(window, "select-layer", "<'%s'>" % layer)
+
+    activate(window, "graph-zoom", "<'in'>")
+    activate(window, "graph-zoom", "<'in'>")
+    time.sleep(0.5)
+    zoomed = graph_view(window)
+    if zoomed["fit"] or zoomed["scale"] < 1.5 * view["scale"] or not zoomed["labels"]:
+        fail("graph-zoom in: scale %.2f -> %.2f, %d names" % (view["scale"], zoomed["scale"],
+                                                               len(zoomed["labels"])))
+    activate(window, "graph-zoom", "<'fit'>")
+    time.sleep(0.5)
+    if abs(graph_view(window)["scale"] - view["scale"]) > 1e-6:
+        fail("graph-zoom fit did not come back to fit to page")
+
+
 def file_starts(path, prefix):
     with open(path, "rb") as f:
         return f.read(len(prefix)) == prefix
@@ -141,6 +214,7 @@ def inner(args):
         subprocess.run(["gdbus", "wait", "--session", "--timeout", "20", e2e.APP_ID], check=True)
         wait_for("the window's actions", lambda: "'compare-summary'" in e2e.gdbus(
             "--object-path", window, "--method", "org.gtk.Actions.List"), 20)
+        fill_screen()
 
         activate(APP_PATH, "open-bundled", "<'blendnet20'>")
         set_state(APP_PATH, "record", "<true>")
@@ -181,6 +255,7 @@ def inner(args):
         activate(window, "graph-metric", "<'time'>")
         time.sleep(1)
         graph = screenshot("graph", shots)
+        check_graph_view(window, layer, cpu)
 
         # ---- sessions ----
         activate(window, "view", "<'sessions'>")
@@ -314,15 +389,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--app", required=True, help="the blendscope executable")
     parser.add_argument("--screenshots", help="where BS_UPDATE_SCREENSHOTS=1 copies the screenshots")
+    parser.add_argument("--screen", default="%dx%d" % SCREEN,
+                        help="the Xvfb screen, WxH; the window is sized to fill it")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    screen = tuple(int(v) for v in args.screen.split("x"))
     if args.inner:
         print("1..1", flush=True)
+        e2e.SCREEN = screen
         inner(args)
         return
     command = ["dbus-run-session", "--", "xvfb-run", "-a", "-s",
-               "-screen 0 %dx%dx24 -noreset" % SCREEN, sys.executable, os.path.abspath(__file__),
-               "--inner", "--app", os.path.abspath(args.app)]
+               "-screen 0 %dx%dx24 -noreset" % screen, sys.executable, os.path.abspath(__file__),
+               "--inner", "--app", os.path.abspath(args.app), "--screen", args.screen]
     if args.screenshots:
         command += ["--screenshots", args.screenshots]
     sys.exit(subprocess.run(command).returncode)

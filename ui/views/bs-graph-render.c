@@ -185,14 +185,15 @@ draw_stages (cairo_t *cr, const BsGraphLayout *layout, const Xf *t, const BsChar
       const BsGraphStageHeader *h = &layout->stages[i];
       double x = tx (t, h->box.x), y = ty (t, h->box.y);
       double w = h->box.width * t->s, hh = h->box.height * t->s;
-      g_autofree char *text = h->continued ? g_strdup_printf ("%s (continued)", h->name)
-                                           : g_strdup (h->name);
-
       if (hh < fs)
         continue;
-      /* Left half only: the column's incoming edge runs down the middle. */
-      text_fit (cr, style, fs, TRUE, h->continued ? &style->text_dim : &style->text, text, x,
+      /* The name left, "continued" right: the column's incoming edge runs down the
+       * middle. */
+      text_fit (cr, style, fs, TRUE, h->continued ? &style->text_dim : &style->text, h->name, x,
                 y + hh * 0.45, w / 2 - 10 * t->s, BS_ALIGN_START);
+      if (h->continued)
+        text_fit (cr, style, fs * 0.9, FALSE, &style->text_dim, "continued", x + w / 2 + 10 * t->s,
+                  y + hh * 0.45, w / 2 - 10 * t->s, BS_ALIGN_START);
       bs_chart_set_color (cr, &style->grid);
       cairo_set_line_width (cr, 1);
       cairo_move_to (cr, x, floor (y + hh - 3 * t->s) + 0.5);
@@ -247,6 +248,18 @@ draw_edges (cairo_t *cr, const BsGraphLayout *layout, const Xf *t, const BsChart
         cairo_fill (cr);
       }
     }
+}
+
+/* "main.conv" where it fits, else "conv": the lane already says main or skip, and a
+ * whole last word reads better than "ma…". */
+static const char *
+name_that_fits (cairo_t *cr, const BsChartStyle *style, double size, const char *name, double room)
+{
+  const char *last = strrchr (name, '.');
+
+  if (last == NULL || last[1] == '\0' || bs_chart_text_width (cr, style, size, FALSE, name) <= room)
+    return name;
+  return last + 1;
 }
 
 static void
@@ -339,13 +352,15 @@ draw_node (cairo_t *cr, const BsGraphData *data, const BsGraphNode *n, const Xf 
         {
           g_autofree char *value = format_value (data, v);
           double vw = bs_chart_text_width (cr, style, fs, TRUE, value);
+          double room = label.width - vw - 6 * t->s;
 
           text_fit (cr, style, fs, TRUE, ink, value, label.x, line1, label.width, BS_ALIGN_END);
-          text_fit (cr, style, fs, FALSE, ink, n->label, label.x, line1, label.width - vw - 6 * t->s,
-                    BS_ALIGN_START);
+          text_fit (cr, style, fs, FALSE, ink, name_that_fits (cr, style, fs, n->label, room), label.x,
+                    line1, room, BS_ALIGN_START);
         }
       else
-        text_fit (cr, style, fs, FALSE, ink, n->label, label.x, line1, label.width, BS_ALIGN_START);
+        text_fit (cr, style, fs, FALSE, ink, name_that_fits (cr, style, fs, n->label, label.width),
+                  label.x, line1, label.width, BS_ALIGN_START);
       info->n_labels_drawn++;
       /* The detail only where a second line fits below the name. */
       if (h >= 2.6 * fs)
