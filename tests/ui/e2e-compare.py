@@ -122,8 +122,10 @@ def fill_screen():
     """The window as large as the screen (Xvfb has no window manager to maximise it)."""
     if e2e.SCREEN == (1280, 800) or not shutil.which("xdotool"):
         return
-    subprocess.run(["xdotool", "search", "--sync", "--name", "blendscope", "windowmove", "0", "0",
-                    "windowsize", str(e2e.SCREEN[0]), str(e2e.SCREEN[1])], check=False)
+    # Every match (%@): GTK's hidden client leader window matches too.
+    subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", "blendscope",
+                    "windowmove", "%@", "0", "0", "windowsize", "%@", str(e2e.SCREEN[0]), str(e2e.SCREEN[1])],
+                   check=False)
     time.sleep(1)
 
 

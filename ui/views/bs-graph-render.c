@@ -166,7 +166,8 @@ draw_modules (cairo_t *cr, const BsGraphLayout *layout, const Xf *t, const BsCha
       cairo_stroke (cr);
       /* The name on the left, the kind on the right: the middle of the header stays
        * free for the edge that enters the module there. */
-      if (layout->options.header_height * t->s < fs)
+      /* The name may reach a little into the padding below the header. */
+      if (layout->options.header_height * t->s < fs * 0.9)
         continue;
       text_fit (cr, style, fs, TRUE, &style->text_dim, m->name, x + pad, hy, w / 2 - pad - 12 * t->s,
                 BS_ALIGN_START);
