@@ -562,6 +562,10 @@ publish_view (BsGraphPage *self)
   json_builder_add_double_value (b, self->info.scale);
   json_builder_set_member_name (b, "fit");
   json_builder_add_boolean_value (b, self->fit);
+  json_builder_set_member_name (b, "x");
+  json_builder_add_double_value (b, self->vp.x);
+  json_builder_set_member_name (b, "y");
+  json_builder_add_double_value (b, self->vp.y);
   json_builder_set_member_name (b, "columns");
   json_builder_add_int_value (b, self->layout->n_columns);
   json_builder_set_member_name (b, "width");

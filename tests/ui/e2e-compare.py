@@ -12,6 +12,10 @@ one on the cpu backend, one on csim — and drives the new views over org.gtk.Ac
     (layer_summaries.mean_ns by run_layers.name) and each run's mean latency
     (run_summaries.latency_mean_ns);
   * the Graph view, by precision and heat-mapped by time share, and the Sessions view;
+  * win.graph-view: at fit to page the graph fills the width and most layers' names are
+    drawn in view; the side panel shows the selected layer's figures and their clock; a
+    batch norm fused into its conv shows the conv's figures; win.graph-zoom, and (with
+    xdotool) the keys +, 0, Ctrl+wheel and a drag;
   * win.select-layer, win.export-chart (PNG and SVG of the compare chart, the power
     overlay and the graph), app.export-run (CSV, Perfetto, JSON), app.import-run of that
     JSON, app.tag-run, app.annotate-run, app.rename-session, app.delete-run, and
@@ -19,7 +23,7 @@ one on the cpu backend, one on csim — and drives the new views over org.gtk.Ac
     database or on disk.
 
 BS_UPDATE_SCREENSHOTS=1 copies compare.png, graph.png, sessions.png and live-markers.png to
-docs/screenshots/.
+docs/screenshots/. --screen WxH (1280x800) sets the Xvfb screen and sizes the window to it.
 """
 import argparse
 import json
@@ -191,6 +195,44 @@ def check_graph_view(window, layer, run):
     time.sleep(0.5)
     if abs(graph_view(window)["scale"] - view["scale"]) > 1e-6:
         fail("graph-zoom fit did not come back to fit to page")
+    check_graph_input(window, view["scale"])
+
+
+def check_graph_input(window, fit_scale):
+    """The keys and the mouse, as a user gives them (xdotool): + zooms, 0 fits, Ctrl+wheel
+    zooms, a drag moves the view without zooming."""
+    if not shutil.which("xdotool"):
+        log("no xdotool: the graph's keys and mouse are not checked")
+        return
+    # Low in the graph, left of the side panel: the page's empty bottom.
+    x, y = e2e.SCREEN[0] // 3, e2e.SCREEN[1] - 45
+
+    def xdo(*args):
+        subprocess.run(["xdotool"] + [str(a) for a in args], check=True)
+        time.sleep(0.6)
+
+    xdo("mousemove", x, y, "click", 1)
+    xdo("key", "plus")
+    zoomed = graph_view(window)
+    xdo("key", "0")
+    fitted = graph_view(window)
+    xdo("keydown", "ctrl", "click", 4, "keyup", "ctrl")
+    wheel = graph_view(window)
+    # Leftwards: the view at the graph's left edge cannot go further left.
+    xdo("mousedown", 1, "mousemove_relative", "--", -60, -10, "mousemove_relative", "--", -60, -10, "mouseup", 1)
+    dragged = graph_view(window)
+    log("graph input: + %.2f, 0 %.2f (fit %s), Ctrl+wheel %.2f, drag %.2f (fit %s, x %.0f -> %.0f)"
+        % (zoomed["scale"], fitted["scale"], fitted["fit"], wheel["scale"], dragged["scale"], dragged["fit"],
+           wheel["x"], dragged["x"]))
+    if zoomed["scale"] <= fit_scale * 1.2 or zoomed["fit"]:
+        fail("+ did not zoom the graph in")
+    if not fitted["fit"] or abs(fitted["scale"] - fit_scale) > 1e-6:
+        fail("0 did not fit the graph to the page")
+    if wheel["scale"] <= fit_scale * 1.2:
+        fail("Ctrl+wheel did not zoom the graph in")
+    if dragged["fit"] or abs(dragged["scale"] - wheel["scale"]) > 1e-6 or dragged["x"] <= wheel["x"] + 100:
+        fail("a drag zoomed, or did not move the view: x %.0f -> %.0f" % (wheel["x"], dragged["x"]))
+    xdo("key", "0")
 
 
 def file_starts(path, prefix):
