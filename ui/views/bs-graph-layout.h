@@ -9,8 +9,10 @@
  * the merge (add, batch norm) below, centred. A residual module without skip layers
  * (an identity shortcut) gets its shortcut drawn in the right lane. The stem above,
  * the head below, both centred. Modules of one stage ("stage1.0" ... "stage1.5") stack
- * in one column; the next stage starts a new column to the right, and the edge between
- * them runs up the gap between the columns.
+ * in one column under the stage's header ("stage1"); the next stage starts a new column
+ * to the right, and the edge between them runs up the gap between the columns. With
+ * modules_per_column a long stage continues in the next column, under a header that
+ * says so; no column holds two stages.
  */
 #pragma once
 
