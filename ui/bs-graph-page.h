@@ -1,8 +1,11 @@
 /* bs-graph-page.h: the Graph page: the loaded model drawn as a graph (bs-graph-layout.h,
  * bs-graph-render.h) — Blend modules with their main (binary) and skip (fixed-point)
  * paths side by side — coloured by precision or heat-mapped by a figure of the latest
- * recorded run of the model (bs-graph-metrics.h). A click on a node emits
- * "layer-activated" with the layer's name.
+ * recorded run of the model (bs-graph-metrics.h). Fit to page by default, with the
+ * layout picked for the page's size; zoom and pan by keys (+, -, 0, arrows), wheel
+ * (Ctrl: zoom) and drag. A side panel shows the selected layer's figures. A click on a
+ * node emits "layer-activated" with the layer's name. Once in a window it adds
+ * win.graph-view (what it shows, JSON) and win.graph-zoom ("in", "out", "fit").
  */
 #pragma once
 

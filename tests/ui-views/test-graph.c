@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bs-clock.h"
 #include "bs-graph-layout.h"
 #include "bs-graph-metrics.h"
 #include "bs-graph-render.h"
@@ -77,6 +78,19 @@ check_layout (const BsModel *model, const BsGraphLayout *layout)
   for (int i = 0; i < layout->n_modules; i++)
     for (int j = i + 1; j < layout->n_modules; j++)
       g_assert_false (overlap (&layout->modules[i].box, &layout->modules[j].box));
+
+  /* Stage headers: inside the graph, clear of every node and module box. */
+  for (int i = 0; i < layout->n_stages; i++)
+    {
+      const BsRect *h = &layout->stages[i].box;
+
+      g_assert_true (inside (h, &(BsRect) { 0, 0, layout->width, layout->height }));
+      for (int j = 0; j < layout->n_nodes; j++)
+        if (overlap (h, &layout->nodes[j].box))
+          g_error ("stage header %s overlaps %s", layout->stages[i].name, layout->nodes[j].label);
+      for (int j = 0; j < layout->n_modules; j++)
+        g_assert_false (overlap (h, &layout->modules[j].box));
+    }
 
   /* Modules: their layers inside their box, main lane left of the skip lane and beside
    * it, merges below both. */
@@ -196,6 +210,17 @@ test_blendnet20 (void)
   g_assert_cmpint (bs_graph_layout_module (layout, 6)->column, ==, 1);
   g_assert_cmpint (bs_graph_layout_module (layout, 17)->column, ==, 2);
 
+  /* A header per stage, above its first module. */
+  g_assert_cmpint (layout->n_stages, ==, 3);
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("stage%d", i + 1);
+
+      g_assert_cmpstr (layout->stages[i].name, ==, name);
+      g_assert_false (layout->stages[i].continued);
+      g_assert_cmpint (layout->stages[i].column, ==, i);
+    }
+
   /* Every Blend module: a binary main path (sign, conv, BN) left, a fixed-point skip
    * path (conv, BN) right, add and BN below. */
   for (int m = 0; m < layout->n_modules; m++)
@@ -239,7 +264,8 @@ test_blendnet20 (void)
     g_assert_true (memcmp (again->edges[i].x, layout->edges[i].x, sizeof layout->edges[i].x) == 0
                    && memcmp (again->edges[i].y, layout->edges[i].y, sizeof layout->edges[i].y) == 0);
 
-  /* A fixed number of modules per column, if asked. */
+  /* At most so many modules per column, if asked: a stage of 6 takes two columns of
+   * 4 + 2, and no column holds two stages. */
   {
     BsGraphLayoutOptions o;
     g_autoptr (BsGraphLayout) narrow = NULL;
@@ -247,7 +273,7 @@ test_blendnet20 (void)
     bs_graph_layout_options_init (&o);
     o.modules_per_column = 4;
     narrow = bs_graph_layout_new (model, &o);
-    g_assert_cmpint (narrow->n_columns, ==, 5);
+    g_assert_cmpint (narrow->n_columns, ==, 6);
     check_layout (model, narrow);
   }
 }
@@ -572,23 +598,254 @@ test_metrics (void)
   s = stat ("head.fc", 2, 1000, NAN);
   g_array_append_val (csim, s);
 
-  g_assert_cmpint (bs_graph_metric_compute (model, BS_GRAPH_METRIC_TIME_SHARE, run, NULL, out), ==, 3);
+  g_assert_cmpint (bs_graph_metric_compute (model, NULL, BS_GRAPH_METRIC_TIME_SHARE, run, NULL, out), ==, 3);
   g_assert_cmpfloat_with_epsilon (out[conv], 0.1, 1e-12);
   g_assert_cmpfloat_with_epsilon (out[skip], 0.3, 1e-12);
   g_assert_cmpfloat_with_epsilon (out[fc], 0.5, 1e-12);
   g_assert_true (isnan (out[bs_model_find_layer (model, "stage1.0.main.bn")]));
 
   /* Energy: head.fc has none; shares of 1 + 3 + 1 µJ. */
-  g_assert_cmpint (bs_graph_metric_compute (model, BS_GRAPH_METRIC_ENERGY_SHARE, run, NULL, out), ==, 2);
+  g_assert_cmpint (bs_graph_metric_compute (model, NULL, BS_GRAPH_METRIC_ENERGY_SHARE, run, NULL, out), ==, 2);
   g_assert_cmpfloat_with_epsilon (out[skip], 0.6, 1e-12);
   g_assert_true (isnan (out[fc]));
 
   /* Measured against modelled: 100 / 50 and 500 / 1000. */
-  g_assert_cmpint (bs_graph_metric_compute (model, BS_GRAPH_METRIC_EFFICIENCY, run, csim, out), ==, 2);
+  g_assert_cmpint (bs_graph_metric_compute (model, NULL, BS_GRAPH_METRIC_EFFICIENCY, run, csim, out), ==, 2);
   g_assert_cmpfloat_with_epsilon (out[conv], 2.0, 1e-12);
   g_assert_cmpfloat_with_epsilon (out[fc], 0.5, 1e-12);
   g_assert_true (isnan (out[skip]));
   g_assert_cmpstr (bs_graph_metric_title (BS_GRAPH_METRIC_EFFICIENCY), ==, "Measured / modelled time");
+}
+
+/* A stage split over columns: each column of it starts with its header, "continued"
+ * after the first; the layout keeps all its rules. */
+static void
+test_split_stages (void)
+{
+  g_autoptr (BsModel) model = load ("blendnet20");
+  BsGraphLayoutOptions o;
+  g_autoptr (BsGraphLayout) layout = NULL;
+  int n_continued = 0;
+
+  bs_graph_layout_options_init (&o);
+  o.modules_per_column = 3;
+  layout = bs_graph_layout_new (model, &o);
+  check_layout (model, layout);
+  /* 6 + 6 + 6 Blend modules (the stages' own), 3 a column. */
+  g_assert_cmpint (layout->n_columns, >=, 6);
+  g_assert_cmpint (layout->n_stages, ==, layout->n_columns);
+  for (int i = 0; i < layout->n_stages; i++)
+    {
+      const BsGraphStageHeader *h = &layout->stages[i];
+
+      g_assert_cmpint (h->column, ==, i);
+      if (h->continued)
+        {
+          n_continued++;
+          g_assert_cmpstr (h->name, ==, layout->stages[i - 1].name);
+        }
+    }
+  g_assert_cmpint (n_continued, ==, layout->n_stages - 3);
+}
+
+/* At fit to page on the graph area of a 1920x1080 window (the side panel beside it),
+ * the layout chosen for the viewport uses the width, and every layer gets a legible
+ * name inside the view, no two overlapping, and drawn. */
+static void
+check_labels_at_fit (const BsModel *model, int width, int height)
+{
+  BsChartStyle style;
+  g_autoptr (BsGraphLayout) per_stage = bs_graph_layout_new (model, NULL);
+  g_autoptr (BsGraphLayout) layout = NULL;
+  BsGraphViewport vp, per_stage_vp;
+  BsGraphData data = { 0 };
+  BsGraphInfo info;
+  g_autofree BsRect *rects = NULL;
+  Canvas c = canvas_new (width, height);
+  int n = 0;
+
+  bs_chart_style_init (&style, BS_CHART_THEME_LIGHT);
+  layout = bs_graph_layout_for_viewport (model, width, height, &style);
+  check_layout (model, layout);
+  bs_graph_viewport_fit (layout, width, height, &style, &vp);
+  bs_graph_viewport_fit (per_stage, width, height, &style, &per_stage_vp);
+  g_assert_cmpfloat (vp.scale, >=, per_stage_vp.scale);
+  /* Fills the width or the height: one of them to within 10 %. */
+  g_assert_true (layout->width * vp.scale >= 0.9 * (width - 8)
+                 || layout->height * vp.scale >= 0.9 * (height - 100));
+
+  data.layout = layout;
+  data.selected_layer = -1;
+  bs_graph_render (c.cr, &data, &vp, width, height, &style, &info);
+  canvas_save (&c, "graph-fit");
+  g_assert_cmpfloat_with_epsilon (info.scale, vp.scale, 1e-12);
+  rects = g_new (BsRect, layout->n_nodes);
+  for (int i = 0; i < layout->n_layers; i++)
+    {
+      const BsGraphNode *node = bs_graph_layout_node_of_layer (layout, i);
+      double size = 0;
+
+      if (!bs_graph_label_rect (&info, node, &style, &rects[n], &size))
+        g_error ("%s has no label at scale %.3f", node->label, info.scale);
+      g_assert_cmpfloat (size, >=, 8.5);
+      g_assert_true (inside (&rects[n], &(BsRect) { 0, info.header_height, width, height - info.header_height }));
+      for (int j = 0; j < n; j++)
+        g_assert_false (overlap (&rects[n], &rects[j]));
+      n++;
+    }
+  g_assert_cmpint (info.n_labels_drawn, ==, layout->n_layers);
+  canvas_free (&c);
+}
+
+static void
+test_labels_at_fit (void)
+{
+  g_autoptr (BsModel) model = load ("blendnet20");
+  g_autoptr (BsModel) resnet = load ("resnet20-bnn");
+
+  /* 1920x1080 less the header bar, run bar, page bar, status line and side panel. */
+  check_labels_at_fit (model, 1620, 850);
+  check_labels_at_fit (resnet, 1620, 850);
+}
+
+/* Zoom keeps the point under the pointer; pan moves by device px; clamp keeps the
+ * graph in view; the render follows the viewport. */
+static void
+test_viewport (void)
+{
+  g_autoptr (BsModel) model = load ("blendnet20");
+  g_autoptr (BsGraphLayout) layout = bs_graph_layout_new (model, NULL);
+  BsChartStyle style;
+  BsGraphViewport vp, before;
+  BsGraphData data = { .layout = layout, .selected_layer = -1 };
+  BsGraphInfo info;
+  Canvas c = canvas_new (800, 600);
+  const BsGraphNode *node = bs_graph_layout_node_of_layer (layout, bs_model_find_layer (model, "stage2.0.main.conv"));
+  double cx = node->box.x + node->box.width / 2, cy = node->box.y + node->box.height / 2;
+  double dx, dy;
+
+  bs_chart_style_init (&style, BS_CHART_THEME_LIGHT);
+  bs_graph_viewport_fit (layout, 800, 600, &style, &vp);
+  bs_graph_render (c.cr, &data, &vp, 800, 600, &style, &info);
+  g_assert_cmpfloat (vp.scale, <, 1);
+  /* Fit is what no viewport draws. */
+  {
+    BsGraphInfo fit;
+    bs_graph_render (c.cr, &data, NULL, 800, 600, &style, &fit);
+    g_assert_cmpfloat_with_epsilon (fit.scale, info.scale, 1e-12);
+    g_assert_cmpfloat_with_epsilon (fit.origin_x, info.origin_x, 1e-9);
+    g_assert_cmpfloat_with_epsilon (fit.origin_y, info.origin_y, 1e-9);
+  }
+
+  /* Zoom in about the node's centre: it stays where it was on screen, twice as big. */
+  dx = info.origin_x + cx * info.scale;
+  dy = info.origin_y + cy * info.scale;
+  before = vp;
+  bs_graph_viewport_zoom (&vp, 2, dx, dy, &style);
+  g_assert_cmpfloat_with_epsilon (vp.scale, 2 * before.scale, 1e-12);
+  bs_graph_render (c.cr, &data, &vp, 800, 600, &style, &info);
+  g_assert_cmpfloat_with_epsilon (info.origin_x + cx * info.scale, dx, 1e-6);
+  g_assert_cmpfloat_with_epsilon (info.origin_y + cy * info.scale, dy, 1e-6);
+  g_assert_cmpint (bs_graph_render_hit (&data, &info, dx, dy), ==, node->layer);
+
+  /* Pan 100 px right and 50 down: the node moves 100 px left and 50 up. */
+  bs_graph_viewport_pan (&vp, 100, 50);
+  bs_graph_render (c.cr, &data, &vp, 800, 600, &style, &info);
+  g_assert_cmpfloat_with_epsilon (info.origin_x + cx * info.scale, dx - 100, 1e-6);
+  g_assert_cmpfloat_with_epsilon (info.origin_y + cy * info.scale, dy - 50, 1e-6);
+
+  /* Zoom is bounded. */
+  bs_graph_viewport_zoom (&vp, 1000, 10, 300, &style);
+  g_assert_cmpfloat (vp.scale, ==, BS_GRAPH_SCALE_MAX);
+  bs_graph_viewport_zoom (&vp, 1e-6, 10, 300, &style);
+  g_assert_cmpfloat (vp.scale, ==, BS_GRAPH_SCALE_MIN);
+
+  /* Scrolled far off: clamped back. At scale 1 the graph is taller than 600 px, so the
+   * view stays within it; at the smallest scale it is narrower, so it stays wholly in
+   * view. */
+  vp.scale = 1;
+  vp.x = vp.y = -5000;
+  bs_graph_viewport_clamp (&vp, layout, 800, 600, &style);
+  g_assert_cmpfloat (vp.y, ==, 0);
+  vp.y = 1e6;
+  bs_graph_viewport_clamp (&vp, layout, 800, 600, &style);
+  g_assert_cmpfloat_with_epsilon (vp.y + (600 - info.header_height), layout->height, 1e-9);
+  vp.scale = BS_GRAPH_SCALE_MIN;
+  vp.x = 1e6;
+  bs_graph_viewport_clamp (&vp, layout, 800, 600, &style);
+  g_assert_cmpfloat (vp.x, ==, 0);
+  vp.x = -1e6;
+  bs_graph_viewport_clamp (&vp, layout, 800, 600, &style);
+  g_assert_cmpfloat_with_epsilon (vp.x + 800 / vp.scale, layout->width, 1e-6);
+  canvas_free (&c);
+}
+
+/* A layer fused into another's op (the batch norm after a conv) shows that op's
+ * figures and says which op it lives in. */
+static void
+test_fused (void)
+{
+  g_autoptr (BsModel) model = load ("blendnet20");
+  int n = bs_model_n_layers (model);
+  g_autofree int *primary = bs_graph_primary_layers (model);
+  g_autofree double *out = g_new (double, n);
+  g_autoptr (GArray) run = g_array_new (FALSE, TRUE, sizeof (BsLayerStats));
+  g_autoptr (GArray) csim = g_array_new (FALSE, TRUE, sizeof (BsLayerStats));
+  int conv = bs_model_find_layer (model, "stage1.0.main.conv");
+  int bn = bs_model_find_layer (model, "stage1.0.main.bn");
+  int skip = bs_model_find_layer (model, "stage1.0.skip.conv");
+  int n_fused = 0;
+  BsGraphLayerFigures f;
+  BsLayerStats s;
+
+  g_assert_nonnull (primary);
+  for (int i = 0; i < n; i++)
+    n_fused += primary[i] >= 0 && primary[i] != i;
+  g_assert_cmpint (n_fused, >, 0);
+  g_assert_cmpint (primary[conv], ==, conv);
+  g_assert_cmpint (primary[bn], ==, conv);
+
+  s = stat ("stage1.0.main.conv", 0, 300, 2e-6);
+  s.clocks = 1u << BS_CLOCK_HOST;
+  s.binary_macs = 1000;
+  g_array_append_val (run, s);
+  s = stat ("stage1.0.skip.conv", 1, 700, NAN);
+  g_array_append_val (run, s);
+  s = stat ("stage1.0.main.conv", 0, 150, NAN);
+  g_array_append_val (csim, s);
+
+  /* By name only the batch norm has no figure; with the plan, its conv's. */
+  bs_graph_metric_compute (model, NULL, BS_GRAPH_METRIC_TIME_SHARE, run, NULL, out);
+  g_assert_true (isnan (out[bn]));
+  bs_graph_metric_compute (model, primary, BS_GRAPH_METRIC_TIME_SHARE, run, NULL, out);
+  g_assert_cmpfloat_with_epsilon (out[bn], 0.3, 1e-12);
+  g_assert_cmpfloat_with_epsilon (out[conv], 0.3, 1e-12);
+
+  bs_graph_layer_figures (model, primary, run, csim, bn, &f);
+  g_assert_cmpint (f.fused_into, ==, conv);
+  g_assert_cmpstr (f.op_name, ==, "stage1.0.main.conv");
+  g_assert_cmpfloat_with_epsilon (f.time_s, 300e-9, 1e-18);
+  g_assert_cmpfloat_with_epsilon (f.share, 0.3, 1e-12);
+  g_assert_cmpfloat_with_epsilon (f.energy_j, 2e-6, 1e-18);
+  g_assert_cmpfloat_with_epsilon (f.modelled_s, 150e-9, 1e-18);
+  g_assert_cmpfloat_with_epsilon (f.measured_over_modelled, 2.0, 1e-12);
+  g_assert_cmpstr (bs_graph_clock_label (f.clocks), ==, "host clock");
+  /* A batch norm does no MACs of its own. */
+  g_assert_cmpuint (f.binary_macs + f.fixed_macs, ==, 0);
+
+  /* The conv itself: its own op, binary MACs from the layer table of the model. */
+  bs_graph_layer_figures (model, primary, run, csim, conv, &f);
+  g_assert_cmpint (f.fused_into, ==, -1);
+  g_assert_cmpuint (f.binary_macs, >, 0);
+  g_assert_cmpuint (f.fixed_macs, ==, 0);
+  bs_graph_layer_figures (model, primary, run, NULL, skip, &f);
+  g_assert_cmpuint (f.fixed_macs, >, 0);
+  g_assert_cmpuint (f.binary_macs, ==, 0);
+  g_assert_true (isnan (f.energy_j));
+  g_assert_true (isnan (f.modelled_s));
+  g_assert_cmpstr (bs_graph_clock_label (0), ==, "no clock");
+  g_assert_cmpstr (bs_graph_clock_label (1u << BS_CLOCK_MODELLED), ==, "modelled");
+  g_assert_cmpstr (bs_graph_clock_label (1u << BS_CLOCK_DEVICE), ==, "device counter");
 }
 
 int
@@ -602,5 +859,9 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/render/mixer-and-resnet", test_render_mixer);
   g_test_add_func ("/graph/metrics", test_metrics);
   g_test_add_func ("/graph/empty-model", test_empty_model);
+  g_test_add_func ("/graph/layout/split-stages", test_split_stages);
+  g_test_add_func ("/graph/render/labels-at-fit", test_labels_at_fit);
+  g_test_add_func ("/graph/render/viewport", test_viewport);
+  g_test_add_func ("/graph/metrics/fused", test_fused);
   return g_test_run ();
 }

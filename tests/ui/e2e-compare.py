@@ -12,6 +12,10 @@ one on the cpu backend, one on csim — and drives the new views over org.gtk.Ac
     (layer_summaries.mean_ns by run_layers.name) and each run's mean latency
     (run_summaries.latency_mean_ns);
   * the Graph view, by precision and heat-mapped by time share, and the Sessions view;
+  * win.graph-view: at fit to page the graph fills the width and most layers' names are
+    drawn in view; the side panel shows the selected layer's figures and their clock; a
+    batch norm fused into its conv shows the conv's figures; win.graph-zoom, and (with
+    xdotool) the keys +, 0, Ctrl+wheel and a drag;
   * win.select-layer, win.export-chart (PNG and SVG of the compare chart, the power
     overlay and the graph), app.export-run (CSV, Perfetto, JSON), app.import-run of that
     JSON, app.tag-run, app.annotate-run, app.rename-session, app.delete-run, and
@@ -19,7 +23,7 @@ one on the cpu backend, one on csim — and drives the new views over org.gtk.Ac
     database or on disk.
 
 BS_UPDATE_SCREENSHOTS=1 copies compare.png, graph.png, sessions.png and live-markers.png to
-docs/screenshots/.
+docs/screenshots/. --screen WxH (1280x800) sets the Xvfb screen and sizes the window to it.
 """
 import argparse
 import json
@@ -118,6 +122,119 @@ def check_figures(summary, db_path, runs):
         db.close()
 
 
+def fill_screen():
+    """The window as large as the screen (Xvfb has no window manager to maximise it)."""
+    if e2e.SCREEN == (1280, 800) or not shutil.which("xdotool"):
+        return
+    # Every match (%@): GTK's hidden client leader window matches too.
+    subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", "blendscope",
+                    "windowmove", "%@", "0", "0", "windowsize", "%@", str(e2e.SCREEN[0]), str(e2e.SCREEN[1])],
+                   check=False)
+    time.sleep(1)
+
+
+def gvariant_unescape(text):
+    """GVariant text escapes (\\uXXXX, \\', \\\\ ...); other characters as they are: the
+    panel's figures have non-ASCII units (µs, ×, ·)."""
+    simple = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
+
+    def one(m):
+        e = m.group(1)
+        if e[0] in "uU" and len(e) > 1:
+            return chr(int(e[1:], 16))
+        return simple.get(e, e)
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", one, text)
+
+
+def graph_view(window):
+    out = describe(window, "graph-view")
+    m = re.search(r"\[<'(.*)'>\]\)", out, re.S) or re.search(r'\[<"(.*)">\]\)', out, re.S)
+    if not m:
+        fail("cannot read the state of graph-view: %s" % out[:200])
+    return json.loads(gvariant_unescape(m.group(1)))
+
+
+def check_graph_view(window, layer, run):
+    """win.graph-view: at fit to page most layers' names are drawn inside the view, and
+    zooming in makes them bigger; the side panel has the selected layer's figures with
+    their clock; a layer fused into its conv shows the conv's figures and says so."""
+    view = graph_view(window)
+    log("graph at fit: scale %.2f, %d columns, %.0f of %d px wide, %d names drawn"
+        % (view["scale"], view["columns"], view["graph_width"], view["width"], len(view["labels"])))
+    if not view["fit"] or len(view["labels"]) < 60:
+        fail("graph at fit to page: %d names drawn" % len(view["labels"]))
+    if view["graph_width"] < 0.5 * view["width"]:
+        fail("the graph uses %.0f of %d px" % (view["graph_width"], view["width"]))
+    selected = view["selected"]
+    log("graph panel: %r" % selected)
+    if selected is None or selected["Layer"] != layer:
+        fail("the side panel does not show the selected layer %s" % layer)
+    if "#%d" % run not in selected["Run"] or "host clock" not in selected["Run"]:
+        fail("the side panel's run and clock: %r" % selected["Run"])
+    if "per inference" not in selected.get("Time", "") or "of inference time" not in selected.get("Share", ""):
+        fail("the side panel has no time or share: %r" % selected)
+    if "MACs binary" not in selected or "MACs fixed" not in selected:
+        fail("the side panel has no MACs by precision: %r" % selected)
+
+    activate(window, "select-layer", "<'stage1.0.main.bn'>")
+    time.sleep(0.5)
+    fused = graph_view(window)["selected"]
+    log("graph panel, fused layer: %r" % fused)
+    if not fused.get("Fused into", "").startswith("stage1.0.main.conv") or "Time" not in fused:
+        fail("a fused batch norm does not show its conv's figures: %r" % fused)
+    activate(window, "select-layer", "<'%s'>" % layer)
+
+    activate(window, "graph-zoom", "<'in'>")
+    activate(window, "graph-zoom", "<'in'>")
+    time.sleep(0.5)
+    zoomed = graph_view(window)
+    if zoomed["fit"] or zoomed["scale"] < 1.5 * view["scale"] or not zoomed["labels"]:
+        fail("graph-zoom in: scale %.2f -> %.2f, %d names" % (view["scale"], zoomed["scale"],
+                                                               len(zoomed["labels"])))
+    activate(window, "graph-zoom", "<'fit'>")
+    time.sleep(0.5)
+    if abs(graph_view(window)["scale"] - view["scale"]) > 1e-6:
+        fail("graph-zoom fit did not come back to fit to page")
+    check_graph_input(window, view["scale"])
+
+
+def check_graph_input(window, fit_scale):
+    """The keys and the mouse, as a user gives them (xdotool): + zooms, 0 fits, Ctrl+wheel
+    zooms, a drag moves the view without zooming."""
+    if not shutil.which("xdotool"):
+        log("no xdotool: the graph's keys and mouse are not checked")
+        return
+    # Low in the graph, left of the side panel: the page's empty bottom.
+    x, y = e2e.SCREEN[0] // 3, e2e.SCREEN[1] - 45
+
+    def xdo(*args):
+        subprocess.run(["xdotool"] + [str(a) for a in args], check=True)
+        time.sleep(0.6)
+
+    xdo("mousemove", x, y, "click", 1)
+    xdo("key", "plus")
+    zoomed = graph_view(window)
+    xdo("key", "0")
+    fitted = graph_view(window)
+    xdo("keydown", "ctrl", "click", 4, "keyup", "ctrl")
+    wheel = graph_view(window)
+    # Leftwards: the view at the graph's left edge cannot go further left.
+    xdo("mousedown", 1, "mousemove_relative", "--", -60, -10, "mousemove_relative", "--", -60, -10, "mouseup", 1)
+    dragged = graph_view(window)
+    log("graph input: + %.2f, 0 %.2f (fit %s), Ctrl+wheel %.2f, drag %.2f (fit %s, x %.0f -> %.0f)"
+        % (zoomed["scale"], fitted["scale"], fitted["fit"], wheel["scale"], dragged["scale"], dragged["fit"],
+           wheel["x"], dragged["x"]))
+    if zoomed["scale"] <= fit_scale * 1.2 or zoomed["fit"]:
+        fail("+ did not zoom the graph in")
+    if not fitted["fit"] or abs(fitted["scale"] - fit_scale) > 1e-6:
+        fail("0 did not fit the graph to the page")
+    if wheel["scale"] <= fit_scale * 1.2:
+        fail("Ctrl+wheel did not zoom the graph in")
+    if dragged["fit"] or abs(dragged["scale"] - wheel["scale"]) > 1e-6 or dragged["x"] <= wheel["x"] + 100:
+        fail("a drag zoomed, or did not move the view: x %.0f -> %.0f" % (wheel["x"], dragged["x"]))
+    xdo("key", "0")
+
+
 def file_starts(path, prefix):
     with open(path, "rb") as f:
         return f.read(len(prefix)) == prefix
@@ -141,6 +258,7 @@ def inner(args):
         subprocess.run(["gdbus", "wait", "--session", "--timeout", "20", e2e.APP_ID], check=True)
         wait_for("the window's actions", lambda: "'compare-summary'" in e2e.gdbus(
             "--object-path", window, "--method", "org.gtk.Actions.List"), 20)
+        fill_screen()
 
         activate(APP_PATH, "open-bundled", "<'blendnet20'>")
         set_state(APP_PATH, "record", "<true>")
@@ -181,6 +299,7 @@ def inner(args):
         activate(window, "graph-metric", "<'time'>")
         time.sleep(1)
         graph = screenshot("graph", shots)
+        check_graph_view(window, layer, cpu)
 
         # ---- sessions ----
         activate(window, "view", "<'sessions'>")
@@ -314,15 +433,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--app", required=True, help="the blendscope executable")
     parser.add_argument("--screenshots", help="where BS_UPDATE_SCREENSHOTS=1 copies the screenshots")
+    parser.add_argument("--screen", default="%dx%d" % SCREEN,
+                        help="the Xvfb screen, WxH; the window is sized to fill it")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    screen = tuple(int(v) for v in args.screen.split("x"))
     if args.inner:
         print("1..1", flush=True)
+        e2e.SCREEN = screen
         inner(args)
         return
     command = ["dbus-run-session", "--", "xvfb-run", "-a", "-s",
-               "-screen 0 %dx%dx24 -noreset" % SCREEN, sys.executable, os.path.abspath(__file__),
-               "--inner", "--app", os.path.abspath(args.app)]
+               "-screen 0 %dx%dx24 -noreset" % screen, sys.executable, os.path.abspath(__file__),
+               "--inner", "--app", os.path.abspath(args.app), "--screen", args.screen]
     if args.screenshots:
         command += ["--screenshots", args.screenshots]
     sys.exit(subprocess.run(command).returncode)

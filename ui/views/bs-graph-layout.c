@@ -15,6 +15,7 @@ bs_graph_layout_options_init (BsGraphLayoutOptions *o)
   o->module_gap = 26;
   o->module_pad = 10;
   o->header_height = 20;
+  o->stage_header_height = 24;
   o->column_gap = 56;
   o->margin = 20;
   o->modules_per_column = 0;
@@ -35,6 +36,9 @@ bs_graph_layout_free (BsGraphLayout *layout)
       g_free (layout->modules[i].name);
       g_free (layout->modules[i].kind);
     }
+  for (int i = 0; i < layout->n_stages; i++)
+    g_free (layout->stages[i].name);
+  g_free (layout->stages);
   g_free (layout->nodes);
   g_free (layout->edges);
   g_free (layout->modules);
@@ -144,6 +148,7 @@ typedef struct
   GArray *nodes;       /* BsGraphNode */
   GArray *edges;       /* BsGraphEdge */
   GArray *modules;     /* BsGraphModuleBox */
+  GArray *stages;      /* BsGraphStageHeader */
   GArray *col_bottom;  /* double, per column: where the next item goes */
   gboolean after_module;  /* the last item placed in the column was a module */
   double module_w;
@@ -237,6 +242,22 @@ place_free (Builder *b, BsGraphNodeKind kind, int layer, int *node_of_layer)
     node_of_layer[layer] = n;
   *y += h + b->o.row_gap;
   return n;
+}
+
+/* The stage's name above its first module in the current column. */
+static void
+place_stage_header (Builder *b, const char *stage, gboolean continued)
+{
+  BsGraphStageHeader h = { .name = g_strdup (stage), .column = b->column, .continued = continued };
+  double *y;
+
+  next_top (b, TRUE);
+  y = cursor (b);
+  h.box = (BsRect) { column_x (b, b->column), *y, b->module_w, b->o.stage_header_height };
+  g_array_append_val (b->stages, h);
+  /* The module right below keeps to its header, not a module's gap away (next_top
+   * adds that gap back). */
+  *y += b->o.stage_header_height - (b->o.module_gap - b->o.row_gap);
 }
 
 static void
@@ -439,6 +460,21 @@ module_box_of (const BsGraphLayout *layout, int module)
   return NULL;
 }
 
+/* The top of what starts at y in a column: the stage header right above it, if any, so
+ * an edge coming in from another column crosses above the header, not through it. */
+static double
+top_above (const BsGraphLayout *layout, int column, double y)
+{
+  for (int i = 0; i < layout->n_stages; i++)
+    {
+      const BsRect *h = &layout->stages[i].box;
+
+      if (layout->stages[i].column == column && fabs (h->y + h->height - y) < 0.5)
+        return h->y;
+    }
+  return y;
+}
+
 static void
 route (const BsGraphLayout *layout, BsGraphEdge *e)
 {
@@ -481,7 +517,7 @@ route (const BsGraphLayout *layout, BsGraphEdge *e)
       /* Out below the source, up the gap right of its column, in above the target's
        * column (or its module), then down as within a column. */
       double gx = o->margin + (src->column + 1) * col_w - o->column_gap / 2;
-      double entry = (mod != NULL ? mod->box.y : dst->box.y) - o->module_gap / 2;
+      double entry = top_above (layout, dst->column, mod != NULL ? mod->box.y : dst->box.y) - o->module_gap / 2;
       double cx = o->margin + dst->column * col_w + (col_w - o->column_gap) / 2;
 
       point (e, sx, ya);
@@ -521,6 +557,7 @@ bs_graph_layout_new (const BsModel *model, const BsGraphLayoutOptions *options)
   b.nodes = g_array_new (FALSE, TRUE, sizeof (BsGraphNode));
   b.edges = g_array_new (FALSE, TRUE, sizeof (BsGraphEdge));
   b.modules = g_array_new (FALSE, TRUE, sizeof (BsGraphModuleBox));
+  b.stages = g_array_new (FALSE, TRUE, sizeof (BsGraphStageHeader));
   b.col_bottom = g_array_new (FALSE, FALSE, sizeof (double));
   b.module_w = 2 * b.o.node_width + b.o.lane_gap + 2 * b.o.module_pad;
 
@@ -551,16 +588,17 @@ bs_graph_layout_new (const BsModel *model, const BsGraphLayoutOptions *options)
         const BsModule *m = &g_array_index (model->modules, BsModule, mod);
         g_autofree char *stage = stage_of (m->name);
         g_autoptr (GArray) members = g_array_new (FALSE, FALSE, sizeof (int));
-        gboolean new_column = b.o.modules_per_column > 0
-                                ? modules_in_column >= b.o.modules_per_column
-                                : column_stage != NULL && strcmp (stage, column_stage) != 0;
+        gboolean new_stage = column_stage == NULL || strcmp (stage, column_stage) != 0;
+        gboolean column_full = b.o.modules_per_column > 0 && modules_in_column >= b.o.modules_per_column;
 
-        if (new_column && modules_in_column > 0)
+        if ((new_stage || column_full) && modules_in_column > 0)
           {
             b.column++;
             b.after_module = FALSE;
             modules_in_column = 0;
           }
+        if (modules_in_column == 0)
+          place_stage_header (&b, stage, !new_stage);
         g_free (column_stage);
         column_stage = g_steal_pointer (&stage);
         for (int k = i; k < n_layers; k++)
@@ -601,6 +639,8 @@ bs_graph_layout_new (const BsModel *model, const BsGraphLayoutOptions *options)
   layout->nodes = (BsGraphNode *) (void *) g_array_free (b.nodes, FALSE);
   layout->n_modules = (int) b.modules->len;
   layout->modules = (BsGraphModuleBox *) (void *) g_array_free (b.modules, FALSE);
+  layout->n_stages = (int) b.stages->len;
+  layout->stages = (BsGraphStageHeader *) (void *) g_array_free (b.stages, FALSE);
   layout->n_edges = (int) b.edges->len;
   layout->edges = (BsGraphEdge *) (void *) g_array_free (b.edges, FALSE);
   g_array_unref (b.col_bottom);

@@ -9,8 +9,10 @@
  * the merge (add, batch norm) below, centred. A residual module without skip layers
  * (an identity shortcut) gets its shortcut drawn in the right lane. The stem above,
  * the head below, both centred. Modules of one stage ("stage1.0" ... "stage1.5") stack
- * in one column; the next stage starts a new column to the right, and the edge between
- * them runs up the gap between the columns.
+ * in one column under the stage's header ("stage1"); the next stage starts a new column
+ * to the right, and the edge between them runs up the gap between the columns. With
+ * modules_per_column a long stage continues in the next column, under a header that
+ * says so; no column holds two stages.
  */
 #pragma once
 
@@ -39,7 +41,7 @@ typedef struct
   char *detail;            /* "binary conv 3×3 · 16→16" */
 } BsGraphNode;
 
-#define BS_GRAPH_EDGE_MAX_POINTS 8
+#define BS_GRAPH_EDGE_MAX_POINTS 12
 
 /* A polyline of axis-parallel segments, from the bottom centre of `from` to the top
  * centre of `to`. */
@@ -61,6 +63,15 @@ typedef struct
   double main_x, skip_x;   /* centres of the two lanes */
 } BsGraphModuleBox;
 
+/* A stage's name ("stage1") above its first module in each column it occupies. */
+typedef struct
+{
+  char *name;              /* "stage1" */
+  int column;
+  gboolean continued;      /* the stage began in an earlier column */
+  BsRect box;
+} BsGraphStageHeader;
+
 typedef struct
 {
   double node_width, node_height;
@@ -69,9 +80,13 @@ typedef struct
   double module_gap;       /* between stacked modules */
   double module_pad;       /* inside a module's box */
   double header_height;    /* the module's name at the top of its box */
+  double stage_header_height; /* a stage's name above its modules */
   double column_gap;
   double margin;
-  int modules_per_column;  /* 0: a column per stage (module name up to its last '.') */
+  /* A column per stage (module name up to its last '.'); > 0: a stage longer than this
+   * many modules continues in the next column, so a wide viewport can trade height for
+   * width. */
+  int modules_per_column;
 } BsGraphLayoutOptions;
 
 typedef struct
@@ -83,6 +98,8 @@ typedef struct
   BsGraphEdge *edges;
   int n_modules;
   BsGraphModuleBox *modules;
+  int n_stages;
+  BsGraphStageHeader *stages;
   int n_columns;
   int n_layers;
   int *node_of_layer;      /* node index by model layer */

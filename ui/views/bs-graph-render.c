@@ -6,6 +6,9 @@
 #include <string.h>
 
 #define HEADER_PAD 10
+/* Type below this is not legible: a name that would be smaller is drawn at this size
+ * while its box has room, and not at all once it has none. */
+#define MIN_TEXT_PX 8.5
 
 /* A sequential purple ramp (after ColorBrewer's Purples): it shares no hue with the
  * precision colours, reads in greyscale, and its lightness falls monotonically. */
@@ -37,6 +40,13 @@ static double
 luminance (const BsColor *c)
 {
   return 0.2126 * c->r + 0.7152 * c->g + 0.0722 * c->b;
+}
+
+/* Type scaled with the graph, but never below legibility. */
+static double
+legible (double size)
+{
+  return MAX (size, MIN_TEXT_PX);
 }
 
 static double
@@ -135,7 +145,7 @@ ty (const Xf *t, double y)
 static void
 draw_modules (cairo_t *cr, const BsGraphLayout *layout, const Xf *t, const BsChartStyle *style)
 {
-  double fs = style->font_size * 0.95 * t->s;
+  double fs = legible (style->font_size * 0.95 * t->s);
   BsColor fill = style->text, border = style->text;
 
   fill.a = bs_chart_style_on_dark (style) ? 0.06 : 0.028;
@@ -156,10 +166,40 @@ draw_modules (cairo_t *cr, const BsGraphLayout *layout, const Xf *t, const BsCha
       cairo_stroke (cr);
       /* The name on the left, the kind on the right: the middle of the header stays
        * free for the edge that enters the module there. */
+      /* The name may reach a little into the padding below the header. */
+      if (layout->options.header_height * t->s < fs * 0.9)
+        continue;
       text_fit (cr, style, fs, TRUE, &style->text_dim, m->name, x + pad, hy, w / 2 - pad - 12 * t->s,
                 BS_ALIGN_START);
       text_fit (cr, style, fs * 0.92, FALSE, &style->text_dim, m->kind, x + w / 2 + 12 * t->s, hy,
                 w / 2 - pad - 12 * t->s, BS_ALIGN_END);
+    }
+}
+
+static void
+draw_stages (cairo_t *cr, const BsGraphLayout *layout, const Xf *t, const BsChartStyle *style)
+{
+  double fs = legible (style->font_size * 1.15 * t->s);
+
+  for (int i = 0; i < layout->n_stages; i++)
+    {
+      const BsGraphStageHeader *h = &layout->stages[i];
+      double x = tx (t, h->box.x), y = ty (t, h->box.y);
+      double w = h->box.width * t->s, hh = h->box.height * t->s;
+      if (hh < fs)
+        continue;
+      /* The name left, "continued" right: the column's incoming edge runs down the
+       * middle. */
+      text_fit (cr, style, fs, TRUE, h->continued ? &style->text_dim : &style->text, h->name, x,
+                y + hh * 0.45, w / 2 - 10 * t->s, BS_ALIGN_START);
+      if (h->continued)
+        text_fit (cr, style, fs * 0.9, FALSE, &style->text_dim, "continued", x + w / 2 + 10 * t->s,
+                  y + hh * 0.45, w / 2 - 10 * t->s, BS_ALIGN_START);
+      bs_chart_set_color (cr, &style->grid);
+      cairo_set_line_width (cr, 1);
+      cairo_move_to (cr, x, floor (y + hh - 3 * t->s) + 0.5);
+      cairo_line_to (cr, x + w / 2 - 14 * t->s, floor (y + hh - 3 * t->s) + 0.5);
+      cairo_stroke (cr);
     }
 }
 
@@ -211,14 +251,27 @@ draw_edges (cairo_t *cr, const BsGraphLayout *layout, const Xf *t, const BsChart
     }
 }
 
+/* "main.conv" where it fits, else "conv": the lane already says main or skip, and a
+ * whole last word reads better than "ma…". */
+static const char *
+name_that_fits (cairo_t *cr, const BsChartStyle *style, double size, const char *name, double room)
+{
+  const char *last = strrchr (name, '.');
+
+  if (last == NULL || last[1] == '\0' || bs_chart_text_width (cr, style, size, FALSE, name) <= room)
+    return name;
+  return last + 1;
+}
+
 static void
 draw_node (cairo_t *cr, const BsGraphData *data, const BsGraphNode *n, const Xf *t, double lo,
-           double hi, const BsChartStyle *style)
+           double hi, const BsChartStyle *style, BsGraphInfo *info)
 {
   double x = tx (t, n->box.x), y = ty (t, n->box.y);
   double w = n->box.width * t->s, h = n->box.height * t->s;
   double r = 4 * t->s;
-  double fs = style->font_size * t->s, small = style->font_size * 0.86 * t->s;
+  double fs, small = legible (style->font_size * 0.86 * t->s);
+  BsRect label;
   const BsColor *prec = &style->precision[n->precision];
   const BsColor *ink = &style->text, *dim = &style->text_dim;
   BsColor fill, light_ink = { 1, 1, 1, 1 }, light_dim = { 1, 1, 1, 0.8 };
@@ -291,22 +344,30 @@ draw_node (cairo_t *cr, const BsGraphData *data, const BsGraphNode *n, const Xf 
     cairo_stroke (cr);
   }
 
-  {
-    double left = x + 5 * t->s + 6 * t->s, avail = w - 5 * t->s - 12 * t->s;
-    double line1 = y + h * 0.33, line2 = y + h * 0.7;
+  if (bs_graph_label_rect (info, n, style, &label, &fs))
+    {
+      double line1 = label.y + label.height / 2;
 
-    if (heat && isfinite (v))
-      {
-        g_autofree char *value = format_value (data, v);
-        double vw = bs_chart_text_width (cr, style, fs, TRUE, value);
 
-        text_fit (cr, style, fs, TRUE, ink, value, left, line1, avail, BS_ALIGN_END);
-        text_fit (cr, style, fs, FALSE, ink, n->label, left, line1, avail - vw - 6 * t->s, BS_ALIGN_START);
-      }
-    else
-      text_fit (cr, style, fs, FALSE, ink, n->label, left, line1, avail, BS_ALIGN_START);
-    text_fit (cr, style, small, FALSE, dim, n->detail, left, line2, avail, BS_ALIGN_START);
-  }
+      if (heat && isfinite (v))
+        {
+          g_autofree char *value = format_value (data, v);
+          double vw = bs_chart_text_width (cr, style, fs, TRUE, value);
+          double room = label.width - vw - 6 * t->s;
+
+          text_fit (cr, style, fs, TRUE, ink, value, label.x, line1, label.width, BS_ALIGN_END);
+          text_fit (cr, style, fs, FALSE, ink, name_that_fits (cr, style, fs, n->label, room), label.x,
+                    line1, room, BS_ALIGN_START);
+        }
+      else
+        text_fit (cr, style, fs, FALSE, ink, name_that_fits (cr, style, fs, n->label, label.width),
+                  label.x, line1, label.width, BS_ALIGN_START);
+      info->n_labels_drawn++;
+      /* The detail only where a second line fits below the name. */
+      if (h >= 2.6 * fs)
+        text_fit (cr, style, fs * 0.86, FALSE, dim, n->detail, label.x, y + h * 0.7, label.width,
+                  BS_ALIGN_START);
+    }
 
   if (n->layer == data->selected_layer)
     {
@@ -401,6 +462,119 @@ draw_header (cairo_t *cr, const BsGraphData *data, double lo, double hi,
   }
 }
 
+static double
+fit_scale (const BsGraphLayout *layout, int width, int height, double header)
+{
+  double s = MIN ((width - 8) / MAX (layout->width, 1), (height - header - 4) / MAX (layout->height, 1));
+
+  /* Never above 1: type is already at its size. */
+  return CLAMP (s, BS_GRAPH_SCALE_MIN, 1.0);
+}
+
+static void
+viewport_fit_below (const BsGraphLayout *layout, int width, int height, double header,
+                             BsGraphViewport *vp)
+{
+  vp->scale = fit_scale (layout, width, height, header);
+  vp->x = -round ((width - layout->width * vp->scale) / 2) / vp->scale;
+  vp->y = 0;
+}
+
+void
+bs_graph_viewport_fit (const BsGraphLayout *layout, int width, int height,
+                       const BsChartStyle *style, BsGraphViewport *vp)
+{
+  viewport_fit_below (layout, width, height, header_height (style), vp);
+}
+
+void
+bs_graph_viewport_zoom (BsGraphViewport *vp, double factor, double ax, double ay,
+                        const BsChartStyle *style)
+{
+  double header = header_height (style);
+  double lx = vp->x + ax / vp->scale, ly = vp->y + (ay - header) / vp->scale;
+
+  vp->scale = CLAMP (vp->scale * factor, BS_GRAPH_SCALE_MIN, BS_GRAPH_SCALE_MAX);
+  vp->x = lx - ax / vp->scale;
+  vp->y = ly - (ay - header) / vp->scale;
+}
+
+void
+bs_graph_viewport_pan (BsGraphViewport *vp, double dx, double dy)
+{
+  vp->x += dx / vp->scale;
+  vp->y += dy / vp->scale;
+}
+
+/* [lo, hi] for the view's start along one axis: the graph (extent) within the view
+ * (visible) when it fits, else the view within the graph. */
+static double
+clamp_axis (double v, double extent, double visible)
+{
+  double a = extent - visible;
+
+  return CLAMP (v, MIN (0, a), MAX (0, a));
+}
+
+void
+bs_graph_viewport_clamp (BsGraphViewport *vp, const BsGraphLayout *layout, int width, int height,
+                         const BsChartStyle *style)
+{
+  double visible_h = (height - header_height (style)) / vp->scale;
+
+  vp->x = clamp_axis (vp->x, layout->width, width / vp->scale);
+  vp->y = clamp_axis (vp->y, layout->height, visible_h);
+}
+
+BsGraphLayout *
+bs_graph_layout_for_viewport (const BsModel *model, int width, int height, const BsChartStyle *style)
+{
+  BsGraphLayoutOptions o;
+  BsGraphLayout *best = NULL;
+  double best_scale = 0, header = header_height (style);
+
+  bs_graph_layout_options_init (&o);
+  for (int per_column = 0; per_column <= 8; per_column++)
+    {
+      BsGraphLayout *layout;
+      double s;
+
+      o.modules_per_column = per_column;
+      layout = bs_graph_layout_new (model, &o);
+      s = fit_scale (layout, width, height, header);
+      /* A clearly larger scale only: ties keep the column per stage. */
+      if (best == NULL || s > best_scale * 1.02)
+        {
+          bs_graph_layout_free (best);
+          best = layout;
+          best_scale = s;
+        }
+      else
+        bs_graph_layout_free (layout);
+    }
+  return best;
+}
+
+gboolean
+bs_graph_label_rect (const BsGraphInfo *info, const BsGraphNode *n, const BsChartStyle *style,
+                     BsRect *rect, double *size)
+{
+  double s = info->scale;
+  double x = info->origin_x + n->box.x * s, y = info->origin_y + n->box.y * s;
+  double w = n->box.width * s, h = n->box.height * s;
+  double fs = legible (style->font_size * s);
+  /* Right of the precision stripe, a little in from the border. */
+  double left = x + 11 * s, avail = w - 17 * s;
+  /* Two lines (name, detail) where they fit, else the name alone, centred. */
+  double centre = h >= 2.6 * fs ? y + h * 0.33 : y + h / 2;
+
+  if (n->kind != BS_GRAPH_NODE_LAYER || h < 1.25 * fs || avail < 3 * fs)
+    return FALSE;
+  *rect = (BsRect) { left, centre - fs * 0.7, avail, fs * 1.4 };
+  *size = fs;
+  return TRUE;
+}
+
 static void
 transform_for (const BsGraphLayout *layout, const BsGraphViewport *vp, int width, int height,
                double header, Xf *t)
@@ -412,11 +586,11 @@ transform_for (const BsGraphLayout *layout, const BsGraphViewport *vp, int width
       t->oy = header - vp->y * t->s;
       return;
     }
-  t->s = MIN ((width - 8) / MAX (layout->width, 1), (height - header - 4) / MAX (layout->height, 1));
-  /* Never above 1: type is already at its size. */
-  t->s = CLAMP (t->s, 0.05, 1.0);
-  t->ox = round ((width - layout->width * t->s) / 2);
-  t->oy = header;
+  {
+    BsGraphViewport fit;
+    viewport_fit_below (layout, width, height, header, &fit);
+    transform_for (layout, &fit, width, height, header, t);
+  }
 }
 
 void
@@ -449,6 +623,7 @@ bs_graph_render (cairo_t *cr, const BsGraphData *data, const BsGraphViewport *vp
   cairo_rectangle (cr, 0, header, width, MAX (0, height - header));
   cairo_clip (cr);
   draw_modules (cr, layout, &t, style);
+  draw_stages (cr, layout, &t, style);
   draw_edges (cr, layout, &t, style);
   for (int i = 0; i < layout->n_nodes; i++)
     {
@@ -458,7 +633,7 @@ bs_graph_render (cairo_t *cr, const BsGraphData *data, const BsGraphViewport *vp
       /* Only what can be seen. */
       if (x > width || y > height || x + n->box.width * t.s < 0 || y + n->box.height * t.s < header)
         continue;
-      draw_node (cr, data, n, &t, lo, hi, style);
+      draw_node (cr, data, n, &t, lo, hi, style, info);
       info->n_nodes_drawn++;
     }
   cairo_restore (cr);

@@ -50,6 +50,11 @@ typedef struct
   double x, y;               /* the layout point at the top-left of the graph area */
 } BsGraphViewport;
 
+/* Zoom limits: below the smallest nothing is legible, above the largest a node fills
+ * the screen. */
+#define BS_GRAPH_SCALE_MIN 0.05
+#define BS_GRAPH_SCALE_MAX 4.0
+
 typedef struct
 {
   double header_height;      /* the band with title and legend */
@@ -57,6 +62,7 @@ typedef struct
   double origin_x, origin_y; /* device position of layout (0, 0) */
   double metric_min, metric_max;
   int n_nodes_drawn;
+  int n_labels_drawn;        /* layer names drawn (bs_graph_label_rect) */
   BsRect gradient;           /* the heat legend's colour bar (zero size without one) */
 } BsGraphInfo;
 
@@ -67,6 +73,36 @@ void bs_graph_render (cairo_t *cr, const BsGraphData *data, const BsGraphViewpor
 /* The height a render of the whole graph at `width` needs (fit to width, never above
  * scale 1): for exports and for sizing a scrolled view. */
 int bs_graph_content_height (const BsGraphLayout *layout, int width, const BsChartStyle *style);
+
+/* Fit to page: the whole graph below the header, centred, never above scale 1 (type is
+ * already at its size there). What vp NULL draws. */
+void bs_graph_viewport_fit (const BsGraphLayout *layout, int width, int height,
+                            const BsChartStyle *style, BsGraphViewport *vp);
+
+/* Zooms by `factor` about the device point (ax, ay): the layout point under it stays
+ * there. The scale stays within [BS_GRAPH_SCALE_MIN, BS_GRAPH_SCALE_MAX]. */
+void bs_graph_viewport_zoom (BsGraphViewport *vp, double factor, double ax, double ay,
+                             const BsChartStyle *style);
+
+/* Moves the view by (dx, dy) device px (the graph moves the other way). */
+void bs_graph_viewport_pan (BsGraphViewport *vp, double dx, double dy);
+
+/* Keeps the graph in view: a graph wider (taller) than the view cannot scroll past its
+ * edges, a narrower one cannot leave the view. */
+void bs_graph_viewport_clamp (BsGraphViewport *vp, const BsGraphLayout *layout, int width,
+                              int height, const BsChartStyle *style);
+
+/* The layout of `model` whose fit-to-page scale in width x height is the largest: a
+ * column per stage, or stages split after 1..8 modules per column — a wide screen gets
+ * more, shorter columns. */
+BsGraphLayout *bs_graph_layout_for_viewport (const BsModel *model, int width, int height,
+                                             const BsChartStyle *style);
+
+/* Where a node's name goes in device px under the transform of `info`, and its type
+ * size; FALSE when the node is too small on screen for a legible name (then none is
+ * drawn). Names are never drawn smaller than 8 px: below that the node shows none. */
+gboolean bs_graph_label_rect (const BsGraphInfo *info, const BsGraphNode *node,
+                              const BsChartStyle *style, BsRect *rect, double *size);
 
 /* The layer under (x, y) device px, by the transform of the last render; -1: none. */
 int bs_graph_render_hit (const BsGraphData *data, const BsGraphInfo *info, double x, double y);
