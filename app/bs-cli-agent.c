@@ -14,6 +14,7 @@
 
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -459,6 +460,8 @@ bs_cli_agent (int argc, char **argv)
       fprintf (stderr, "blendscope-cli agent: takes no arguments\n");
       return 2;
     }
+  /* A client gone mid-write is an error to handle, not a death. */
+  signal (SIGPIPE, SIG_IGN);
   /* The protocol gets stdout's descriptor; whatever else prints goes to stderr. */
   fflush (stdout);
   fd = dup (STDOUT_FILENO);

@@ -8,6 +8,7 @@
 #include "bs-ssh-backend.h"
 #include "remote/bs-agent-proto.h"
 
+#include <signal.h>
 #include <string.h>
 
 #define N_PINGS 8
@@ -348,6 +349,13 @@ ssh_open (GHashTable *options, GError **error)
                            "the ssh backend is written ssh://[user@]host[:port]/BACKEND[:options]");
       return NULL;
     }
+  /* A write to an agent that has gone must fail with EPIPE, not kill this process.
+   * Only when nobody chose otherwise (the default disposition). */
+  {
+    struct sigaction old;
+    if (sigaction (SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+      signal (SIGPIPE, SIG_IGN);
+  }
   self = g_new0 (BsSshBackend, 1);
   g_mutex_init (&self->tail_lock);
   self->tail = g_string_new (NULL);
