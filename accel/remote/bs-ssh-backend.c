@@ -539,7 +539,8 @@ run_chunk (BsSshBackend *self, const uint8_t *images, int n, int32_t *logits,
       g_autoptr (BsAgentMsg) in = NULL;
 
       g_free (when);
-      when = g_strdup_printf ("during the run, after %d inferences", *n_seen);
+      when = *n_seen > 0 ? g_strdup_printf ("during the run, after %d inferences of this call", *n_seen)
+                         : g_strdup ("during the run");
       in = recv_msg (self, when, error);
       if (in == NULL)
         return FALSE;
