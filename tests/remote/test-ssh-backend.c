@@ -153,6 +153,9 @@ check_against_cpu (int64_t injected)
       g_assert_cmpint (r->t_end_ns, <=, after + rtt);
       g_assert_cmpint (r->t_end_ns, >=, r->t_start_ns);
     }
+  /* Backends before the plan they borrow. */
+  g_clear_pointer (&cpu, bs_backend_close);
+  g_clear_pointer (&ssh, bs_backend_close);
   fixture_free (&f);
 }
 
@@ -231,6 +234,7 @@ test_cancel (void)
   /* The link survives a cancel. */
   bs_backend_reset_cancel (ssh);
   g_array_unref (run_collect (ssh, &f, 2, logits, &before, &after));
+  g_clear_pointer (&ssh, bs_backend_close);
   fixture_free (&f);
 }
 
