@@ -269,7 +269,15 @@ handshake (BsSshBackend *self, GError **error)
   if (!send_msg (self, &hello, "at the start", &local)
       || (reply = expect (self, BS_AGENT_MSG_HELLO, "at the start", &local)) == NULL)
     {
-      if (self->broken && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+      if (self->broken && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)
+          && g_subprocess_get_identifier (self->proc) == NULL
+          && g_subprocess_get_if_exited (self->proc) && g_subprocess_get_exit_status (self->proc) == 255)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+                     "ssh could not log in to %s%s%s (status 255, ssh's own failure: no route,"
+                     " unknown host key, or no key it accepts; BatchMode never asks for a"
+                     " password): %s", self->host, self->port ? " port " : "",
+                     self->port ? self->port : "", local->message);
+      else if (self->broken && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                      "no blendscope agent answered on %s: %s. Is blendscope %s installed there,"
                      " with blendscope-cli on the PATH of a non-interactive ssh session, and does"
