@@ -338,6 +338,9 @@ start_run (Agent *a, BsAgentMsg *in)
   else if (in->n_images == 0 || size / in->n_images != a->image_size || size % in->n_images != 0)
     g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                  "RUN: %zu bytes are not %u images of %zu bytes", size, in->n_images, a->image_size);
+  else if ((guint64) in->n_images * a->n_logits * sizeof (int32_t) > BS_AGENT_MAX_PAYLOAD - 65536)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "RUN: the logits of %u images would not fit in one RUN_END", in->n_images);
   if (error != NULL)
     {
       send_error (a, error);
