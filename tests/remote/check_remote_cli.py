@@ -56,7 +56,7 @@ def structure(doc):
 def main():
     with tempfile.TemporaryDirectory(prefix="bs-remote-cli-") as tmp:
         env = dict(os.environ, XDG_CACHE_HOME=tmp, BS_AGENT_CLI=CLI)
-        print("1..12")
+        print("1..13")
         # run: logits and rows
         local = cli("run", MODEL, "--backend", "cpu", "-n", "8", "--logits-out",
                     os.path.join(tmp, "l.npy"), env=env)
@@ -82,6 +82,10 @@ def main():
         da, db_ = export(db, 1, env), export(db, 2, env)
         ok(structure(da) == structure(db_) and len(structure(da)) == 10 * len(da["layers"]),
            "record: same events (inference, op, clock), %d of them" % len(structure(da)))
+        marks = [m["label"] for m in db_["markers"]]
+        ok(any(m.startswith("remote: ssh://localhost/cpu; agent blendscope") and "clock offset" in m
+               and "uncertainty" in m for m in marks),
+           "record: the remote host's facts and the clock offset are stored as a marker: %s" % marks)
         ok([l["name"] for l in da["layers"]] == [l["name"] for l in db_["layers"]],
            "record: same layer table")
         ok(db_["run"]["backend"] == "ssh://localhost/cpu" and db_["run"]["status"] == "complete",
