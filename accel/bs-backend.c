@@ -23,6 +23,14 @@ parse_spec (const char *text, char **name, GError **error)
   g_autoptr (BsSpec) spec = bs_spec_parse (text, ',', &local);
   GHashTable *options;
 
+  /* ssh://[user@]host[:port]/BACKEND[:options] is a URL, read whole by the ssh backend. */
+  if (g_str_has_prefix (text, "ssh://"))
+    {
+      options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_insert (options, g_strdup ("url"), g_strdup (text));
+      *name = g_strdup ("ssh");
+      return options;
+    }
   if (spec == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "backend spec '%s': %s", text,

@@ -35,6 +35,7 @@ static const Command commands[] = {
   { "delete", "RUN...: delete recorded runs", bs_cli_delete },
   { "check", "the session database's integrity (--repair: copy intact runs to a new file)",
     bs_cli_check },
+  { "agent", "serve the remote protocol on stdin/stdout (for ssh://HOST/BACKEND)", bs_cli_agent },
 };
 
 static void

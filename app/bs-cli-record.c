@@ -1,6 +1,7 @@
 /* bs-cli-record.c: `blendscope-cli record MODEL`: run on a backend while a probe samples
  * power, and record both to the session database as they happen. */
 #include "bs-backend.h"
+#include "remote/bs-ssh-backend.h"
 #include "bs-cli.h"
 #include "bs-counts.h"
 #include "bs-image.h"
@@ -260,6 +261,20 @@ record (const BsModel *model, const RecordOptions *opts, const char *command_lin
           bs_probe_is_simulated (probe) ? " (simulated power)" : "");
 
   sink.user_data = recorder;
+  {
+    /* A remote backend: the host's facts and the link's clock offset, kept with the run. */
+    int64_t offset, rtt;
+    const char *software, *cpu, *kernel;
+
+    if (bs_ssh_backend_get_link (backend, &offset, &rtt, &software, &cpu, &kernel))
+      {
+        g_autofree char *text = g_strdup_printf (
+          "remote: %s; agent %s on %s (%s); clock offset %+" G_GINT64_FORMAT " ns (agent minus"
+          " host), uncertainty %" G_GINT64_FORMAT " ns (round trip)", opts->backend, software,
+          cpu, kernel, offset, rtt);
+        bs_recorder_add_marker (recorder, bs_clock_now_ns (), text);
+      }
+  }
   if (!bs_probe_start (probe, &sink, &error))
     {
       /* No power, but timing is still worth recording; say so in the run. */

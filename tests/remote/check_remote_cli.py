@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""blendscope-cli with --backend ssh://localhost/cpu (through fake-ssh.sh and the local
+agent) against --backend cpu: `run` gives the same logits and per-layer rows; `record`
+stores the same event structure (inference, op, clock of every event, in order); killing
+the agent mid-record fails the run with a clear message and keeps the events that
+arrived. TAP output."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+CLI = os.environ["BS_CLI"]
+MODEL = os.path.join(os.environ["BS_SOURCE_ROOT"], "data", "models", "blendnet20.bsm")
+n_test = 0
+failed = False
+
+
+def ok(cond, what):
+    global n_test, failed
+    n_test += 1
+    print(("ok %d " if cond else "not ok %d ") % n_test + what)
+    failed |= not cond
+
+
+def cli(*args, env):
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+def rows(stdout):
+    """The per-layer table's name, kind and precision columns."""
+    out, inside = [], False
+    for line in stdout.splitlines():
+        if line.startswith("per-layer time"):
+            inside = True
+        elif inside and line.startswith("per inference"):
+            break
+        elif inside and line.strip() and not line.lstrip().startswith("#"):
+            out.append(line.split()[:4])
+    return out
+
+
+def export(db, run, env):
+    r = cli("export", str(run), "--db", db, "--format", "json", env=env)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def structure(doc):
+    e = doc["events"]
+    return list(zip(e["inference"], e["op"], e["clock"]))
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="bs-remote-cli-") as tmp:
+        env = dict(os.environ, XDG_CACHE_HOME=tmp, BS_AGENT_CLI=CLI)
+        print("1..13")
+        # run: logits and rows
+        local = cli("run", MODEL, "--backend", "cpu", "-n", "8", "--logits-out",
+                    os.path.join(tmp, "l.npy"), env=env)
+        remote = cli("run", MODEL, "--backend", "ssh://localhost/cpu", "-n", "8", "--logits-out",
+                     os.path.join(tmp, "r.npy"), env=env)
+        ok(local.returncode == 0 and remote.returncode == 0, "run: both succeed " + remote.stderr.strip())
+        with open(os.path.join(tmp, "l.npy"), "rb") as a, open(os.path.join(tmp, "r.npy"), "rb") as b:
+            ok(a.read() == b.read(), "run: identical logits (.npy)")
+        top = lambda s: [l for l in s.splitlines() if l.startswith("image ")]
+        ok(top(local.stdout) == top(remote.stdout) and len(top(local.stdout)) > 0,
+           "run: same top classes")
+        ok(rows(local.stdout) == rows(remote.stdout) and len(rows(local.stdout)) > 10,
+           "run: same per-layer rows (%d)" % len(rows(local.stdout)))
+        ok("clock offset" in remote.stderr and "uncertainty" in remote.stderr,
+           "run: the clock offset and its uncertainty are logged")
+
+        # record: event structure
+        db = os.path.join(tmp, "s.db")
+        a = cli("record", MODEL, "--backend", "cpu", "--probe", "synthetic", "--db", db, "-n", "10", env=env)
+        b = cli("record", MODEL, "--backend", "ssh://localhost/cpu", "--probe", "synthetic", "--db", db,
+                "-n", "10", env=env)
+        ok(a.returncode == 0 and b.returncode == 0, "record: both succeed " + b.stderr.strip())
+        da, db_ = export(db, 1, env), export(db, 2, env)
+        ok(structure(da) == structure(db_) and len(structure(da)) == 10 * len(da["layers"]),
+           "record: same events (inference, op, clock), %d of them" % len(structure(da)))
+        marks = [m["label"] for m in db_["markers"]]
+        ok(any(m.startswith("remote: ssh://localhost/cpu; agent blendscope") and "clock offset" in m
+               and "uncertainty" in m for m in marks),
+           "record: the remote host's facts and the clock offset are stored as a marker: %s" % marks)
+        ok([l["name"] for l in da["layers"]] == [l["name"] for l in db_["layers"]],
+           "record: same layer table")
+        ok(db_["run"]["backend"] == "ssh://localhost/cpu" and db_["run"]["status"] == "complete",
+           "record: the run names the remote backend and is complete")
+
+        # the agent killed mid-record
+        pidfile = os.path.join(tmp, "agent.pid")
+        kenv = dict(env, BS_TEST_AGENT_PIDFILE=pidfile)
+        p = subprocess.Popen([CLI, "record", MODEL, "--backend", "ssh://localhost/cpu", "--probe",
+                              "synthetic", "--db", db, "-n", "1000000"], env=kenv,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while not os.path.exists(pidfile) and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.5)
+        with open(pidfile) as f:
+            os.kill(int(f.read()), signal.SIGKILL)
+        out, err = p.communicate(timeout=120)
+        ok(p.returncode == 1 and "failed after" in err and "dropped during the run" in err
+           and "killed by signal 9" in err, "record, agent killed: exit 1, clear message: "
+           + err.strip().replace("\n", " | "))
+        dk = export(db, 3, env)
+        n_ev = len(structure(dk))
+        ok(dk["run"]["status"] == "failed", "record, agent killed: the run is marked failed")
+        ok(n_ev > 0 and n_ev % len(dk["layers"]) == 0,
+           "record, agent killed: %d events of whole inferences kept" % n_ev)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
