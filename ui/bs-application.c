@@ -578,10 +578,11 @@ load_initial_model (BsApplication *self)
 
   if (bs_run_controller_get_model (self->controller) != NULL)
     return;
-  /* The last model, or BlendNet-20: the app always opens on something it can run. */
+  /* The last model, or the default one (bs_bundled_default_model_path: the trained
+   * Fashion-MNIST BlendNet when bundled): the app always opens on something it can run. */
   if (last != NULL && *last && g_file_test (last, G_FILE_TEST_IS_REGULAR) && open_model (self, last))
     return;
-  bundled = bs_bundled_model_path ("blendnet20");
+  bundled = bs_bundled_default_model_path ();
   if (bundled != NULL)
     open_model (self, bundled);
 }
