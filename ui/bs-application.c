@@ -112,7 +112,8 @@ open_input (BsApplication *self, const char *path)
 
   if (!bs_run_controller_set_input (self->controller, path, &error))
     {
-      g_autofree char *text = g_strdup_printf ("Could not use these input images: %s", error->message);
+      g_autofree char *text = g_strdup_printf ("Could not use these input images: %s. The images are "
+                                               "unchanged.", error->message);
       report (self, text, TRUE);
     }
 }

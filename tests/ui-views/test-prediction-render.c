@@ -125,7 +125,8 @@ test_describe (void)
   d = bs_prediction_describe (&none);
   /* 346 of 400 = 86.5 %. */
   g_assert_cmpstr (a, ==, "Predicted Sneaker, 92 % confident; ✗ wrong: true class Sandal; "
-                          "top-1 so far 86.5 % (346 of 400 labelled inferences)");
+                          "top-1 so far 86.5 % (346 of 400 labelled inferences); "
+                          "image 7 of 200 · gallery");
   g_assert_nonnull (strstr (b, "✓ correct"));
   g_assert_nonnull (strstr (c, "confidence unknown"));
   g_assert_nonnull (strstr (c, "true class unknown"));

@@ -180,5 +180,6 @@ bs_prediction_describe (const BsPredictionData *data)
   mark = data->truth == NULL ? g_strdup ("true class unknown")
          : is_correct (data) ? g_strdup ("✓ correct")
          : g_strdup_printf ("✗ wrong: true class %s", data->truth);
-  return g_strdup_printf ("Predicted %s, %s; %s; %s", data->predicted, confidence, mark, top1);
+  return g_strdup_printf ("Predicted %s, %s; %s; %s%s%s", data->predicted, confidence, mark, top1,
+                          data->caption != NULL ? "; " : "", data->caption != NULL ? data->caption : "");
 }

@@ -46,8 +46,9 @@ typedef struct
 void bs_prediction_render (cairo_t *cr, const BsPredictionData *data, int width, int height,
                            const BsChartStyle *style, BsPredictionInfo *info);
 
-/* One sentence of the same: "Predicted Sneaker, 92 % confident; ✗ true class Sandal;
- * top-1 so far 86.5 % of 400 labelled inferences" (tooltips, accessibility, tests). */
+/* One sentence of the same: "Predicted Sneaker, 92 % confident; ✗ wrong: true class
+ * Sandal; top-1 so far 86.5 % (346 of 400 labelled inferences); CAPTION" (tooltips,
+ * accessibility, tests). */
 char *bs_prediction_describe (const BsPredictionData *data);
 
 G_END_DECLS
