@@ -167,7 +167,7 @@ bs_prediction_tile_measure (GtkWidget *widget, GtkOrientation orientation, int f
 {
   BsPredictionTile *self = BS_PREDICTION_TILE (widget);
   /* Tall enough for a 28×28 image at 4× (demo: 10×) and its five lines of text. */
-  int height = self->demo ? 300 : 124;
+  int height = self->demo ? 300 : 150;
 
   *minimum = orientation == GTK_ORIENTATION_VERTICAL ? height : 200;
   *natural = orientation == GTK_ORIENTATION_VERTICAL ? height : 480;

@@ -236,7 +236,6 @@ def inner(args):
                                 "getwindowname"], capture_output=True, text=True).stdout
         if model.name not in title:
             e2e.fail("the app did not start on the default model %s: window %r" % (model.name, title))
-        e2e.activate(e2e.APP_PATH, "probe", "<'none'>")
         e2e.activate(WINDOW, "view", "<'live'>")
         ref = check_default_gallery(args.cli, model_path, names, scale, home)
         check_marks(ref, names, home)
