@@ -234,10 +234,14 @@ def inner(args):
         subprocess.run(["gdbus", "wait", "--session", "--timeout", "20", e2e.APP_ID], check=True)
         e2e.wait_for("the window's actions", lambda: "'prediction'" in e2e.gdbus(
             "--object-path", WINDOW, "--method", "org.gtk.Actions.List"), 20)
-        title = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "blendscope",
-                                "getwindowname"], capture_output=True, text=True).stdout
-        if model.name not in title:
-            e2e.fail("the app did not start on the default model %s: window %r" % (model.name, title))
+        # The window title names the model; the run below checks the class names too.
+        if shutil.which("xdotool"):
+            title = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "blendscope",
+                                    "getwindowname"], capture_output=True, text=True).stdout
+            if model.name not in title:
+                e2e.fail("the app did not start on the default model %s: window %r" % (model.name, title))
+        else:
+            e2e.log("no xdotool: the window title is not checked")
         e2e.activate(WINDOW, "view", "<'live'>")
         ref = check_default_gallery(args.cli, model_path, names, scale, home)
         check_marks(ref, names, home)
