@@ -3,8 +3,8 @@
 
 Starts the real application as e2e.py does (private bus, display, HOME and settings) with
 no model chosen, so it opens its default: the trained Fashion-MNIST BlendNet when
-data/models/fmnist-blendnet.bsm is bundled, else an untrained stand-in with the same name,
-input shape (1x28x28) and class names, exported here by tools/blendscope-export into a
+data/models/fmnist-blendnet.bsm is bundled, else an untrained stand-in with the same file
+name, input shape (1x28x28) and class names (model name "untrained-standin"), exported here by tools/blendscope-export into a
 private models folder (with the gallery beside it, as installed). Then it checks
 
   * the default run classifies the gallery: the window's read-only "prediction" state names
@@ -65,7 +65,7 @@ def default_model(home):
         ["/usr/bin/python3", os.path.join(SOURCE_ROOT, "tools", "blendscope-export"), "blendnet20",
          "--random-init", "--seed", "3", "--in-channels", "1", "--input-size", "28",
          "--widths", "8,16,32", "--blocks", "1", "--calib", GALLERY, "--labels", FMNIST_CLASSES,
-         "--name", "fmnist-blendnet", "--description", "untrained stand-in (e2e-classify)",
+         "--name", "untrained-standin", "--description", "untrained stand-in (e2e-classify)",
          "-o", path], capture_output=True, text=True)
     if result.returncode != 0:
         if "No module named 'torch'" in result.stderr:
