@@ -4,8 +4,9 @@
 Starts the real application as e2e.py does (private bus, display, HOME and settings) with
 no model chosen, so it opens its default: the trained Fashion-MNIST BlendNet when
 data/models/fmnist-blendnet.bsm is bundled, else an untrained stand-in with the same file
-name, input shape (1x28x28) and class names (model name "untrained-standin"), exported here by tools/blendscope-export into a
-private models folder (with the gallery beside it, as installed). Then it checks
+name, input shape (1x28x28) and class names (model name "untrained-standin"), exported here
+by tools/blendscope-export into a private models folder (the gallery beside it, as
+installed). Then it checks
 
   * the default run classifies the gallery: the window's read-only "prediction" state names
     a class of the model, the ✓/✗ mark and the running top-1; the predicted class, its
