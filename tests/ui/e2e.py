@@ -69,6 +69,15 @@ def palette():
     return colours
 
 
+def modelled_caption_colour():
+    """The colour the tiles say MODELLED in, read from ui/bs-style.css."""
+    css = open(os.path.join(SOURCE_ROOT, "ui", "bs-style.css")).read()
+    found = re.search(r"^tile\.modelled \.tile-caption \{\s*color: #([0-9a-fA-F]{6})", css, re.M)
+    if found is None:
+        fail("tile.modelled caption colour not found in ui/bs-style.css")
+    return tuple(int(found.group(1)[i:i + 2], 16) for i in (0, 2, 4))
+
+
 class Image:
     """An RGB screenshot, decoded by ImageMagick (no Python imaging library needed)."""
 
@@ -265,6 +274,13 @@ def inner(args):
         activate(window, "zoom-in")
         time.sleep(1)
         live = screenshot("live", shots)
+        # Modelled timings (csim) say so on the tiles, measured ones never do.
+        modelled_px = live.count(modelled_caption_colour(), tolerance=30, region=(0, 90, SCREEN[0], 220))
+        log("tile captions in the modelled colour: %d px" % modelled_px)
+        if args.backend.startswith("csim") and modelled_px < 50:
+            fail("csim's tiles do not say their figures are modelled")
+        if not args.backend.startswith("csim") and modelled_px > 0:
+            fail("measured tiles are labelled in the modelled colour")
         activate(window, "view", "<'layers'>")
         time.sleep(2)
         layers = screenshot("layers", shots)
