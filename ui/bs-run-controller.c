@@ -530,6 +530,8 @@ note_classifications (RunJob *job, int first, int k, const int32_t *logits)
       memcpy (job->latest_logits, logits + (gsize) (k - 1) * job->n_logits,
               sizeof (int32_t) * job->n_logits);
     }
+  /* Usually scheduled already by the layer events; a backend without them still shows. */
+  schedule_flush_locked (job);
   g_mutex_unlock (&job->lock);
 }
 
