@@ -251,14 +251,19 @@ def inner(args):
         check_screenshots(shots, args)
         if app.poll() is not None:
             e2e.fail("the app died")
+        # Quit must end the app cleanly (under --setup sanitize: no leak, no error report).
+        e2e.activate(e2e.APP_PATH, "quit")
+        try:
+            code = app.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            e2e.fail("the app did not quit within 60 s")
+        if code != 0:
+            app_log.flush()
+            e2e.fail("the app exited with %d; log: %s" % (code, open(app_log.name).read()[-3000:]))
     finally:
         if app.poll() is None:
-            try:
-                e2e.activate(e2e.APP_PATH, "quit")
-                app.wait(timeout=20)
-            except Exception:
-                app.kill()
-                app.wait()
+            app.kill()
+            app.wait()
         app_log.close()
     e2e.log("screenshots in", shots)
     print("ok 1 - e2e-classify", flush=True)
