@@ -1,0 +1,184 @@
+"""blendscope-train: train one recipe (tools/blendtorch/train.py) on its data set, export it
+with real training images as calibration, measure the integer model on the test split and
+write a .bsm whose [provenance] records data set, recipe, seed, epochs and the figures.
+
+  blendscope-train fmnist-blendnet -o data/models/fmnist-blendnet.bsm --checkpoint-out bn.pt
+  blendscope-train fmnist-blendnet --from-checkpoint bn.pt -o fmnist-blendnet.bsm   # no training
+  blendscope-train --list
+
+docs/training.md has the recipes and the figures of the bundled files.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import OrderedDict
+
+import numpy as np
+import torch
+
+from . import bsm, datasets, export, intref, models, train
+
+
+def die(msg):
+    print(f"blendscope-train: error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="blendscope-train", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("recipe", nargs="?", help="recipe name (--list shows them)")
+    p.add_argument("-o", "--output", help="the .bsm to write")
+    p.add_argument("--list", action="store_true", help="list the recipes and exit")
+    p.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    p.add_argument("--seed", type=int, help="override the recipe's seed")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads (default 1: on a shared machine a second thread mostly spins)")
+    p.add_argument("--checkpoint-out", help="save the trained float model (arch, options, state_dict)")
+    p.add_argument("--from-checkpoint", help="skip training: export and measure this checkpoint")
+    p.add_argument("--calib-count", type=int, default=512, help="training images for calibration")
+    p.add_argument("--train-limit", type=int, help="train on the first N training images only")
+    p.add_argument("--test-limit", type=int, help="measure on the first N test images only")
+    p.add_argument("--cli", help="blendscope-cli with the eval command: measure the integer "
+                                 "accuracy with it (else the integer oracle intref.py)")
+    p.add_argument("--log", help="also append progress lines to this file")
+    return p.parse_args(argv)
+
+
+def make_logger(path):
+    def log(msg):
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(line, flush=True)
+        if path:
+            with open(path, "a") as f:
+                f.write(line + "\n")
+    return log
+
+
+def load_trained(recipe, path):
+    try:
+        ck = torch.load(path, map_location="cpu")
+        net = models.build(ck["arch"], name=recipe.name or None, **ck["options"])
+        net.load_state_dict(ck["state_dict"])
+    except Exception as e:  # noqa: BLE001 - report any unpickling/shape problem plainly
+        die(f"{path}: cannot load the checkpoint ({e})")
+    net.eval()
+    return net, ck.get("train_figures", {})
+
+
+def cli_eval(cli, model_path, x, y):
+    """Top-1 (%) of `blendscope-cli eval` on the images, via .npy files in a temp dir."""
+    with tempfile.TemporaryDirectory() as d:
+        xi, yi = os.path.join(d, "images.npy"), os.path.join(d, "labels.npy")
+        np.save(xi, x)
+        np.save(yi, y)
+        r = subprocess.run([cli, "eval", model_path, "--images", xi, "--labels", yi, "--json"],
+                           capture_output=True, text=True)
+    if r.returncode != 0:
+        die(f"{cli} eval failed ({r.returncode}): {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def cli_top1(report):
+    """The top-1 figure of an eval report, as a percentage."""
+    v = report.get("top1", report.get("top1_accuracy"))
+    if isinstance(v, dict):
+        v = v.get("percent", v.get("value"))
+    if v is None:
+        die("blendscope-cli eval --json gave no top1 figure")
+    v = float(v)
+    return 100.0 * v if v <= 1.0 and report.get("top1_unit") != "percent" else v
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.list:
+        for name, r in train.RECIPES.items():
+            print(f"{name}: {r.dataset}, seed {r.seed}: {train.describe(r)}")
+        return 0
+    if not args.recipe or not args.output:
+        die("give a recipe and -o OUT.bsm (or --list)")
+    if args.recipe not in train.RECIPES:
+        die(f"unknown recipe {args.recipe!r} (known: {', '.join(train.RECIPES)})")
+    recipe = train.with_epochs(train.RECIPES[args.recipe], args.epochs)
+    if args.seed is not None:
+        recipe = train.replace(recipe, seed=args.seed)
+    torch.set_num_threads(max(1, args.threads))
+    log = make_logger(args.log)
+    try:
+        xtr, ytr = datasets.load(recipe.dataset, "train")
+        xte, yte = datasets.load(recipe.dataset, "test")
+    except datasets.DatasetError as e:
+        die(str(e))
+    xtr, ytr = np.array(xtr[:args.train_limit]), np.array(ytr[:args.train_limit])
+    xte, yte = xte[:args.test_limit], yte[:args.test_limit]
+
+    if args.from_checkpoint:
+        net, figures = load_trained(recipe, args.from_checkpoint)
+        log(f"{args.recipe}: loaded {args.from_checkpoint}")
+    else:
+        log(f"{args.recipe}: {train.describe(recipe)}; {len(xtr)} training images, "
+            f"{torch.get_num_threads()} thread(s)")
+        def save_partial(epoch, net):  # a safety copy while a long recipe runs
+            if args.checkpoint_out:
+                torch.save(train.checkpoint(net, args.recipe, recipe), args.checkpoint_out + ".partial")
+
+        net, figures = train.train(recipe, xtr, ytr, log, save_partial)
+        if args.checkpoint_out:
+            ck = train.checkpoint(net, args.recipe, recipe)
+            ck["train_figures"] = figures
+            torch.save(ck, args.checkpoint_out)
+            log(f"saved {args.checkpoint_out}")
+
+    float_pred = train.predict_float(net, xte)
+    float_top1 = 100.0 * float(np.mean(float_pred == yte))
+    log(f"float top-1 on {len(yte)} test images: {float_top1:.2f} %")
+
+    calib = train.calibration_subset(xtr, args.calib_count, recipe.seed + 1000)
+    res = export.export(net, calib, None, name=recipe.name or args.recipe,
+                        labels=datasets.labels(recipe.dataset))
+    for w in res.report["warnings"]:
+        log(f"export warning: {w}")
+    int_logits = intref.run_batched(res.model, xte, batch=250).numpy()
+    int_pred = int_logits.argmax(1)
+    oracle_top1 = 100.0 * float(np.mean(int_pred == yte))
+    agree = 100.0 * float(np.mean(int_pred == float_pred))
+    log(f"integer oracle top-1: {oracle_top1:.2f} %, int-vs-float agreement {agree:.2f} %")
+
+    prov = OrderedDict(res.model.provenance)
+    prov.update([
+        ("generator", "tools/blendscope-train"),
+        ("dataset", f"{recipe.dataset} ({len(xtr)} training images; accuracy on "
+                    f"{len(yte)} test images)"),
+        ("recipe", f"{args.recipe}: {train.describe(recipe)}"),
+        ("seed", str(recipe.seed)),
+        ("epochs", str(recipe.epochs)),
+        ("calibration", f"max, {len(calib)} training images (seed {recipe.seed + 1000})"),
+        ("train_cpu_seconds", f"{figures.get('cpu_seconds', float('nan')):.0f} "
+                              f"(process CPU time, torch threads {args.threads})"),
+        ("float_top1", f"{float_top1:.2f} % (PyTorch float model)"),
+        ("int_top1", f"{oracle_top1:.2f} % (integer oracle tools/blendtorch/intref.py, "
+                     f"bit-exact with the C engines)"),
+        ("int_float_agreement", f"{agree:.2f} % (top-1 class of the integer model equals "
+                                f"the float model's)"),
+    ])
+    res.model.provenance = prov
+    bsm.write(res.model, args.output)
+    if args.cli:
+        rep = cli_eval(args.cli, args.output, xte, yte)
+        cli_acc = cli_top1(rep)
+        log(f"blendscope-cli eval top-1: {cli_acc:.2f} %")
+        if abs(cli_acc - oracle_top1) > 1e-6:
+            die(f"blendscope-cli eval ({cli_acc:.2f} %) disagrees with the integer oracle "
+                f"({oracle_top1:.2f} %)")
+        prov["int_top1"] = (f"{cli_acc:.2f} % (blendscope-cli eval, reference engine; the "
+                            f"integer oracle intref.py agrees)")
+        res.model.provenance = prov
+        bsm.write(res.model, args.output)
+    log(f"wrote {args.output}")
+    return 0
