@@ -50,11 +50,11 @@ RECIPES = OrderedDict([
     ("fmnist-blendnet", Recipe(
         "fashion-mnist", "blendnet20",
         dict(FMNIST, widths=[16, 32, 64], blocks=1, skip_kernel=3),
-        epochs=6, lr=2e-3, weight_decay=5e-5, seed=14, shift=0, flip=True, name="fmnist-blendnet")),
+        epochs=3, lr=2e-3, weight_decay=5e-5, seed=14, shift=0, flip=True, name="fmnist-blendnet")),
     ("fmnist-resnet-int8", Recipe(
         "fashion-mnist", "resnet20-int8",
         dict(FMNIST, widths=[16, 32, 64], blocks=1),
-        epochs=6, lr=2e-3, weight_decay=5e-5, seed=15, shift=0, flip=True, name="fmnist-resnet-int8")),
+        epochs=3, lr=2e-3, weight_decay=5e-5, seed=15, shift=0, flip=True, name="fmnist-resnet-int8")),
     ("fmnist-resnet-bnn", Recipe(
         "fashion-mnist", "resnet20-bnn",
         dict(FMNIST, widths=[32, 64, 128], blocks=1),
@@ -70,8 +70,8 @@ RECIPES = OrderedDict([
     # the CI recipe (tests/training): seconds on the 8x8 digits
     ("digits-blendnet", Recipe(
         "digits", "blendnet20",
-        dict(input_size=8, in_channels=1, widths=[16, 32], blocks=1, skip_kernel=1),
-        epochs=30, batch=64, lr=5e-3, seed=5, shift=1, name="digits-blendnet")),
+        dict(input_size=8, in_channels=1, widths=[16, 32], blocks=1, skip_kernel=3),
+        epochs=15, batch=64, lr=3e-3, seed=5, shift=0, name="digits-blendnet")),
 ])
 
 
@@ -239,7 +239,7 @@ def predict_float(net, x, batch=500):
     out = []
     with torch.no_grad():
         for i in range(0, len(x), batch):
-            out.append(net(torch.as_tensor(np.asarray(x[i:i + batch]))).argmax(1))
+            out.append(net(torch.as_tensor(np.array(x[i:i + batch]))).argmax(1))
     return torch.cat(out).numpy()
 
 
