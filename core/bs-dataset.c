@@ -129,11 +129,16 @@ dataset_from_idx (BsIdxArray *images, BsIdxArray *labels, BsShape expected, GErr
 {
   BsDataset *set;
 
-  if (images->n_dims != 3 || expected.c != 1 || (int64_t) images->dims[1] != expected.h
+  if (images->n_dims != 3)
+    {
+      shape_error (error, "t10k-images has %d dimensions, want 3 (N, H, W)", images->n_dims);
+      return NULL;
+    }
+  if (expected.c != 1 || (int64_t) images->dims[1] != expected.h
       || (int64_t) images->dims[2] != expected.w)
     {
-      shape_error (error, "Fashion-MNIST images are 1x28x28, the model takes %dx%dx%d",
-                   expected.c, expected.h, expected.w);
+      shape_error (error, "t10k-images holds 1x%ux%u images, the model takes %dx%dx%d",
+                   images->dims[1], images->dims[2], expected.c, expected.h, expected.w);
       return NULL;
     }
   if (labels->n_dims != 1)
