@@ -5,6 +5,7 @@
 #include "bs-clock.h"
 #include "bs-dataset.h"
 #include "bs-evaluate.h"
+#include "bs-float-model.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@ typedef struct
   char *images;
   char *labels;
   char *backend;
+  char *checkpoint;
   int limit;
   gboolean json;
 } EvalOptions;
@@ -32,6 +34,7 @@ eval_options_clear (EvalOptions *opts)
   g_free (opts->images);
   g_free (opts->labels);
   g_free (opts->backend);
+  g_free (opts->checkpoint);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvalOptions, eval_options_clear)
 
@@ -59,6 +62,34 @@ on_progress (int done, int total, gpointer user_data)
       fprintf (stderr, "eval: %d / %d images%s", done, total, isatty (2) ? "\r" : "\n");
       p->last_print_ns = now;
       p->printed = TRUE;
+    }
+  return TRUE;
+}
+
+/* The float PyTorch model of --checkpoint on the same images. */
+typedef struct
+{
+  const char *checkpoint;    /* NULL: not compared */
+  int agree;                 /* images where its class is the integer model's */
+  int correct;               /* images where its class is the label */
+} FloatComparison;
+
+static gboolean
+compare_with_float (const char *checkpoint, const char *model_path, const BsDataset *set,
+                    const BsEvaluation *eval, FloatComparison *cmp, GError **error)
+{
+  int n = eval->accuracy->n_images;
+  g_autofree int32_t *predicted = NULL;
+
+  fprintf (stderr, "eval: running the float model of %s in PyTorch on %d images\n", checkpoint, n);
+  predicted = bs_float_model_predict (checkpoint, model_path, set->images, n, NULL, error);
+  if (predicted == NULL)
+    return FALSE;
+  cmp->checkpoint = checkpoint;
+  for (int i = 0; i < n; i++)
+    {
+      cmp->agree += predicted[i] == eval->predictions[i];
+      cmp->correct += predicted[i] == set->labels[i];
     }
   return TRUE;
 }
@@ -114,7 +145,7 @@ print_confusion (const BsModel *model, const BsAccuracy *acc)
 }
 
 static void
-print_text (const BsModel *model, const BsEvaluation *eval)
+print_text (const BsModel *model, const BsEvaluation *eval, const FloatComparison *cmp)
 {
   const BsAccuracy *acc = eval->accuracy;
 
@@ -126,6 +157,13 @@ print_text (const BsModel *model, const BsEvaluation *eval)
           acc->top5_hits, acc->n_images);
   printf ("time: %.3f s for %d images (host clock, chunks of images, not a latency figure)\n",
           eval->wall_ns / 1e9, acc->n_images);
+  if (cmp->checkpoint != NULL)
+    {
+      printf ("integer vs float model: %.2f%% agree (%d / %d; float: %s in PyTorch)\n",
+              percent (cmp->agree, acc->n_images), cmp->agree, acc->n_images, cmp->checkpoint);
+      printf ("float model top-1: %.2f%% (%d / %d)\n", percent (cmp->correct, acc->n_images),
+              cmp->correct, acc->n_images);
+    }
   print_per_class (model, acc);
   print_confusion (model, acc);
 }
@@ -192,7 +230,25 @@ add_confusion (JsonBuilder *b, const BsAccuracy *acc)
 
 /* Through json-glib, whose numbers do not follow LC_NUMERIC. */
 static void
-print_json (const BsModel *model, const BsEvaluation *eval)
+add_float_comparison (JsonBuilder *b, const FloatComparison *cmp, int n_images)
+{
+  json_builder_set_member_name (b, "float_model");
+  if (cmp->checkpoint == NULL)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  json_builder_begin_object (b);
+  add_string (b, "checkpoint", cmp->checkpoint);
+  add_int (b, "agree", cmp->agree);
+  add_double (b, "agreement", n_images > 0 ? (double) cmp->agree / n_images : 0.0);
+  add_int (b, "top1_correct", cmp->correct);
+  add_double (b, "top1", n_images > 0 ? (double) cmp->correct / n_images : 0.0);
+  json_builder_end_object (b);
+}
+
+static void
+print_json (const BsModel *model, const BsEvaluation *eval, const FloatComparison *cmp)
 {
   const BsAccuracy *acc = eval->accuracy;
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -212,6 +268,7 @@ print_json (const BsModel *model, const BsEvaluation *eval)
   add_double (b, "wall_s_host_clock", eval->wall_ns / 1e9);
   add_per_class (b, model, acc);
   add_confusion (b, acc);
+  add_float_comparison (b, cmp, acc->n_images);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
@@ -238,16 +295,24 @@ load_dataset (const EvalOptions *opts, BsShape expected, GError **error)
 }
 
 static int
-evaluate (const BsModel *model, const EvalOptions *opts)
+evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (BsDataset) set = load_dataset (opts, model->input_shape, &error);
   g_autoptr (BsEvaluation) eval = NULL;
   g_autoptr (GMainContext) signals = NULL;
   Progress progress = { 0 };
+  FloatComparison cmp = { 0 };
 
   if (set == NULL)
     return bs_cli_fail (error);
+  /* Before minutes of evaluation, not after. */
+  if (opts->checkpoint != NULL && !g_file_test (opts->checkpoint, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autofree char *display = g_filename_display_name (opts->checkpoint);
+      fprintf (stderr, "blendscope-cli: --checkpoint %s: no such file\n", display);
+      return 1;
+    }
   signals = bs_cli_watch_stop_signals (&progress.stop_signal);
   progress.signals = signals;
   progress.started_ns = bs_clock_now_ns ();
@@ -259,10 +324,13 @@ evaluate (const BsModel *model, const EvalOptions *opts)
       bs_cli_fail (error);
       return progress.stop_signal != 0 ? 128 + progress.stop_signal : 1;
     }
+  if (opts->checkpoint != NULL
+      && !compare_with_float (opts->checkpoint, model_path, set, eval, &cmp, &error))
+    return bs_cli_fail (error);
   if (opts->json)
-    print_json (model, eval);
+    print_json (model, eval, &cmp);
   else
-    print_text (model, eval);
+    print_text (model, eval, &cmp);
   return 0;
 }
 
@@ -298,6 +366,9 @@ bs_cli_eval (int argc, char **argv)
       ".npy labels (N,) of uint8, int32 or int64", "FILE" },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &opts.backend,
       "Backend and options, e.g. cpu, cpu:isa=avx2, csim, xrt:device=0,xclbin=F (cpu)", "SPEC" },
+    { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &opts.checkpoint,
+      "The float PyTorch checkpoint the model was exported from: report how often the two "
+      "agree (runs python3 -m blendtorch.predict; needs python3-torch)", "FILE.pt" },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &opts.limit, "Evaluate the first N images only", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opts.json, "Print JSON", NULL },
     { NULL }
@@ -318,5 +389,5 @@ bs_cli_eval (int argc, char **argv)
     return bs_cli_fail (error);
   if (opts.backend == NULL)
     opts.backend = g_strdup ("cpu");
-  return evaluate (model, &opts);
+  return evaluate (model, argv[1], &opts);
 }

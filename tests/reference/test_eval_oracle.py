@@ -3,7 +3,8 @@
 (tools/blendtorch/intref.py, written from the format spec alone): an untrained 1x28x28
 BlendNet exported here, the Fashion-MNIST test files read here with gzip and numpy, the
 oracle's logits tallied here; eval's top-1, top-5, per-class counts and confusion matrix
-must be the same numbers.
+must be the same numbers. With --checkpoint, eval's integer/float agreement must be the
+one counted here between the float network (run in this process) and the oracle.
 
 Environment: BS_CLI, BS_SOURCE_ROOT. Needs python3-torch and dataset-fashion-mnist.
 """
@@ -23,8 +24,11 @@ FMNIST = "/usr/share/datasets/fashion-mnist"
 N_IMAGES = 600
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
-from blendtorch import bsm, intref  # noqa: E402
+import torch  # noqa: E402
 
+from blendtorch import bsm, export, intref, models  # noqa: E402
+
+OPTIONS = {"input_size": 28, "in_channels": 1, "widths": (8, 16, 32), "blocks": 1}
 FMNIST_LABELS = "T-shirt/top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle boot"
 
 
@@ -45,20 +49,27 @@ class EvalAgainstIntref(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="bs-eval-oracle-")
         cls.model = os.path.join(cls.tmp.name, "fm.bsm")
+        cls.checkpoint = os.path.join(cls.tmp.name, "fm.pt")
+        # A seeded float network, saved as a checkpoint and exported from it.
+        cls.net = models.build("blendnet20", **OPTIONS)
+        models.init_weights(cls.net, 5)
+        models.calibrate_bn(cls.net, models.synthetic_images(64, 5, channels=1, size=28), 5)
+        cls.net.eval()
+        torch.save({"arch": "blendnet20", "options": OPTIONS,
+                    "state_dict": cls.net.state_dict()}, cls.checkpoint)
         subprocess.run([sys.executable, os.path.join(ROOT, "tools", "blendscope-export"),
-                        "blendnet20", "--random-init", "--seed", "5", "--input-size", "28",
-                        "--in-channels", "1", "--widths", "8,16,32", "--blocks", "1",
-                        "--labels", FMNIST_LABELS, "-o", cls.model],
-                       check=True, capture_output=True)
+                        "--checkpoint", cls.checkpoint, "--labels", FMNIST_LABELS,
+                        "-o", cls.model], check=True, capture_output=True)
+        cls.images = read_idx_gz(os.path.join(FMNIST, "t10k-images-idx3-ubyte.gz"))[:N_IMAGES]
+        cls.labels = read_idx_gz(os.path.join(FMNIST, "t10k-labels-idx1-ubyte.gz"))[:N_IMAGES]
+        cls.logits = np.asarray(intref.run(bsm.read(cls.model), np.array(cls.images[:, None])))
 
     @classmethod
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
     def test_counts_equal_the_oracle(self):
-        images = read_idx_gz(os.path.join(FMNIST, "t10k-images-idx3-ubyte.gz"))[:N_IMAGES]
-        labels = read_idx_gz(os.path.join(FMNIST, "t10k-labels-idx1-ubyte.gz"))[:N_IMAGES]
-        logits = np.asarray(intref.run(bsm.read(self.model), np.array(images[:, None, :, :])))
+        labels, logits = self.labels, self.logits
         order = np.argsort(-logits, axis=1, kind="stable")   # ties: lower class first
         top1 = int((order[:, 0] == labels).sum())
         top5 = int(sum(labels[i] in order[i, :5] for i in range(N_IMAGES)))
@@ -78,6 +89,40 @@ class EvalAgainstIntref(unittest.TestCase):
         self.assertEqual([c["label"] for c in got["per_class"]], FMNIST_LABELS.split(","))
         self.assertEqual([c["images"] for c in got["per_class"]],
                          np.bincount(labels, minlength=10).tolist())
+
+        self.assertIsNone(got["float_model"])
+
+    def test_float_agreement(self):
+        float_pred = export.float_logits(self.net, np.array(self.images[:, None])).argmax(1).numpy()
+        int_pred = np.argsort(-self.logits, axis=1, kind="stable")[:, 0]
+        agree = int((float_pred == int_pred).sum())
+        correct = int((float_pred == self.labels).sum())
+        p = subprocess.run([CLI, "eval", self.model, "--dataset", "fashion-mnist", "--limit",
+                            str(N_IMAGES), "--checkpoint", self.checkpoint, "--json"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        got = json.loads(p.stdout)["float_model"]
+        print(f"float/integer agreement: here {agree}/{N_IMAGES}, eval {got['agree']}")
+        self.assertEqual((got["agree"], got["top1_correct"]), (agree, correct))
+        self.assertAlmostEqual(got["agreement"], agree / N_IMAGES)
+
+    def test_checkpoint_errors(self):
+        bad = os.path.join(self.tmp.name, "bad.pt")
+        with open(bad, "wb") as f:
+            f.write(b"not a pickle")
+        other = os.path.join(self.tmp.name, "other.pt")
+        torch.save({"arch": "blendnet20", "options": dict(OPTIONS, widths=(16, 16, 32)),
+                    "state_dict": models.build("blendnet20", **dict(OPTIONS, widths=(16, 16, 32)))
+                    .state_dict()}, other)
+        for checkpoint, message in ((bad, "cannot load"), (other, "differing: widths"),
+                                    (os.path.join(self.tmp.name, "absent.pt"), "absent.pt")):
+            with self.subTest(checkpoint=os.path.basename(checkpoint)):
+                p = subprocess.run([CLI, "eval", self.model, "--dataset", "fashion-mnist",
+                                    "--limit", "10", "--checkpoint", checkpoint],
+                                   capture_output=True, text=True)
+                self.assertEqual(p.returncode, 1, p.stderr)
+                self.assertIn("--checkpoint", p.stderr)
+                self.assertIn(message, p.stderr)
 
 
 if __name__ == "__main__":

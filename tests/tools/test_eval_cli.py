@@ -114,6 +114,21 @@ class Eval(unittest.TestCase):
         self.assert_fails([MODEL, "--dataset", "fashion-mnist"], "dataset-fashion-mnist",
                           env={"BS_FASHION_MNIST_DIR": self.path("nowhere")})
 
+    def test_checkpoint_without_pytorch_names_the_package(self):
+        # A torch package that fails to import, as on a machine without python3-torch.
+        os.makedirs(self.path("notorch/torch"))
+        with open(self.path("notorch/torch/__init__.py"), "w") as f:
+            f.write("raise ImportError('No module named torch')\n")
+        with open(self.path("net.pt"), "wb") as f:
+            f.write(b"any")
+        labels = self.save("labels.npy", np.zeros(16, np.int64))
+        self.assert_fails([MODEL, "--images", SAMPLES, "--labels", labels, "--checkpoint",
+                           self.path("net.pt")], "install Debian's python3-torch",
+                          env={"PYTHONPATH": self.path("notorch")})
+        self.assert_fails([MODEL, "--images", SAMPLES, "--labels", labels, "--checkpoint",
+                           self.path("net.pt")], "cannot start",
+                          env={"BS_PYTHON3": self.path("no-python")})
+
     def test_bad_input(self):
         good = np.load(SAMPLES)
         images = self.save("images.npy", good)
