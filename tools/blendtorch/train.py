@@ -231,7 +231,8 @@ def train(recipe, x, y, log=print, on_epoch=None):
     if hooks is not None:
         hooks.remove()
     net.eval()
-    return net, {"cpu_seconds": time.process_time() - cpu0, "wall_seconds": time.time() - wall0}
+    return net, {"cpu_seconds": time.process_time() - cpu0, "wall_seconds": time.time() - wall0,
+                 "epochs_done": recipe.epochs, "threads": torch.get_num_threads()}
 
 
 def predict_float(net, x, batch=500):

@@ -41,6 +41,12 @@ def parse_args(argv):
                    help="torch threads (default 1: on a shared machine a second thread mostly spins)")
     p.add_argument("--checkpoint-out", help="save the trained float model (arch, options, state_dict)")
     p.add_argument("--from-checkpoint", help="skip training: export and measure this checkpoint")
+    p.add_argument("--stopped-after", type=int, metavar="N",
+                   help="with --from-checkpoint: the checkpoint is a safety copy (.partial) taken "
+                        "after epoch N of the recipe's schedule; [provenance] says so")
+    p.add_argument("--train-cpu-seconds", type=float, metavar="S",
+                   help="with --from-checkpoint: the training's CPU time, when the checkpoint "
+                        "does not record it (from the training log)")
     p.add_argument("--calib-count", type=int, default=512, help="training images for calibration")
     p.add_argument("--train-limit", type=int, help="train on the first N training images only")
     p.add_argument("--test-limit", type=int, help="measure on the first N test images only")
@@ -95,6 +101,22 @@ def cli_top1(report, n_images):
     return hits
 
 
+def cpu_text(figures):
+    cpu = figures.get("cpu_seconds")
+    if cpu is None:
+        return "not recorded in the checkpoint"
+    return (f"{cpu:.0f} (process CPU time of the training, host clock; "
+            f"{figures.get('threads', '?')} torch thread(s))")
+
+
+def epochs_text(recipe, stopped_after, figures):
+    done = stopped_after if stopped_after is not None else figures.get("epochs_done")
+    if done is None or done == recipe.epochs:
+        return str(recipe.epochs)
+    return (f"{done} (stopped after epoch {done} of a {recipe.epochs}-epoch cosine schedule; "
+            f"the float weights of that epoch)")
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.list:
@@ -120,13 +142,19 @@ def main(argv=None):
 
     if args.from_checkpoint:
         net, figures = load_trained(recipe, args.from_checkpoint)
+        if args.train_cpu_seconds is not None:
+            figures["cpu_seconds"] = args.train_cpu_seconds
         log(f"{args.recipe}: loaded {args.from_checkpoint}")
     else:
         log(f"{args.recipe}: {train.describe(recipe)}; {len(xtr)} training images, "
             f"{torch.get_num_threads()} thread(s)")
         def save_partial(epoch, net):  # a safety copy while a long recipe runs
             if args.checkpoint_out:
-                torch.save(train.checkpoint(net, args.recipe, recipe), args.checkpoint_out + ".partial")
+                ck = train.checkpoint(net, args.recipe, recipe)
+                ck["epochs_done"] = epoch
+                ck["train_figures"] = {"cpu_seconds": time.process_time(), "epochs_done": epoch,
+                                       "threads": torch.get_num_threads()}
+                torch.save(ck, args.checkpoint_out + ".partial")
 
         net, figures = train.train(recipe, xtr, ytr, log, save_partial)
         if args.checkpoint_out:
@@ -157,10 +185,9 @@ def main(argv=None):
                     f"{len(yte)} test images)"),
         ("recipe", f"{args.recipe}: {train.describe(recipe)}"),
         ("seed", str(recipe.seed)),
-        ("epochs", str(recipe.epochs)),
+        ("epochs", epochs_text(recipe, args.stopped_after, figures)),
         ("calibration", f"max, {len(calib)} training images (seed {recipe.seed + 1000})"),
-        ("train_cpu_seconds", f"{figures.get('cpu_seconds', float('nan')):.0f} "
-                              f"(process CPU time, torch threads {args.threads})"),
+        ("train_cpu_seconds", cpu_text(figures)),
         ("float_top1", f"{float_top1:.2f} % (PyTorch float model)"),
         ("int_top1", f"{oracle_top1:.2f} % (integer oracle tools/blendtorch/intref.py, "
                      f"bit-exact with the C engines)"),
