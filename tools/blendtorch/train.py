@@ -57,16 +57,16 @@ RECIPES = OrderedDict([
         epochs=3, lr=2e-3, weight_decay=5e-5, seed=15, shift=0, flip=True, name="fmnist-resnet-int8")),
     ("fmnist-resnet-bnn", Recipe(
         "fashion-mnist", "resnet20-bnn",
-        dict(FMNIST, widths=[32, 64, 128], blocks=1),
-        epochs=12, lr=2e-3, weight_decay=5e-5, seed=16, flip=True, name="fmnist-resnet-bnn")),
+        dict(FMNIST, widths=[16, 32, 64], blocks=1),
+        epochs=3, lr=2e-3, weight_decay=5e-5, seed=16, shift=0, flip=True, name="fmnist-resnet-bnn")),
     ("fmnist-blendmixer", Recipe(
         "fashion-mnist", "blendmixer",
         dict(FMNIST, dim=64, layers=2, patch=4),
-        epochs=12, lr=2e-3, weight_decay=5e-5, seed=17, flip=True, name="fmnist-blendmixer")),
+        epochs=3, lr=2e-3, weight_decay=5e-5, seed=17, shift=0, flip=True, name="fmnist-blendmixer")),
     ("fmnist-blendnet-thermo", Recipe(
         "fashion-mnist", "blendnet20",
-        dict(FMNIST, widths=[32, 64, 128], blocks=1, skip_kernel=1, thermometer=True, levels=8),
-        epochs=12, lr=2e-3, weight_decay=5e-5, seed=18, flip=True, name="fmnist-blendnet-thermo")),
+        dict(FMNIST, widths=[16, 32, 64], blocks=1, skip_kernel=3, thermometer=True, levels=8),
+        epochs=3, lr=2e-3, weight_decay=5e-5, seed=18, shift=0, flip=True, name="fmnist-blendnet-thermo")),
     # the CI recipe (tests/training): seconds on the 8x8 digits
     ("digits-blendnet", Recipe(
         "digits", "blendnet20",
