@@ -50,6 +50,8 @@ def parse_args(argv):
     p.add_argument("--calib-count", type=int, default=512, help="training images for calibration")
     p.add_argument("--train-limit", type=int, help="train on the first N training images only")
     p.add_argument("--test-limit", type=int, help="measure on the first N test images only")
+    p.add_argument("--oracle-limit", type=int, metavar="N",
+                   help="run the integer oracle (slow) on the first N test images only")
     p.add_argument("--cli", help="blendscope-cli with the eval command: measure the integer "
                                  "accuracy with it (else the integer oracle intref.py)")
     p.add_argument("--log", help="also append progress lines to this file")
@@ -77,14 +79,16 @@ def load_trained(recipe, path):
     return net, ck.get("train_figures", {})
 
 
-def cli_eval(cli, model_path, x, y):
-    """Top-1 (%) of `blendscope-cli eval` on the images, via .npy files in a temp dir."""
+def cli_eval(cli, model_path, x, y, checkpoint=None):
+    """The JSON report of `blendscope-cli eval` on the images (.npy files in a temp dir)."""
     with tempfile.TemporaryDirectory() as d:
         xi, yi = os.path.join(d, "images.npy"), os.path.join(d, "labels.npy")
         np.save(xi, x)
         np.save(yi, y)
-        r = subprocess.run([cli, "eval", model_path, "--images", xi, "--labels", yi, "--json"],
-                           capture_output=True, text=True)
+        cmd = [cli, "eval", model_path, "--images", xi, "--labels", yi, "--json"]
+        if checkpoint:
+            cmd += ["--checkpoint", checkpoint]
+        r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         die(f"{cli} eval failed ({r.returncode}): {r.stderr.strip()}")
     return json.loads(r.stdout)
@@ -99,6 +103,41 @@ def cli_top1(report, n_images):
     if n != n_images:
         die(f"blendscope-cli eval counted {n} images, {n_images} given")
     return hits
+
+
+def measure_oracle(model, x, y, float_pred, limit, log):
+    """Top-1 and int-vs-float agreement of the integer oracle on the first `limit` images."""
+    n = len(y) if limit is None else min(limit, len(y))
+    int_pred = intref.run_batched(model, x[:n], batch=250).numpy().argmax(1)
+    hits = int(np.sum(int_pred == y[:n]))
+    agree = 100.0 * float(np.mean(int_pred == float_pred[:n]))
+    log(f"integer oracle on {n} test images: top-1 {100.0 * hits / n:.2f} % ({hits}/{n}), "
+        f"int-vs-float agreement {agree:.2f} %")
+    return {"n": n, "hits": hits, "top1": 100.0 * hits / n, "agree": agree}
+
+
+def measure_cli(cli, model_path, x, y, checkpoint, oracle, log):
+    """blendscope-cli eval on all images (with the float checkpoint: the agreement too);
+    its count on the oracle's images must equal the oracle's. Returns provenance items."""
+    rep = cli_eval(cli, model_path, x, y, checkpoint)
+    hits = cli_top1(rep, len(y))
+    backend = rep.get("backend", "?")
+    log(f"blendscope-cli eval ({backend}): top-1 {100.0 * hits / len(y):.2f} % ({hits}/{len(y)})")
+    check = rep if oracle["n"] == len(y) else cli_eval(cli, model_path, x[:oracle["n"]],
+                                                          y[:oracle["n"]], None)
+    if cli_top1(check, oracle["n"]) != oracle["hits"]:
+        die(f"blendscope-cli eval ({cli_top1(check, oracle['n'])} correct) disagrees with the "
+            f"integer oracle ({oracle['hits']} correct) on {oracle['n']} images")
+    items = [("int_top1", f"{100.0 * hits / len(y):.2f} % (blendscope-cli eval, backend {backend}, "
+                          f"{len(y)} test images; on {oracle['n']} of them the integer oracle "
+                          f"intref.py counts the same)")]
+    if checkpoint and "agree" in rep:
+        agree = 100.0 * int(rep["agree"]) / len(y)
+        log(f"blendscope-cli eval: int-vs-float agreement {agree:.2f} % ({rep['agree']}/{len(y)})")
+        items.append(("int_float_agreement",
+                      f"{agree:.2f} % (blendscope-cli eval --checkpoint: top-1 class of the "
+                      f"integer model equals the float PyTorch model's, {len(y)} test images)"))
+    return items
 
 
 def cpu_text(figures):
@@ -172,11 +211,7 @@ def main(argv=None):
                         labels=datasets.labels(recipe.dataset))
     for w in res.report["warnings"]:
         log(f"export warning: {w}")
-    int_logits = intref.run_batched(res.model, xte, batch=250).numpy()
-    int_pred = int_logits.argmax(1)
-    oracle_top1 = 100.0 * float(np.mean(int_pred == yte))
-    agree = 100.0 * float(np.mean(int_pred == float_pred))
-    log(f"integer oracle top-1: {oracle_top1:.2f} %, int-vs-float agreement {agree:.2f} %")
+    oracle = measure_oracle(res.model, xte, yte, float_pred, args.oracle_limit, log)
 
     prov = OrderedDict(res.model.provenance)
     prov.update([
@@ -188,25 +223,17 @@ def main(argv=None):
         ("epochs", epochs_text(recipe, args.stopped_after, figures)),
         ("calibration", f"max, {len(calib)} training images (seed {recipe.seed + 1000})"),
         ("train_cpu_seconds", cpu_text(figures)),
-        ("float_top1", f"{float_top1:.2f} % (PyTorch float model)"),
-        ("int_top1", f"{oracle_top1:.2f} % (integer oracle tools/blendtorch/intref.py, "
-                     f"bit-exact with the C engines)"),
-        ("int_float_agreement", f"{agree:.2f} % (top-1 class of the integer model equals "
-                                f"the float model's)"),
+        ("float_top1", f"{float_top1:.2f} % (PyTorch float model, {len(yte)} test images)"),
+        ("int_top1", f"{oracle['top1']:.2f} % (integer oracle tools/blendtorch/intref.py, "
+                     f"bit-exact with the C engines, on {oracle['n']} test images)"),
+        ("int_float_agreement", f"{oracle['agree']:.2f} % (top-1 class of the integer model "
+                                f"equals the float model's, {oracle['n']} test images)"),
     ])
     res.model.provenance = prov
     bsm.write(res.model, args.output)
     if args.cli:
-        rep = cli_eval(args.cli, args.output, xte, yte)
-        hits = cli_top1(rep, len(yte))
-        cli_acc = 100.0 * hits / len(yte)
-        log(f"blendscope-cli eval top-1: {cli_acc:.2f} % ({hits}/{len(yte)}, backend "
-            f"{rep.get('backend', '?')})")
-        if hits != int(np.sum(int_pred == yte)):
-            die(f"blendscope-cli eval ({hits} correct) disagrees with the integer oracle "
-                f"({int(np.sum(int_pred == yte))} correct)")
-        prov["int_top1"] = (f"{cli_acc:.2f} % (blendscope-cli eval, backend "
-                            f"{rep.get('backend', '?')}; the integer oracle intref.py agrees)")
+        ckpt = args.from_checkpoint or args.checkpoint_out
+        prov.update(measure_cli(args.cli, args.output, xte, yte, ckpt, oracle, log))
         res.model.provenance = prov
         bsm.write(res.model, args.output)
     log(f"wrote {args.output}")
