@@ -131,9 +131,11 @@ def measure_cli(cli, model_path, x, y, checkpoint, oracle, log):
     items = [("int_top1", f"{100.0 * hits / len(y):.2f} % (blendscope-cli eval, backend {backend}, "
                           f"{len(y)} test images; on {oracle['n']} of them the integer oracle "
                           f"intref.py counts the same)")]
-    if checkpoint and "agree" in rep:
-        agree = 100.0 * int(rep["agree"]) / len(y)
-        log(f"blendscope-cli eval: int-vs-float agreement {agree:.2f} % ({rep['agree']}/{len(y)})")
+    float_model = rep.get("float_model") or {}
+    if checkpoint and "agree" in float_model:
+        agree = 100.0 * int(float_model["agree"]) / len(y)
+        log(f"blendscope-cli eval: int-vs-float agreement {agree:.2f} % "
+            f"({float_model['agree']}/{len(y)})")
         items.append(("int_float_agreement",
                       f"{agree:.2f} % (blendscope-cli eval --checkpoint: top-1 class of the "
                       f"integer model equals the float PyTorch model's, {len(y)} test images)"))
@@ -183,6 +185,7 @@ def main(argv=None):
         net, figures = load_trained(recipe, args.from_checkpoint)
         if args.train_cpu_seconds is not None:
             figures["cpu_seconds"] = args.train_cpu_seconds
+            figures.setdefault("threads", args.threads)
         log(f"{args.recipe}: loaded {args.from_checkpoint}")
     else:
         log(f"{args.recipe}: {train.describe(recipe)}; {len(xtr)} training images, "
