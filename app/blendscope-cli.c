@@ -15,6 +15,8 @@ typedef struct
 static const Command commands[] = {
   { "info", "MODEL: the per-layer table and binary/fixed-point totals", bs_cli_info },
   { "run", "MODEL: run inferences, print top classes and per-layer timings", bs_cli_run },
+  { "eval", "MODEL: accuracy on labelled images (top-1, top-5, per class, confusion matrix)",
+    bs_cli_eval },
   { "bench", "MODEL: per-layer and total time, throughput, fraction of the popcount peak",
     bs_cli_bench },
   { "explore", "MODEL --board NAME: Pareto front of the FPGA kernel's parameters (modelled)",

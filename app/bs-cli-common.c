@@ -2,6 +2,8 @@
 #include "bs-cli.h"
 
 #include <gio/gio.h>
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,4 +68,45 @@ bs_cli_batch_spec (const char *spec, int batch, GError **error)
       return NULL;
     }
   return g_strdup_printf ("%s%cthreads=%d,split=images", spec, strchr (spec, ':') ? ',' : ':', batch);
+}
+
+typedef struct
+{
+  int *stop_signal;
+  int signum;
+} StopWatch;
+
+static gboolean
+on_stop_signal (gpointer user_data)
+{
+  StopWatch *watch = user_data;
+
+  if (*watch->stop_signal == 0)
+    *watch->stop_signal = watch->signum;
+  return G_SOURCE_CONTINUE;
+}
+
+GMainContext *
+bs_cli_watch_stop_signals (int *stop_signal)
+{
+  static const int signums[] = { SIGINT, SIGTERM };
+  GMainContext *context = g_main_context_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (signums); i++)
+    {
+      struct sigaction old;
+      GSource *source;
+      StopWatch *watch;
+
+      if (sigaction (signums[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+        continue;
+      watch = g_new (StopWatch, 1);
+      watch->stop_signal = stop_signal;
+      watch->signum = signums[i];
+      source = g_unix_signal_source_new (signums[i]);
+      g_source_set_callback (source, on_stop_signal, watch, g_free);
+      g_source_attach (source, context);
+      g_source_unref (source);
+    }
+  return context;
 }

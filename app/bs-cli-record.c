@@ -10,7 +10,6 @@
 #include "bs-probe.h"
 #include "bs-recorder.h"
 
-#include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,39 +47,6 @@ static int stop_signal;
 /* Set once the recorder refuses data (disk full, file size limit): recording on would
  * only waste the user's time, nothing more can be saved. */
 static gboolean store_failed;
-
-static gboolean
-on_stop_signal (gpointer signum)
-{
-  if (stop_signal == 0)
-    stop_signal = GPOINTER_TO_INT (signum);
-  return G_SOURCE_CONTINUE;
-}
-
-/* SIGINT and SIGTERM end the run as 'aborted', through GLib's signal sources on a context
- * of their own that the inference loop polls. A signal the process inherited as ignored
- * (nohup, a background job of a non-interactive shell) stays ignored: whoever started us
- * asked for the run not to be cut by it. Unref the context to restore the defaults. */
-static GMainContext *
-watch_stop_signals (void)
-{
-  static const int signums[] = { SIGINT, SIGTERM };
-  GMainContext *context = g_main_context_new ();
-
-  for (guint i = 0; i < G_N_ELEMENTS (signums); i++)
-    {
-      struct sigaction old;
-      GSource *source;
-
-      if (sigaction (signums[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-        continue;
-      source = g_unix_signal_source_new (signums[i]);
-      g_source_set_callback (source, on_stop_signal, GINT_TO_POINTER (signums[i]), NULL);
-      g_source_attach (source, context);
-      g_source_unref (source);
-    }
-  return context;
-}
 
 /* One row per plan op (fused layers share one row), tagged by the op's primary layer and
  * counting the ops of every layer it computes. */
@@ -249,7 +215,7 @@ record (const BsModel *model, const RecordOptions *opts, const char *command_lin
   info.channels = (const BsChannelInfo *) channels->data;
   info.n_channels = channels->len;
   /* From the moment the run exists until it is finished, a signal ends it cleanly. */
-  signals = watch_stop_signals ();
+  signals = bs_cli_watch_stop_signals (&stop_signal);
   run = bs_recorder_begin_run (recorder, model, &info, &error);
   if (run < 0)
     {

@@ -23,6 +23,8 @@ int bs_cli_export (int argc, char **argv);
 int bs_cli_delete (int argc, char **argv);
 /* bs-cli-check.c */
 int bs_cli_check (int argc, char **argv);
+/* bs-cli-eval.c */
+int bs_cli_eval (int argc, char **argv);
 /* $XDG_DATA_HOME/blendscope/blendscope.db */
 char *bs_cli_default_db (void);
 /* Prints a recorded run's summary (what `show` prints); returns the exit status. */
@@ -35,6 +37,12 @@ gboolean bs_cli_parse (GOptionContext *context, int *argc, char ***argv);
 /* The backend spec for `batch` images in flight, one per thread (the cpu backend's
  * split=images); spec itself for batch 1. Other backends: G_IO_ERROR_NOT_SUPPORTED. */
 char *bs_cli_batch_spec (const char *spec, int batch, GError **error);
+/* SIGINT and SIGTERM set *stop_signal (to the signal's number, the first one only),
+ * through GLib's signal sources on a context of their own that the caller polls with
+ * g_main_context_iteration (context, FALSE). A signal the process inherited as ignored
+ * (nohup, a background job of a non-interactive shell) stays ignored: whoever started us
+ * asked for the work not to be cut by it. Unref the context to restore the defaults. */
+GMainContext *bs_cli_watch_stop_signals (int *stop_signal);
 /* "3x32x32" */
 char *bs_cli_format_shape (int c, int h, int w);
 /* 1234567 -> "1.23 M" */

@@ -1,7 +1,7 @@
 /* bs-npy.c: a strict reader and a small writer for NumPy's .npy format.
  *
- * Only what blendscope exchanges: C-ordered little-endian uint8 (images) and int32
- * (logits). The header is a Python dict literal; we parse the three keys NumPy writes
+ * Only what blendscope exchanges: C-ordered little-endian uint8 (images), int32
+ * (logits) and, read only, int64 (labels, NumPy's default integer). The header is a Python dict literal; we parse the three keys NumPy writes
  * rather than evaluating anything.
  */
 #include "bs-npy.h"
@@ -49,6 +49,21 @@ find_key (const char *header, const char *key)
   return p;
 }
 
+gsize
+bs_npy_type_size (BsNpyType type)
+{
+  switch (type)
+    {
+    case BS_NPY_U8:
+      return 1;
+    case BS_NPY_I32:
+      return 4;
+    case BS_NPY_I64:
+      return 8;
+    }
+  g_return_val_if_reached (1);
+}
+
 static gboolean
 parse_descr (const char *header, BsNpyType *type)
 {
@@ -60,6 +75,8 @@ parse_descr (const char *header, BsNpyType *type)
     *type = BS_NPY_U8;
   else if (g_str_has_prefix (p, "'<i4'"))
     *type = BS_NPY_I32;
+  else if (g_str_has_prefix (p, "'<i8'"))
+    *type = BS_NPY_I64;
   else
     return FALSE;
   return TRUE;
@@ -137,14 +154,14 @@ bs_npy_parse (const uint8_t *bytes, gsize n_bytes, const char *what, BsNpyArray 
   header = g_strndup ((const char *) bytes + header_start, header_len);
 
   if (!parse_descr (header, &out->type))
-    return fail (error, what, "unsupported dtype (want uint8 or little-endian int32): %s", header);
+    return fail (error, what, "unsupported dtype (want uint8, little-endian int32 or int64): %s", header);
   fortran = find_key (header, "fortran_order");
   if (fortran == NULL || !g_str_has_prefix (fortran, "False"))
     return fail (error, what, "only C-ordered arrays are supported");
   if (!parse_shape (header, out))
     return fail (error, what, "malformed or oversized shape in header: %s", header);
 
-  elem_size = out->type == BS_NPY_U8 ? 1 : 4;
+  elem_size = bs_npy_type_size (out->type);
   if (out->n_elements * elem_size != n_bytes - header_start - header_len)
     return fail (error, what, "shape needs %" G_GUINT64_FORMAT " bytes of data, the file has %zu",
                  out->n_elements * elem_size, n_bytes - header_start - header_len);
@@ -178,9 +195,9 @@ bs_npy_write (const char *path, BsNpyType type, int n_dims, const int64_t *dims,
   g_autoptr (GByteArray) file = g_byte_array_new ();
   uint64_t n = 1;
   uint8_t preamble[10];
-  gsize elem_size = type == BS_NPY_U8 ? 1 : 4;
+  gsize elem_size = bs_npy_type_size (type);
 
-  g_assert (n_dims >= 1 && n_dims <= BS_NPY_MAX_DIMS);
+  g_assert (n_dims >= 1 && n_dims <= BS_NPY_MAX_DIMS && type != BS_NPY_I64);
   g_string_append_printf (header, "{'descr': '%s', 'fortran_order': False, 'shape': (",
                           type == BS_NPY_U8 ? "|u1" : "<i4");
   for (int i = 0; i < n_dims; i++)

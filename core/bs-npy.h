@@ -12,6 +12,7 @@ typedef enum
 {
   BS_NPY_U8,
   BS_NPY_I32,
+  BS_NPY_I64,            /* read only: labels as NumPy and PyTorch write them */
 } BsNpyType;
 
 typedef struct
@@ -23,7 +24,10 @@ typedef struct
   void *data;            /* C order, native little-endian; g_free */
 } BsNpyArray;
 
-/* Reads a C-ordered uint8 or int32 little-endian array. Errors (G_FILE_ERROR / G_IO_ERROR
+/* Bytes per element of type. */
+gsize bs_npy_type_size (BsNpyType type);
+
+/* Reads a C-ordered uint8, int32 or int64 little-endian array. Errors (G_FILE_ERROR / G_IO_ERROR
  * domains) say what is wrong and where. */
 gboolean bs_npy_read (const char *path, BsNpyArray *out, GError **error);
 gboolean bs_npy_parse (const uint8_t *bytes, gsize n_bytes, const char *what, BsNpyArray *out,

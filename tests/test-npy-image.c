@@ -1,5 +1,6 @@
 /* Tests for .npy and PNG input decoding. */
 #include "bs-image.h"
+#include "bs-labels.h"
 #include "bs-npy.h"
 
 #include <gio/gio.h>
@@ -237,6 +238,93 @@ test_random_is_seeded (void)
   g_assert_true (memcmp (a->pixels, c->pixels, 2 * 192) != 0);
 }
 
+/* A grayscale 28×28 PNG (Fashion-MNIST's format) for a 1×28×28 model: the gray values
+ * unchanged, row by row. */
+static void
+test_png_gray (void)
+{
+  g_autofree char *path = temp_path ("gray.png");
+  uint8_t gray[28 * 28];
+  png_image image = { 0 };
+  BsShape shape = { 1, 28, 28 };
+  g_autoptr (BsImageBatch) batch = NULL;
+  g_autoptr (GError) error = NULL;
+
+  for (gsize i = 0; i < sizeof gray; i++)
+    gray[i] = (uint8_t) ((i * 37) % 256);
+  image.version = PNG_IMAGE_VERSION;
+  image.width = 28;
+  image.height = 28;
+  image.format = PNG_FORMAT_GRAY;
+  g_assert_true (png_image_write_to_file (&image, path, 0, gray, 0, NULL));
+
+  batch = bs_image_batch_load (path, shape, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (batch->n_images, ==, 1);
+  g_assert_cmpmem (batch->pixels, sizeof gray, gray, sizeof gray);
+
+  /* The same file for a 32×32 model: a shape error naming both sizes. */
+  shape.h = shape.w = 32;
+  g_assert_null (bs_image_batch_load (path, shape, &error));
+  g_assert_error (error, BS_INPUT_ERROR, BS_INPUT_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "28×28"));
+}
+
+static void
+test_labels_path_rule (void)
+{
+  g_autofree char *a = bs_labels_path_for ("/x/fashion-mnist-test.npy");
+  g_autofree char *b = bs_labels_path_for ("IMAGES.NPY");
+  g_autofree char *c = bs_labels_path_for ("image.png");
+
+  g_assert_cmpstr (a, ==, "/x/fashion-mnist-test-labels.npy");
+  g_assert_cmpstr (b, ==, "IMAGES-labels.npy");
+  g_assert_null (c);
+}
+
+static void
+test_labels_load (void)
+{
+  g_autofree char *u8 = temp_path ("u8-labels.npy");
+  g_autofree char *i32 = temp_path ("i32-labels.npy");
+  g_autofree char *flat2 = temp_path ("2d-labels.npy");
+  uint8_t small[4] = { 9, 0, 3, 7 };
+  int32_t wide[4] = { 1, 2, 3, 12 };
+  int64_t dims[1] = { 4 }, dims2[2] = { 2, 2 };
+  g_autofree int32_t *labels = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (bs_npy_write (u8, BS_NPY_U8, 1, dims, small, NULL));
+  g_assert_true (bs_npy_write (i32, BS_NPY_I32, 1, dims, wide, NULL));
+  g_assert_true (bs_npy_write (flat2, BS_NPY_U8, 2, dims2, small, NULL));
+
+  labels = bs_labels_load (u8, 4, 10, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpint (labels[i], ==, small[i]);
+  g_clear_pointer (&labels, g_free);
+
+  /* A class the model does not have. */
+  g_assert_null (bs_labels_load (i32, 4, 10, &error));
+  g_assert_error (error, BS_INPUT_ERROR, BS_INPUT_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "label 12 of image 3"));
+  g_clear_error (&error);
+  labels = bs_labels_load (i32, 4, 13, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (labels[3], ==, 12);
+
+  /* One label per image, as a 1-D array. */
+  g_assert_null (bs_labels_load (u8, 5, 10, &error));
+  g_assert_error (error, BS_INPUT_ERROR, BS_INPUT_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "4 labels for 5 images"));
+  g_clear_error (&error);
+  g_assert_null (bs_labels_load (flat2, 4, 10, &error));
+  g_assert_error (error, BS_INPUT_ERROR, BS_INPUT_ERROR_SHAPE);
+  g_clear_error (&error);
+  g_assert_null (bs_labels_load ("/nonexistent/x-labels.npy", 4, 10, &error));
+  g_assert_nonnull (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -249,5 +337,8 @@ main (int argc, char **argv)
   g_test_add_func ("/image/input-budget", test_input_budget);
   g_test_add_func ("/image/npy-batch", test_npy_batch_shape);
   g_test_add_func ("/image/random-seeded", test_random_is_seeded);
+  g_test_add_func ("/image/png-gray", test_png_gray);
+  g_test_add_func ("/labels/path-rule", test_labels_path_rule);
+  g_test_add_func ("/labels/load", test_labels_load);
   return g_test_run ();
 }

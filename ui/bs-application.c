@@ -3,15 +3,17 @@
  * Application actions (parameters in GVariant notation; all reachable over D-Bus with
  * org.gtk.Actions.Activate / SetState):
  *   open-model (s path)        open-bundled (s name)      run       stop
+ *   open-input (s path: PNG or .npy; "" the gallery)         use-gallery
  *   backend    (s, state)      probe        (s, state)    mode      (s, state: count, continuous, sweep)
  *   inferences (i, state)      record       (b state)     session   (s, state)
  *   about      quit
  *   compare (as run ids)       export-run ((xss) run, format, path)   import-run (s path)
  *   annotate-run ((xs) run, notes)   tag-run ((xs) run, tag; "-tag" removes)
  *   delete-run (x)             rename-session ((ss) name, new name)
- * Window actions (bs-window.c): view (s), demo (b), open, zoom-in, zoom-out, zoom-reset,
+ * Window actions (bs-window.c): view (s), demo (b), open, choose-input, zoom-in, zoom-out, zoom-reset,
  * zoom-inference, pan-left, pan-right, metric (s), compare-metric (s), graph-metric (s),
- * select-layer (s), export-chart ((ss)), set-markers ((xx)), compare-summary (s, read). */
+ * select-layer (s), export-chart ((ss)), set-markers ((xx)), compare-summary (s, read),
+ * prediction (s, read: the live view's image and prediction as a sentence). */
 #include "bs-application.h"
 
 #include "bs-bundled.h"
@@ -179,6 +181,33 @@ activate_open_bundled (GSimpleAction *action, GVariant *param, gpointer data)
       return;
     }
   open_model (self, path);
+}
+
+/* Images to classify; a file that does not fit the model is a banner, and the images
+ * stay what they were. */
+static void
+open_input (BsApplication *self, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!bs_run_controller_set_input (self->controller, path, &error))
+    {
+      g_autofree char *text = g_strdup_printf ("Could not use these input images: %s. The images are "
+                                               "unchanged.", error->message);
+      report (self, text, TRUE);
+    }
+}
+
+static void
+activate_open_input (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  open_input (data, g_variant_get_string (param, NULL));
+}
+
+static void
+activate_use_gallery (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  open_input (data, NULL);
 }
 
 static void
@@ -506,6 +535,8 @@ activate_edit_run (GSimpleAction *action, GVariant *param, gpointer data)
 static const GActionEntry app_entries[] = {
   { "open-model", activate_open_model, "s" },
   { "open-bundled", activate_open_bundled, "s" },
+  { "open-input", activate_open_input, "s" },
+  { "use-gallery", activate_use_gallery },
   { "run", activate_run },
   { "stop", activate_stop },
   { "backend", NULL, "s", "'cpu'", change_backend },
@@ -638,6 +669,7 @@ bs_application_startup (GApplication *app)
     { "app.stop", { "<Control>period", "<Shift>F5", NULL } },
     { "app.quit", { "<Control>q", NULL } },
     { "win.open", { "<Control>o", NULL } },
+    { "win.choose-input", { "<Control><Shift>o", NULL } },
     { "win.view::live", { "<Control>1", NULL } },
     { "win.view::layers", { "<Control>2", NULL } },
     { "win.view::sessions", { "<Control>3", NULL } },
@@ -690,10 +722,11 @@ load_initial_model (BsApplication *self)
 
   if (bs_run_controller_get_model (self->controller) != NULL)
     return;
-  /* The last model, or BlendNet-20: the app always opens on something it can run. */
+  /* The last model, or the default one (bs_bundled_default_model_path: the trained
+   * Fashion-MNIST BlendNet when bundled): the app always opens on something it can run. */
   if (last != NULL && *last && g_file_test (last, G_FILE_TEST_IS_REGULAR) && open_model (self, last))
     return;
-  bundled = bs_bundled_model_path ("blendnet20");
+  bundled = bs_bundled_default_model_path ();
   if (bundled != NULL)
     open_model (self, bundled);
 }

@@ -23,14 +23,40 @@ bs_bundled_models_dir (void)
   return NULL;
 }
 
+/* The one rule for the model the app starts on and lists first: the trained
+ * Fashion-MNIST BlendNet when it is bundled (it classifies the gallery), else the
+ * untrained reference BlendNet-20. Lower ranks come first. */
+static const char *const flagship_order[] = { "fmnist-blendnet", "blendnet20" };
+
+static int
+flagship_rank (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (flagship_order); i++)
+    if (g_str_equal (name, flagship_order[i]))
+      return (int) i;
+  return G_N_ELEMENTS (flagship_order);
+}
+
 static int
 compare_names (gconstpointer a, gconstpointer b)
 {
   const char *x = *(char *const *) a, *y = *(char *const *) b;
-  /* The flagship first, then alphabetical. */
-  int rx = g_str_equal (x, "blendnet20") ? 0 : 1, ry = g_str_equal (y, "blendnet20") ? 0 : 1;
+  int rx = flagship_rank (x), ry = flagship_rank (y);
 
+  /* The flagships first, then alphabetical. */
   return rx != ry ? rx - ry : g_strcmp0 (x, y);
+}
+
+char *
+bs_bundled_default_model_path (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (flagship_order); i++)
+    {
+      char *path = bs_bundled_model_path (flagship_order[i]);
+      if (path != NULL)
+        return path;
+    }
+  return NULL;
 }
 
 GStrv
@@ -73,6 +99,23 @@ bs_bundled_inputs_path (void)
   char *path = dir != NULL ? g_build_filename (dir, "sample-inputs.npy", NULL) : NULL;
 
   if (path != NULL && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    g_clear_pointer (&path, g_free);
+  return path;
+}
+
+char *
+bs_bundled_gallery_path (void)
+{
+  g_autofree char *models = bs_bundled_models_dir ();
+  g_autofree char *parent = models != NULL ? g_path_get_dirname (models) : NULL;
+  char *path;
+
+  /* Beside the models folder: data/gallery in the source tree, share/blendscope/gallery
+   * installed (data/meson.build). */
+  if (parent == NULL)
+    return NULL;
+  path = g_build_filename (parent, "gallery", "fashion-mnist-test.npy", NULL);
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     g_clear_pointer (&path, g_free);
   return path;
 }

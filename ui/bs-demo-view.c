@@ -4,6 +4,7 @@
 #include "bs-live-view.h"
 #include "bs-number-tile.h"
 #include "bs-power-chart.h"
+#include "bs-prediction-tile.h"
 #include "bs-time-view.h"
 
 #define TILE_REFRESH_MS 500   /* slower than the workbench: numbers on a big screen must be read */
@@ -25,6 +26,7 @@ struct _BsDemoView
   BsNumberTile *watts_tile;
   BsNumberTile *energy_tile;
   BsNumberTile *efficiency_tile;
+  BsPredictionTile *prediction_tile;
   BsPowerChart *power_chart;
 };
 
@@ -41,6 +43,7 @@ update (BsDemoView *self)
   g_autofree char *backend = NULL;
 
   bs_tile_set_update (&tiles, self->controller);
+  bs_prediction_tile_update (self->prediction_tile, self->controller);
   gtk_label_set_text (self->model_label, model != NULL ? model->name : "no model");
   backend = g_strdup_printf ("on %s · power: %s", bs_run_controller_get_backend (self->controller),
                              label != NULL ? label : "none");
@@ -103,6 +106,7 @@ bs_demo_view_set_controller (BsDemoView *self, BsRunController *controller)
   g_signal_connect_object (controller, "updated", G_CALLBACK (on_updated), self, 0);
   g_signal_connect_object (controller, "notify::state", G_CALLBACK (on_state), self, 0);
   g_signal_connect_object (controller, "model-changed", G_CALLBACK (on_model_changed), self, 0);
+  g_signal_connect_object (controller, "input-changed", G_CALLBACK (on_model_changed), self, 0);
   update (self);
 }
 
@@ -142,6 +146,7 @@ bs_demo_view_class_init (BsDemoViewClass *klass)
   widget_class->map = bs_demo_view_map;
   g_type_ensure (BS_TYPE_NUMBER_TILE);
   g_type_ensure (BS_TYPE_POWER_CHART);
+  g_type_ensure (BS_TYPE_PREDICTION_TILE);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/blendscope/Blendscope/ui/bs-demo-view.ui");
   gtk_widget_class_bind_template_child (widget_class, BsDemoView, model_label);
   gtk_widget_class_bind_template_child (widget_class, BsDemoView, backend_label);
@@ -152,6 +157,7 @@ bs_demo_view_class_init (BsDemoViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BsDemoView, watts_tile);
   gtk_widget_class_bind_template_child (widget_class, BsDemoView, energy_tile);
   gtk_widget_class_bind_template_child (widget_class, BsDemoView, efficiency_tile);
+  gtk_widget_class_bind_template_child (widget_class, BsDemoView, prediction_tile);
   gtk_widget_class_bind_template_child (widget_class, BsDemoView, power_chart);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "demoview");

@@ -7,6 +7,7 @@
 #include "bs-chart-axis.h"
 #include "bs-number-tile.h"
 #include "bs-power-chart.h"
+#include "bs-prediction-tile.h"
 #include "bs-timeline.h"
 
 #define TILE_REFRESH_MS 250
@@ -24,6 +25,7 @@ struct _BsLiveView
   BsNumberTile *watts_tile;
   BsNumberTile *energy_tile;
   BsNumberTile *efficiency_tile;
+  BsPredictionTile *prediction_tile;
   BsPowerChart *power_chart;
   BsTimeline *timeline;
   GtkWidget *follow_button;
@@ -149,8 +151,12 @@ update_tiles (BsLiveView *self)
                       GTK_WIDGET (self->watts_tile), GTK_WIDGET (self->energy_tile),
                       GTK_WIDGET (self->efficiency_tile) };
 
-  if (self->controller != NULL)
-    bs_tile_set_update (&tiles, self->controller);
+  if (self->controller == NULL)
+    return;
+  bs_tile_set_update (&tiles, self->controller);
+  /* At the tiles' rate, not per inference: a person reads the class, and the image the
+   * engine ran last is the one shown. */
+  bs_prediction_tile_update (self->prediction_tile, self->controller);
 }
 
 static void
@@ -203,6 +209,12 @@ on_run_started (BsRunController *controller, BsLiveView *self)
 }
 
 static void
+on_input_changed (BsRunController *controller, BsLiveView *self)
+{
+  update_tiles (self);
+}
+
+static void
 on_run_finished (BsRunController *controller, gint64 run, const char *summary, gboolean failed,
                  BsLiveView *self)
 {
@@ -245,6 +257,7 @@ bs_live_view_set_controller (BsLiveView *self, BsRunController *controller)
   g_signal_connect_object (controller, "updated", G_CALLBACK (on_updated), self, 0);
   g_signal_connect_object (controller, "run-started", G_CALLBACK (on_run_started), self, 0);
   g_signal_connect_object (controller, "model-changed", G_CALLBACK (on_run_started), self, 0);
+  g_signal_connect_object (controller, "input-changed", G_CALLBACK (on_input_changed), self, 0);
   g_signal_connect_object (controller, "run-finished", G_CALLBACK (on_run_finished), self, 0);
   g_signal_connect_object (controller, "notify::state", G_CALLBACK (on_state), self, 0);
   bs_time_view_set_live_edge (self->time_view, bs_run_controller_get_t0 (controller),
@@ -282,6 +295,7 @@ bs_live_view_class_init (BsLiveViewClass *klass)
   object_class->dispose = bs_live_view_dispose;
   g_type_ensure (BS_TYPE_NUMBER_TILE);
   g_type_ensure (BS_TYPE_POWER_CHART);
+  g_type_ensure (BS_TYPE_PREDICTION_TILE);
   g_type_ensure (BS_TYPE_TIMELINE);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/blendscope/Blendscope/ui/bs-live-view.ui");
   gtk_widget_class_bind_template_child (widget_class, BsLiveView, rate_tile);
@@ -289,6 +303,7 @@ bs_live_view_class_init (BsLiveViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BsLiveView, watts_tile);
   gtk_widget_class_bind_template_child (widget_class, BsLiveView, energy_tile);
   gtk_widget_class_bind_template_child (widget_class, BsLiveView, efficiency_tile);
+  gtk_widget_class_bind_template_child (widget_class, BsLiveView, prediction_tile);
   gtk_widget_class_bind_template_child (widget_class, BsLiveView, power_chart);
   gtk_widget_class_bind_template_child (widget_class, BsLiveView, timeline);
   gtk_widget_class_bind_template_child (widget_class, BsLiveView, follow_button);
@@ -314,4 +329,11 @@ bs_live_view_get_power_chart (BsLiveView *self)
 {
   g_return_val_if_fail (BS_IS_LIVE_VIEW (self), NULL);
   return GTK_WIDGET (self->power_chart);
+}
+
+BsPredictionTile *
+bs_live_view_get_prediction_tile (BsLiveView *self)
+{
+  g_return_val_if_fail (BS_IS_LIVE_VIEW (self), NULL);
+  return self->prediction_tile;
 }

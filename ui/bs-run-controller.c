@@ -20,6 +20,7 @@
 #include "bs-backend.h"
 #include "bs-bundled.h"
 #include "bs-image.h"
+#include "bs-input-source.h"
 #include "bs-plan.h"
 #include "bs-probe.h"
 #include "bs-recorder.h"
@@ -28,7 +29,6 @@
 #define SPAN_CAPACITY (1 << 20)        /* layer events kept for the timeline: 24 MB */
 #define RUN_BATCH 4                    /* inferences per backend call: stop stays prompt */
 #define SWEEP_WARMUP 16                /* inferences before a sweep (layer_loop needs one) */
-#define N_RANDOM_IMAGES 16
 
 typedef struct _RunJob RunJob;
 
@@ -39,7 +39,8 @@ struct _BsRunController
   BsModel *model;
   BsPlan *plan;
   BsOpTable *ops;
-  BsImageBatch *images;
+  BsInputSource *input;
+  double logit_scale;          /* NaN: the model does not record it (bs-predict.h) */
   char *model_path;
 
   char *backend;
@@ -66,6 +67,11 @@ struct _BsRunController
   gboolean power_simulated;
   BsSweepResult *sweep;
   int64_t run_id;
+  /* What the live view shows of the classification: the last image classified (an
+   * index into input->images) and its logits, and the tally of this run. */
+  int cls_image;               /* -1: none yet */
+  int32_t *cls_logits;         /* n_logits of the model */
+  BsClassTally cls_tally;
 };
 
 struct _RunJob
@@ -90,6 +96,8 @@ struct _RunJob
   const BsPlan *plan;
   const BsOpTable *ops;
   const BsImageBatch *images;
+  const int32_t *labels;       /* NULL: unknown */
+  int n_logits;
 
   gint stop;                   /* atomic */
   gboolean finished;           /* main thread */
@@ -101,6 +109,9 @@ struct _RunJob
   GArray *samples;             /* BsSample, power readings pending for the UI */
   GPtrArray *messages;         /* char*, pending */
   GSource *flush_source;
+  int latest_image;            /* the last image classified, -1 before any */
+  int32_t *latest_logits;      /* its logits */
+  BsClassTally tally;          /* of every inference so far */
 
   /* Worker (and probe thread) only. */
   BsRecorder *recorder;
@@ -132,6 +143,7 @@ enum
   SIGNAL_RUN_STARTED,
   SIGNAL_RUN_FINISHED,
   SIGNAL_SWEEP_CHANGED,
+  SIGNAL_INPUT_CHANGED,
   N_SIGNALS
 };
 
@@ -161,6 +173,20 @@ bs_run_mode_from_string (const char *s, BsRunMode *mode)
 }
 
 /* ---- main-thread helpers ---- */
+
+static int
+n_logits (const BsModel *model)
+{
+  BsShape out = bs_model_output_shape (model);
+  return out.c * out.h * out.w;
+}
+
+static void
+clear_classification (BsRunController *self)
+{
+  self->cls_image = -1;
+  memset (&self->cls_tally, 0, sizeof self->cls_tally);
+}
 
 static void
 set_state (BsRunController *self, BsRunState state)
@@ -326,6 +352,23 @@ schedule_flush_locked (RunJob *job)
   g_source_attach (job->flush_source, job->main_context);
 }
 
+/* Main thread: the newest classified image replaces the one shown. Only the last of
+ * each flush is kept: the view draws at its own rate, not per inference. */
+static void
+take_latest_classification (RunJob *job)
+{
+  BsRunController *self = job->self;
+
+  g_mutex_lock (&job->lock);
+  if (job->latest_image >= 0)
+    {
+      self->cls_image = job->latest_image;
+      memcpy (self->cls_logits, job->latest_logits, sizeof (int32_t) * job->n_logits);
+    }
+  self->cls_tally = job->tally;
+  g_mutex_unlock (&job->lock);
+}
+
 /* Main thread: moves what the worker and the probe produced into the live stores. */
 static void
 flush_pending (RunJob *job)
@@ -370,6 +413,7 @@ flush_pending (RunJob *job)
     }
   for (guint i = 0; i < messages->len; i++)
     emit_message (self, messages->pdata[i], FALSE);
+  take_latest_classification (job);
 
   if (job->mode == BS_RUN_MODE_COUNT && sizes->len > 0)
     set_progress (self, MIN (1.0, (double) bs_live_stats_get_n_inferences (self->stats) / job->n_inferences));
@@ -458,6 +502,39 @@ set_backend_locked (RunJob *job, BsBackend *backend)
   g_mutex_unlock (&job->lock);
 }
 
+/* The worker, after each backend call of k images from @first: the tally (an argmax
+ * per image, cheap next to an inference) and the last image for the view. */
+static void
+note_classifications (RunJob *job, int first, int k, const int32_t *logits)
+{
+  BsClassTally add = { 0, 0, 0 };
+
+  for (int i = 0; i < k; i++)
+    {
+      BsPrediction p = bs_predict (logits + (gsize) i * job->n_logits, job->n_logits, NAN);
+
+      add.n_classified++;
+      if (job->labels != NULL)
+        {
+          add.n_labelled++;
+          add.n_correct += p.cls == job->labels[first + i];
+        }
+    }
+  g_mutex_lock (&job->lock);
+  job->tally.n_classified += add.n_classified;
+  job->tally.n_labelled += add.n_labelled;
+  job->tally.n_correct += add.n_correct;
+  if (k > 0)
+    {
+      job->latest_image = first + k - 1;
+      memcpy (job->latest_logits, logits + (gsize) (k - 1) * job->n_logits,
+              sizeof (int32_t) * job->n_logits);
+    }
+  /* Usually scheduled already by the layer events; a backend without them still shows. */
+  schedule_flush_locked (job);
+  g_mutex_unlock (&job->lock);
+}
+
 /* Runs inferences until @n are done (n < 0: until stopped). FALSE with @error on a
  * backend failure; a stop is not an error. */
 static gboolean
@@ -487,6 +564,7 @@ run_inferences (RunJob *job, BsBackend *backend, int n, int64_t until_ns, int64_
           *done_out += done;
           return FALSE;
         }
+      note_classifications (job, image, k, logits);
       done += k;
       image = (image + k) % images->n_images;
     }
@@ -860,6 +938,7 @@ job_free (RunJob *job)
   g_array_unref (job->inference_sizes);
   g_array_unref (job->samples);
   g_ptr_array_unref (job->messages);
+  g_free (job->latest_logits);
   g_mutex_clear (&job->lock);
   g_main_context_unref (job->main_context);
   g_free (job);
@@ -927,7 +1006,11 @@ bs_run_controller_start_with_mode (BsRunController *self, BsRunMode mode, GError
   job->model = self->model;
   job->plan = self->plan;
   job->ops = self->ops;
-  job->images = self->images;
+  job->images = self->input->images;
+  job->labels = self->input->labels;
+  job->n_logits = n_logits (self->model);
+  job->latest_image = -1;
+  job->latest_logits = g_new0 (int32_t, job->n_logits);
   job->power_channel = -1;
   job->events = g_array_new (FALSE, FALSE, sizeof (BsLayerEvent));
   job->inference_sizes = g_array_new (FALSE, FALSE, sizeof (int));
@@ -942,6 +1025,7 @@ bs_run_controller_start_with_mode (BsRunController *self, BsRunMode mode, GError
   bs_live_stats_reset (self->stats, self->ops->n_ops, self->t0);
   g_clear_pointer (&self->power_label, g_free);
   self->power_simulated = FALSE;
+  clear_classification (self);
 
   self->job = job;
   set_progress (self, mode == BS_RUN_MODE_CONTINUOUS ? -1 : 0);
@@ -986,18 +1070,83 @@ bs_run_controller_shutdown (BsRunController *self)
 
 /* ---- the model ---- */
 
-static BsImageBatch *
-load_images (const BsModel *model)
+/* The input the user chose, if it fits @model, else the default one (with a message
+ * saying why: a new model must not lose the run, only the choice of images). */
+static BsInputSource *
+load_input_for (BsRunController *self, const BsModel *model)
 {
-  g_autofree char *inputs = bs_bundled_inputs_path ();
-  BsImageBatch *batch = NULL;
+  g_autoptr (GError) error = NULL;
+  BsInputSource *input;
 
-  /* The bundled sample inputs when they fit the model, random images otherwise. */
-  if (inputs != NULL)
-    batch = bs_image_batch_load (inputs, model->input_shape, NULL);
-  if (batch == NULL)
-    batch = bs_image_batch_random (model->input_shape, N_RANDOM_IMAGES, 1);
-  return batch;
+  if (self->input == NULL || self->input->path == NULL)
+    return bs_input_source_load_default (model);
+  input = bs_input_source_load (self->input->path, model, &error);
+  if (input == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%s: the input is back to the default "
+                                               "(%s).", error->message, model->name);
+      input = bs_input_source_load_default (model);
+      emit_message (self, text, FALSE);
+    }
+  return input;
+}
+
+gboolean
+bs_run_controller_set_input (BsRunController *self, const char *path, GError **error)
+{
+  BsInputSource *input;
+
+  if (self->job != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "A run is in progress: stop it before choosing other images.");
+      return FALSE;
+    }
+  if (self->model == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "Open a model first.");
+      return FALSE;
+    }
+  input = path != NULL && *path ? bs_input_source_load (path, self->model, error)
+                                : bs_input_source_load_default (self->model);
+  if (input == NULL)
+    return FALSE;
+  bs_input_source_free (self->input);
+  self->input = input;
+  clear_classification (self);
+  g_signal_emit (self, signals[SIGNAL_INPUT_CHANGED], 0);
+  return TRUE;
+}
+
+const char *
+bs_run_controller_get_input_description (BsRunController *self)
+{
+  return self->input != NULL ? self->input->description : NULL;
+}
+
+const char *
+bs_run_controller_get_input_path (BsRunController *self)
+{
+  return self->input != NULL ? self->input->path : NULL;
+}
+
+gboolean
+bs_run_controller_get_classification (BsRunController *self, BsLiveClassification *out)
+{
+  memset (out, 0, sizeof *out);
+  out->tally = self->cls_tally;
+  out->label = -1;
+  if (self->model == NULL || self->input == NULL || self->cls_image < 0
+      || self->cls_image >= self->input->images->n_images)
+    return FALSE;
+  out->image = self->cls_image;
+  out->n_images = self->input->images->n_images;
+  out->pixels = bs_image_batch_image (self->input->images, self->cls_image);
+  out->shape = self->input->images->shape;
+  out->prediction = bs_predict (self->cls_logits, n_logits (self->model), self->logit_scale);
+  if (self->input->labels != NULL)
+    out->label = self->input->labels[self->cls_image];
+  return TRUE;
 }
 
 gboolean
@@ -1005,6 +1154,7 @@ bs_run_controller_load_model (BsRunController *self, const char *path, GError **
 {
   g_autoptr (BsModel) model = NULL;
   g_autoptr (BsPlan) plan = NULL;
+  BsInputSource *input;
 
   if (self->job != NULL)
     {
@@ -1019,14 +1169,19 @@ bs_run_controller_load_model (BsRunController *self, const char *path, GError **
   if (plan == NULL)
     return FALSE;
 
+  input = load_input_for (self, model);
   bs_op_table_free (self->ops);
   bs_plan_free (self->plan);
   bs_model_free (self->model);
-  bs_image_batch_free (self->images);
+  bs_input_source_free (self->input);
   self->model = g_steal_pointer (&model);
   self->plan = g_steal_pointer (&plan);
   self->ops = bs_op_table_new (self->plan);
-  self->images = load_images (self->model);
+  self->input = input;
+  self->logit_scale = bs_model_logit_scale (self->model);
+  g_free (self->cls_logits);
+  self->cls_logits = g_new0 (int32_t, n_logits (self->model));
+  clear_classification (self);
   g_free (self->model_path);
   self->model_path = g_strdup (path);
   g_clear_pointer (&self->sweep, sweep_free);
@@ -1040,6 +1195,7 @@ bs_run_controller_load_model (BsRunController *self, const char *path, GError **
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_PATH]);
   g_signal_emit (self, signals[SIGNAL_MODEL_CHANGED], 0);
   g_signal_emit (self, signals[SIGNAL_SWEEP_CHANGED], 0);
+  g_signal_emit (self, signals[SIGNAL_INPUT_CHANGED], 0);
   {
     g_autofree char *text = g_strdup_printf ("%s: %d layers in %d ops", self->model->name,
                                              bs_model_n_layers (self->model), self->ops->n_ops);
@@ -1293,7 +1449,8 @@ bs_run_controller_finalize (GObject *object)
   bs_op_table_free (self->ops);
   bs_plan_free (self->plan);
   bs_model_free (self->model);
-  bs_image_batch_free (self->images);
+  bs_input_source_free (self->input);
+  g_free (self->cls_logits);
   g_free (self->model_path);
   g_free (self->backend);
   g_free (self->probe);
@@ -1397,6 +1554,10 @@ bs_run_controller_class_init (BsRunControllerClass *klass)
   signals[SIGNAL_SWEEP_CHANGED] = g_signal_new ("sweep-changed", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 0);
+  /* Other images to classify (bs_run_controller_set_input, or a new model). */
+  signals[SIGNAL_INPUT_CHANGED] = g_signal_new ("input-changed", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 0);
 }
 
 static void
@@ -1412,6 +1573,8 @@ bs_run_controller_init (BsRunController *self)
   self->stats = bs_live_stats_new ();
   self->run_id = -1;
   self->progress = -1;
+  self->cls_image = -1;
+  self->logit_scale = NAN;
 }
 
 BsRunController *

@@ -15,6 +15,7 @@
 #include "bs-model.h"
 #include "bs-op-table.h"
 #include "bs-power-series.h"
+#include "bs-predict.h"
 #include "bs-span-store.h"
 #include "bs-sweep.h"
 
@@ -105,5 +106,40 @@ gboolean bs_run_controller_get_power_simulated (BsRunController *self);
 const BsSweepResult *bs_run_controller_get_sweep (BsRunController *self);
 /* The id of the last run recorded, or -1. */
 int64_t bs_run_controller_get_run_id (BsRunController *self);
+
+/* ---- what the run classifies (bs-input-source.h) ---- */
+
+/* A PNG or .npy file (labels from NAME-labels.npy beside an .npy), or NULL / "" for the
+ * default (the gallery when it fits the model). Refused during a run; on error (the file
+ * is unreadable, not the model's input shape, or its labels are bad) the images stay
+ * what they were. The choice survives a new model when it fits; otherwise the input goes
+ * back to the default, with a "message". */
+gboolean bs_run_controller_set_input (BsRunController *self, const char *path, GError **error);
+/* "gallery of Fashion-MNIST test images · 200 images, labelled" */
+const char *bs_run_controller_get_input_description (BsRunController *self);
+/* The file chosen, or NULL for the default. */
+const char *bs_run_controller_get_input_path (BsRunController *self);
+
+typedef struct
+{
+  int64_t n_classified;        /* inferences of this run */
+  int64_t n_labelled;          /* of those, on images with a known label */
+  int64_t n_correct;           /* of those, top-1 right */
+} BsClassTally;
+
+typedef struct
+{
+  int image;                   /* index in the input */
+  int n_images;
+  const uint8_t *pixels;       /* CHW, valid until the input changes */
+  BsShape shape;
+  BsPrediction prediction;     /* confidence NaN without the model's logit_scale */
+  int label;                   /* the true class, -1 when unknown */
+  BsClassTally tally;          /* every inference of this run, not only those shown */
+} BsLiveClassification;
+
+/* The image last classified in this run (as of the last "updated") and the tally.
+ * FALSE (tally still filled) before the first inference of a run. */
+gboolean bs_run_controller_get_classification (BsRunController *self, BsLiveClassification *out);
 
 G_END_DECLS

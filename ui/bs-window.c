@@ -726,6 +726,75 @@ activate_open (GSimpleAction *action, GVariant *param, gpointer data)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+static void
+on_input_response (GtkNativeDialog *dialog, int response, gpointer data)
+{
+  BsWindow *self = data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      GApplication *app = g_application_get_default ();
+
+      if (path != NULL && app != NULL)
+        g_action_group_activate_action (G_ACTION_GROUP (app), "open-input", g_variant_new_string (path));
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+add_filter (GtkFileChooser *chooser, const char *name, const char *const *patterns)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, name);
+  for (guint i = 0; patterns[i] != NULL; i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (chooser, filter);
+  g_object_unref (filter);
+}
+
+/* Images to classify: a PNG, or an .npy of images (labels in NAME-labels.npy beside it). */
+static void
+activate_choose_input (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BsWindow *self = data;
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new ("Choose Input Images", GTK_WINDOW (self),
+                                                              GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                              "_Use", "_Cancel");
+  const char *inputs[] = { "*.png", "*.PNG", "*.npy", NULL }, *all[] = { "*", NULL };
+  g_autofree char *models = bs_bundled_models_dir ();
+
+  add_filter (GTK_FILE_CHOOSER (dialog), "Images (PNG, or .npy arrays with NAME-labels.npy beside them)", inputs);
+  add_filter (GTK_FILE_CHOOSER (dialog), "All files", all);
+  if (models != NULL)
+    {
+      g_autofree char *parent = g_path_get_dirname (models);
+      g_autofree char *gallery = g_build_filename (parent, "gallery", NULL);
+      g_autoptr (GFile) folder = g_file_new_for_path (gallery);
+
+      if (g_file_test (gallery, G_FILE_TEST_IS_DIR))
+        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, NULL);
+    }
+  g_signal_connect (dialog, "response", G_CALLBACK (on_input_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* The live view's prediction, as a read-only state: what a script (the e2e test) or a
+ * screen reader user can ask for. */
+static void
+on_prediction_summary (BsPredictionTile *tile, GParamSpec *pspec, BsWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "prediction");
+
+  if (action != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                               g_variant_new_string (bs_prediction_tile_get_summary (tile)));
+}
+
 static int
 compare_i64 (const void *a, const void *b)
 {
@@ -823,6 +892,8 @@ static const GActionEntry win_entries[] = {
   { "open", activate_open },
   { "choose-backend", activate_choose },
   { "choose-probe", activate_choose },
+  { "choose-input", activate_choose_input },
+  { "prediction", NULL, NULL, "''", change_readonly },
   { "zoom-in", activate_zoom },
   { "zoom-out", activate_zoom },
   { "zoom-reset", activate_zoom },
@@ -968,6 +1039,8 @@ bs_window_new (GtkApplication *app, BsRunController *controller, GSettings *sett
   self->settings = settings != NULL ? g_object_ref (settings) : NULL;
 
   bs_live_view_set_controller (self->live_view, controller);
+  g_signal_connect_object (bs_live_view_get_prediction_tile (self->live_view), "notify::summary",
+                           G_CALLBACK (on_prediction_summary), self, 0);
   bs_layers_view_set_controller (self->layers_view, controller);
   bs_demo_view_set_controller (self->demo_view, controller);
 

@@ -82,6 +82,26 @@ def offered_isas(wrapper):
     return offered
 
 
+def model_inputs(names, sample, tmp):
+    """Per model the inputs file: sample-inputs.npy when its shape fits (the CIFAR-sized
+    reference models), else 16 seeded random uint8 images of the model's input shape
+    (the trained 1x28x28 Fashion-MNIST models)."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from blendtorch import bsm  # numpy only
+
+    shape = np.load(sample).shape[1:]
+    out = {}
+    for name in names:
+        want = tuple(bsm.read(os.path.join(MODELS, name)).input_shape)
+        if want == shape:
+            out[name] = sample
+            continue
+        out[name] = os.path.join(tmp, name + ".inputs.npy")
+        rs = np.random.RandomState(4242)
+        np.save(out[name], rs.randint(0, 256, size=(16, *want)).astype(np.uint8))
+    return out
+
+
 def run_logits(wrapper, model, inputs, out, engine, cli=CLI):
     cmd = wrapper + [cli, "run", model, "--input", inputs, "--logits-out", out] + engine
     p = subprocess.run(cmd, capture_output=True, text=True)
@@ -125,15 +145,16 @@ def main():
            f"{cls}: kernel sets offered {sorted(offered)}, expected {sorted(expected)}")
     # the default (no isa=) is the best set offered
     with tempfile.TemporaryDirectory(prefix="bs-cpu-class-") as tmp:
+        inputs = model_inputs(names, sample, tmp)
         ref = {}
         for name in names:
             path = os.path.join(MODELS, name)
             ref[name] = os.path.join(tmp, name + ".ref.npy")
-            p, cmd = run_logits([], path, sample, ref[name], ["--reference"], cli=ORACLE_CLI)
+            p, cmd = run_logits([], path, inputs[name], ref[name], ["--reference"], cli=ORACLE_CLI)
             if p.returncode != 0:
                 sys.exit(f"Bail out! oracle failed: {' '.join(cmd)}: {p.stderr.strip()}")
         best = max(offered, key=ISAS.index) if offered else None
-        p, cmd = run_logits(wrapper, os.path.join(MODELS, names[0]), sample,
+        p, cmd = run_logits(wrapper, os.path.join(MODELS, names[0]), inputs[names[0]],
                             os.path.join(tmp, "default.npy"), ["--backend", "cpu", "--iterations", "1"])
         report(p.returncode == 0 and np.array_equal(np.load(os.path.join(tmp, "default.npy")),
                                                     np.load(ref[names[0]])),
@@ -144,7 +165,7 @@ def main():
             if isa in offered:
                 for name in names:
                     out = os.path.join(tmp, f"{name}.{isa}.npy")
-                    p, cmd = run_logits(wrapper, os.path.join(MODELS, name), sample, out,
+                    p, cmd = run_logits(wrapper, os.path.join(MODELS, name), inputs[name], out,
                                         ["--backend", f"cpu:isa={isa}", "--iterations", "1"])
                     if p.returncode != 0:
                         report(False, f"{isa} {name}: exit {p.returncode}: {p.stderr.strip()}")
@@ -155,7 +176,7 @@ def main():
                 print(f"# {isa}: ran {how}")
                 continue
             # a set the CPU lacks: a clear refusal, exit 1, never a signal
-            p, cmd = run_logits(wrapper, os.path.join(MODELS, names[0]), sample,
+            p, cmd = run_logits(wrapper, os.path.join(MODELS, names[0]), inputs[names[0]],
                                 os.path.join(tmp, "refused.npy"), ["--backend", f"cpu:isa={isa}"])
             clear = p.returncode == 1 and "lacks" in p.stderr
             report(clear, f"{isa} refused {how}: exit {p.returncode}: {p.stderr.strip()}")

@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       check_error (error);
       return 0;
     }
-  g_assert (array.n_elements * (array.type == BS_NPY_U8 ? 1 : 4) <= size);
+  g_assert (array.n_elements * bs_npy_type_size (array.type) <= size);
   decode_as_batch (data, size, &array);
   bs_npy_array_clear (&array);
   return 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the seed corpora of fuzz-npy, fuzz-png and fuzz-probe-spec (tests/fuzz/README.md).
+"""Writes the seed corpora of fuzz-npy, fuzz-idx, fuzz-png and fuzz-probe-spec (tests/fuzz/README.md).
 
 Standard library only, deterministic: run it again and unchanged seeds stay identical.
 Usage: /usr/bin/python3 tests/fuzz/make-input-seeds.py
@@ -27,6 +27,12 @@ def npy(name, descr, shape, data, version=1):
     write("corpus-npy", name, b"\x93NUMPY" + bytes([version, 0]) + length + header.encode() + data)
 
 
+def idx(name, shape, data):
+    """IDX as the MNIST files: 0 0 8 n, big-endian dimensions, unsigned bytes."""
+    write("corpus-idx", name, bytes([0, 0, 8, len(shape)])
+          + b"".join(struct.pack(">I", d) for d in shape) + data)
+
+
 def png(name, width, height, color_type, rows, depth=8):
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
@@ -43,6 +49,10 @@ def main():
     npy("logits-2x3.npy", "<i4", (2, 3), struct.pack("<6i", -1, 0, 1, 2**31 - 1, -2**31, 42))
     npy("v2-1x2x2.npy", "|u1", (1, 2, 2), bytes(4), version=2)
     npy("one-dim.npy", "|u1", (5,), bytes(5))
+
+    idx("images-3x4x4.idx", (3, 4, 4), bytes(range(48)))
+    idx("labels-5.idx", (5,), bytes([9, 0, 3, 2, 7]))
+    idx("one-1x1x1x1.idx", (1, 1, 1, 1), b"\xff")
 
     png("gray-4x2.png", 4, 2, 0, [bytes([0, 64, 128, 255])] * 2)
     png("rgb-3x2.png", 3, 2, 2, [bytes(range(9)), bytes(range(9, 18))])

@@ -462,6 +462,24 @@ class QuantisationSanity(Timed):
                 layer_fidelity(self, label, net, res, models.synthetic_images(8, 77, channels=C, size=H))
         note(f"fidelity: {len(RANDOM_CONFIGS)} random configurations, every layer within rounding")
 
+    def test_logit_scale_recorded(self):
+        """The provenance's logit_scale turns integer logits into the float model's: the
+        app's softmax confidence (core/bs-predict.c) rests on it. Oracle: PyTorch."""
+        net, cal = seeded_float_model("resnet20-int8", dict(widths=(8, 16), blocks=1, input_size=16), 5)
+        res = export.export(net, cal)
+        scale = float(res.model.provenance["logit_scale"])
+        C, H, W = net.input_shape
+        x = models.synthetic_images(32, 55, channels=C, size=H)
+        real = export.float_logits(net, x).numpy()
+        ints = intref.run_batched(res.model, x).numpy().reshape(real.shape).astype(np.float64)
+        err = np.abs(ints * scale - real).max() / np.abs(real).max()
+        note(f"logit_scale: int8 ResNet, 32 images: |int x scale - float| <= {err:.3f} of max|float|")
+        self.assertLess(err, 0.1)
+        # A wrong scale by 2x would not pass: the check has teeth.
+        self.assertGreater(np.abs(ints * scale * 2 - real).max() / np.abs(real).max(), 0.1)
+        ref = reference.make("resnet20-int8")[1].model
+        self.assertNotIn("logit_scale", ref.provenance)
+
     def test_top1_agreement_trained(self):
         for label, arch, opts in TRAINED_CONFIGS:
             with self.subTest(model=label):

@@ -320,8 +320,12 @@ def collect_stats(net, images, percentile=None, batch=64):
 
 
 def export(net, calib_images, path=None, *, name=None, description=None, labels=None,
-           provenance=None, method="max", percentile=99.99, i32_bits=20, fine_bits=20):
+           provenance=None, method="max", percentile=99.99, i32_bits=20, fine_bits=20,
+           record_logit_scale=True):
     """Quantise `net` with `calib_images` (uint8 (N, C, H, W)) and write `path` (if given).
+
+    record_logit_scale: write the real value of one logit unit into the provenance key
+    "logit_scale" (the app's softmax confidence needs it; docs/exporter.md).
 
     method: 'max' (activation scale from max|y|) or 'percentile' (from the given
     percentile of |y|; values beyond saturate). Returns ExportResult."""
@@ -344,6 +348,12 @@ def export(net, calib_images, path=None, *, name=None, description=None, labels=
                                    f"{len(calib_images)} images")
     model = ex.build(name or net.net_name, description if description is not None else net.description,
                      labels if labels is not None else net.labels, prov)
+    if record_logit_scale:
+        scale = ex.scale_of(net.nodes[-1].name)
+        # One scale for every logit (the head FC's weights are quantised per tensor); a
+        # per-channel one would not rank real logits like integer ones: not recorded.
+        if scale is not None and np.all(scale == scale[0]):
+            model.provenance.setdefault("logit_scale", repr(float(scale[0])))
     intref.check(model)
     report = {
         "warnings": ex.warnings,

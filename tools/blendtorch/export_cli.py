@@ -32,8 +32,10 @@ def die(msg):
     sys.exit(1)
 
 
-def load_checkpoint(path):
-    """Returns (state_dict, arch or None, options dict)."""
+def load_checkpoint(path, fail=None):
+    """Returns (state_dict, arch or None, options dict); problems go to fail(message)
+    (default: exit as blendscope-export)."""
+    die = fail or globals()["die"]
     try:
         ck = torch.load(path, map_location="cpu")
     except Exception as e:  # noqa: BLE001 - report any unpickling problem plainly
