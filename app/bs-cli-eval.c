@@ -5,7 +5,9 @@
 #include "bs-clock.h"
 #include "bs-dataset.h"
 #include "bs-evaluate.h"
+#include "bs-evaluations.h"
 #include "bs-float-model.h"
+#include "bs-recorder.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@ typedef struct
   char *labels;
   char *backend;
   char *checkpoint;
+  char *session;
+  char *db;
   int limit;
   gboolean json;
 } EvalOptions;
@@ -35,8 +39,23 @@ eval_options_clear (EvalOptions *opts)
   g_free (opts->labels);
   g_free (opts->backend);
   g_free (opts->checkpoint);
+  g_free (opts->session);
+  g_free (opts->db);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvalOptions, eval_options_clear)
+
+/* --session: the evaluation recorded as a run (its layer events: latency per image),
+ * the accuracy stored with it. */
+typedef struct
+{
+  const EvalOptions *opts;
+  const BsModel *model;
+  const char *command_line;
+  BsRecorder *recorder;
+  GArray *ops;
+  int64_t run;               /* -1 until begun */
+  gint store_failed;         /* atomic: the recorder refused events */
+} Recording;
 
 typedef struct
 {
@@ -45,7 +64,46 @@ typedef struct
   int64_t started_ns;
   int64_t last_print_ns;
   gboolean printed;
+  Recording *recording;      /* NULL without --session */
 } Progress;
+
+static gboolean
+begin_recording (const BsPlan *plan, gpointer user_data, GError **error)
+{
+  Progress *p = user_data;
+  Recording *rec = p->recording;
+  BsRunInfo info = { 0 };
+  g_autofree char *config = NULL;
+
+  if (rec == NULL)
+    return TRUE;
+  rec->recorder = bs_recorder_new (rec->opts->db, error);
+  if (rec->recorder == NULL)
+    return FALSE;
+  rec->ops = bs_cli_op_table (plan);
+  info.backend = rec->opts->backend;
+  info.device = "evaluation, no power probe";
+  info.config = rec->command_line;
+  info.session = rec->opts->session;
+  info.layers = (const BsRunLayer *) rec->ops->data;
+  info.n_layers = rec->ops->len;
+  rec->run = bs_recorder_begin_run (rec->recorder, rec->model, &info, error);
+  if (rec->run < 0)
+    return FALSE;
+  fprintf (stderr, "eval: recording run %" G_GINT64_FORMAT " in session '%s' (%s)\n", rec->run,
+           rec->opts->session, rec->opts->db);
+  return TRUE;
+}
+
+/* On the backend's thread between inferences. */
+static void
+push_events (const BsLayerEvent *events, int n, gpointer user_data)
+{
+  Progress *p = user_data;
+
+  if (p->recording != NULL && !bs_recorder_push_events (p->recording->recorder, events, n))
+    g_atomic_int_set (&p->recording->store_failed, TRUE);
+}
 
 static gboolean
 on_progress (int done, int total, gpointer user_data)
@@ -56,6 +114,8 @@ on_progress (int done, int total, gpointer user_data)
   while (g_main_context_iteration (p->signals, FALSE))
     ;
   if (p->stop_signal != 0)
+    return FALSE;
+  if (p->recording != NULL && g_atomic_int_get (&p->recording->store_failed))
     return FALSE;
   if (now - p->started_ns >= PROGRESS_INTERVAL_NS && now - p->last_print_ns >= PROGRESS_INTERVAL_NS)
     {
@@ -294,8 +354,87 @@ load_dataset (const EvalOptions *opts, BsShape expected, GError **error)
   return bs_dataset_load_npy (opts->images, opts->labels, expected, error);
 }
 
+static BsRunEvaluation *
+run_evaluation (const BsEvaluation *eval, const FloatComparison *cmp)
+{
+  BsRunEvaluation *e = g_new0 (BsRunEvaluation, 1);
+
+  e->dataset = g_strdup (eval->dataset);
+  e->engine = g_strdup (eval->backend);
+  e->n_images = eval->accuracy->n_images;
+  e->top1_correct = eval->accuracy->top1_hits;
+  e->top5_correct = eval->accuracy->top5_hits;
+  e->float_checkpoint = g_strdup (cmp->checkpoint);
+  e->float_agree = cmp->checkpoint != NULL ? cmp->agree : -1;
+  return e;
+}
+
+/* Ends the recorded run (complete once every image ran, even if the float model then
+ * failed: the accuracy stands without it) and stores the accuracy with it. */
+static gboolean
+finish_recording (Recording *rec, const BsEvaluation *eval, const FloatComparison *cmp,
+                  BsRunStatus status, GError **error)
+{
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (BsRunEvaluation) stored = NULL;
+
+  if (rec->recorder == NULL)
+    return TRUE;
+  if (!bs_recorder_end_run (rec->recorder, status, error))
+    return FALSE;
+  g_clear_pointer (&rec->recorder, bs_recorder_free);
+  if (status != BS_RUN_COMPLETE)
+    return TRUE;
+  store = bs_store_open (rec->opts->db, BS_STORE_OPEN_DURABLE, error);
+  stored = run_evaluation (eval, cmp);
+  return store != NULL && bs_store_set_run_evaluation (store, rec->run, stored, error);
+}
+
+static void
+recording_clear (Recording *rec)
+{
+  g_clear_pointer (&rec->recorder, bs_recorder_free);
+  g_clear_pointer (&rec->ops, g_array_unref);
+}
+
 static int
-evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts)
+evaluate_and_report (const BsModel *model, const char *model_path, const EvalOptions *opts,
+                     const BsDataset *set, const BsEvaluateHooks *hooks, FloatComparison *cmp)
+{
+  Progress *progress = hooks->user_data;
+  Recording *rec = progress->recording;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) store_error = NULL;
+  g_autoptr (BsEvaluation) eval = bs_evaluate (model, opts->backend, set, hooks, &error);
+
+  if (progress->printed && isatty (2))
+    fprintf (stderr, "\n");
+  if (eval != NULL && opts->checkpoint != NULL)
+    compare_with_float (opts->checkpoint, model_path, set, eval, cmp, &error);
+  if (rec != NULL
+      && !finish_recording (rec, eval, cmp, eval != NULL ? BS_RUN_COMPLETE
+                                              : progress->stop_signal ? BS_RUN_ABORTED
+                                              : BS_RUN_FAILED, &store_error))
+    fprintf (stderr, "blendscope-cli: run %" G_GINT64_FORMAT ": %s\n", rec->run,
+             store_error->message);
+  if (error != NULL)
+    {
+      bs_cli_fail (error);
+      return progress->stop_signal != 0 ? 128 + progress->stop_signal : 1;
+    }
+  if (opts->json)
+    print_json (model, eval, cmp);
+  else
+    print_text (model, eval, cmp);
+  if (rec != NULL && store_error == NULL)
+    printf ("\nrecorded as run %" G_GINT64_FORMAT " in session '%s' (%s)\n", rec->run,
+            opts->session, opts->db);
+  return store_error != NULL ? 1 : 0;
+}
+
+static int
+evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts,
+          const char *command_line)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (BsDataset) set = load_dataset (opts, model->input_shape, &error);
@@ -303,6 +442,9 @@ evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts)
   g_autoptr (GMainContext) signals = NULL;
   Progress progress = { 0 };
   FloatComparison cmp = { 0 };
+  Recording recording = { opts, model, command_line, NULL, NULL, -1, FALSE };
+  BsEvaluateHooks hooks = { opts->limit, on_progress, push_events, begin_recording, &progress };
+  int status;
 
   if (set == NULL)
     return bs_cli_fail (error);
@@ -316,22 +458,10 @@ evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts)
   signals = bs_cli_watch_stop_signals (&progress.stop_signal);
   progress.signals = signals;
   progress.started_ns = bs_clock_now_ns ();
-  eval = bs_evaluate (model, opts->backend, set, opts->limit, on_progress, &progress, &error);
-  if (progress.printed && isatty (2))
-    fprintf (stderr, "\n");
-  if (eval == NULL)
-    {
-      bs_cli_fail (error);
-      return progress.stop_signal != 0 ? 128 + progress.stop_signal : 1;
-    }
-  if (opts->checkpoint != NULL
-      && !compare_with_float (opts->checkpoint, model_path, set, eval, &cmp, &error))
-    return bs_cli_fail (error);
-  if (opts->json)
-    print_json (model, eval, &cmp);
-  else
-    print_text (model, eval, &cmp);
-  return 0;
+  progress.recording = opts->session != NULL ? &recording : NULL;
+  status = evaluate_and_report (model, model_path, opts, set, &hooks, &cmp);
+  recording_clear (&recording);
+  return status;
 }
 
 static gboolean
@@ -369,6 +499,11 @@ bs_cli_eval (int argc, char **argv)
     { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &opts.checkpoint,
       "The float PyTorch checkpoint the model was exported from: report how often the two "
       "agree (runs python3 -m blendtorch.predict; needs python3-torch)", "FILE.pt" },
+    { "session", 's', 0, G_OPTION_ARG_STRING, &opts.session,
+      "Record the evaluation as a run of this session (created if new): its per-layer "
+      "timing and the accuracy", "NAME" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opts.db,
+      "Session database for --session ($XDG_DATA_HOME/blendscope/blendscope.db)", "FILE" },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &opts.limit, "Evaluate the first N images only", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opts.json, "Print JSON", NULL },
     { NULL }
@@ -376,6 +511,8 @@ bs_cli_eval (int argc, char **argv)
   g_autoptr (GOptionContext) context = g_option_context_new ("MODEL");
   g_autoptr (GError) error = NULL;
   g_autoptr (BsModel) model = NULL;
+
+  g_autofree char *command_line = g_strjoinv (" ", argv);
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "Measure a model's accuracy on labelled images: top-1, "
@@ -389,5 +526,7 @@ bs_cli_eval (int argc, char **argv)
     return bs_cli_fail (error);
   if (opts.backend == NULL)
     opts.backend = g_strdup ("cpu");
-  return evaluate (model, argv[1], &opts);
+  if (opts.db == NULL)
+    opts.db = bs_cli_default_db ();
+  return evaluate (model, argv[1], &opts, command_line);
 }

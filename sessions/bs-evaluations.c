@@ -1,0 +1,138 @@
+/* bs-evaluations.c: the run_evaluations table. A file of schema version 2 opened
+ * read-only is not migrated, so readers treat the missing table as "no evaluations". */
+#include "bs-evaluations.h"
+#include "bs-store-private.h"
+
+void
+bs_run_evaluation_free (BsRunEvaluation *eval)
+{
+  if (eval == NULL)
+    return;
+  g_free (eval->dataset);
+  g_free (eval->engine);
+  g_free (eval->float_checkpoint);
+  g_free (eval);
+}
+
+double
+bs_run_evaluation_top1 (const BsRunEvaluation *eval)
+{
+  return eval->n_images > 0 ? (double) eval->top1_correct / eval->n_images : 0.0;
+}
+
+double
+bs_run_evaluation_top5 (const BsRunEvaluation *eval)
+{
+  return eval->n_images > 0 ? (double) eval->top5_correct / eval->n_images : 0.0;
+}
+
+static gboolean
+check_counts (const BsRunEvaluation *e, GError **error)
+{
+  if (e->dataset == NULL || e->engine == NULL || e->n_images <= 0 || e->top1_correct < 0
+      || e->top5_correct < e->top1_correct || e->top5_correct > e->n_images
+      || e->float_agree > e->n_images || (e->float_checkpoint == NULL) != (e->float_agree < 0))
+    {
+      g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_INVALID,
+                   "an evaluation needs a data set, an engine, n_images > 0 and 0 ≤ top-1 ≤ "
+                   "top-5 ≤ n_images correct (got %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                   " of %" G_GINT64_FORMAT "), and a float agreement only with a checkpoint",
+                   e->top1_correct, e->top5_correct, e->n_images);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bs_store_set_run_evaluation (BsStore *store, int64_t run, const BsRunEvaluation *eval,
+                             GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+
+  if (!check_counts (eval, error))
+    return FALSE;
+  stmt = bs_store_prepare (store,
+    "INSERT OR REPLACE INTO run_evaluations (run_id, dataset, n_images, engine, top1_correct,"
+    " top5_correct, float_checkpoint, float_agree)"
+    " SELECT id, ?, ?, ?, ?, ?, ?, ? FROM runs WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, eval->dataset, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, eval->n_images);
+  sqlite3_bind_text (stmt, 3, eval->engine, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 4, eval->top1_correct);
+  sqlite3_bind_int64 (stmt, 5, eval->top5_correct);
+  if (eval->float_checkpoint != NULL)
+    {
+      sqlite3_bind_text (stmt, 6, eval->float_checkpoint, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 7, eval->float_agree);
+    }
+  sqlite3_bind_int64 (stmt, 8, run);
+  if (!bs_store_step_done (store, stmt, error, "storing a run's evaluation"))
+    return FALSE;
+  if (sqlite3_changes (store->db) == 0)
+    {
+      g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_FOUND,
+                   "no run %" G_GINT64_FORMAT " in %s", run, store->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+has_table (BsStore *store, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_evaluations'", error);
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return rc == SQLITE_ROW;
+  bs_store_fail (store, rc, error, "looking for evaluations");
+  return -1;
+}
+
+static BsRunEvaluation *
+evaluation_from_row (sqlite3_stmt *stmt)
+{
+  BsRunEvaluation *e = g_new0 (BsRunEvaluation, 1);
+
+  e->dataset = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  e->n_images = sqlite3_column_int64 (stmt, 1);
+  e->engine = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  e->top1_correct = sqlite3_column_int64 (stmt, 3);
+  e->top5_correct = sqlite3_column_int64 (stmt, 4);
+  e->float_agree = -1;
+  if (sqlite3_column_type (stmt, 5) != SQLITE_NULL)
+    {
+      e->float_checkpoint = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      e->float_agree = sqlite3_column_int64 (stmt, 6);
+    }
+  return e;
+}
+
+BsRunEvaluation *
+bs_store_get_run_evaluation (BsStore *store, int64_t run, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  int table = has_table (store, error);
+  int rc;
+
+  if (table <= 0)
+    return NULL;
+  stmt = bs_store_prepare (store,
+    "SELECT dataset, n_images, engine, top1_correct, top5_correct, float_checkpoint,"
+    " float_agree FROM run_evaluations WHERE run_id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return evaluation_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    bs_store_fail (store, rc, error, "reading run %" G_GINT64_FORMAT "'s evaluation", run);
+  return NULL;
+}
