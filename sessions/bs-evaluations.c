@@ -3,6 +3,8 @@
 #include "bs-evaluations.h"
 #include "bs-store-private.h"
 
+#include <math.h>
+
 void
 bs_run_evaluation_free (BsRunEvaluation *eval)
 {
@@ -135,4 +137,44 @@ bs_store_get_run_evaluation (BsStore *store, int64_t run, GError **error)
   if (rc != SQLITE_DONE)
     bs_store_fail (store, rc, error, "reading run %" G_GINT64_FORMAT "'s evaluation", run);
   return NULL;
+}
+
+static void
+cost_of (const BsComparison *c, int i, BsAccuracyPoint *p)
+{
+  const BsRunTotals *t = &c->totals[i];
+
+  p->clocks = t->clocks;
+  p->latency_ns = t->latency_ns.n > 0 ? t->latency_ns.median : NAN;
+  p->energy_j = t->has_power ? t->energy_per_inference_j : NAN;
+}
+
+GArray *
+bs_query_accuracy_points (BsStore *store, const BsComparison *comparison, GError **error)
+{
+  g_autoptr (GArray) points = g_array_new (FALSE, TRUE, sizeof (BsAccuracyPoint));
+
+  for (int i = 0; i < comparison->n_runs; i++)
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (BsRunEvaluation) e = bs_store_get_run_evaluation (store, comparison->runs[i],
+                                                                   &local);
+      BsAccuracyPoint p = { .run = comparison->runs[i] };
+
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      if (e != NULL)
+        {
+          p.has_accuracy = TRUE;
+          p.top1 = bs_run_evaluation_top1 (e);
+          p.top5 = bs_run_evaluation_top5 (e);
+          p.n_images = e->n_images;
+        }
+      cost_of (comparison, i, &p);
+      g_array_append_val (points, p);
+    }
+  return g_steal_pointer (&points);
 }

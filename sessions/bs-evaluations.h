@@ -2,6 +2,7 @@
  * which engine, top-1 and top-5 (schema version 3, table run_evaluations). */
 #pragma once
 
+#include "bs-queries.h"
 #include "bs-store.h"
 
 G_BEGIN_DECLS
@@ -31,5 +32,23 @@ gboolean bs_store_set_run_evaluation (BsStore *store, int64_t run, const BsRunEv
 /* run's evaluation; NULL with no error when it has none (or the file predates them and
  * is open read-only). */
 BsRunEvaluation *bs_store_get_run_evaluation (BsStore *store, int64_t run, GError **error);
+
+/* One compared run as a point of the accuracy/cost trade-off (BlendNet's argument:
+ * accuracy near fixed point at near binary cost). The costs are the comparison's. */
+typedef struct
+{
+  int64_t run;
+  gboolean has_accuracy;     /* FALSE: the run has no stored evaluation */
+  double top1;               /* share, [0, 1] */
+  double top5;
+  int64_t n_images;
+  double latency_ns;         /* median per inference; NaN without inferences */
+  double energy_j;           /* mean per inference; NaN without power readings */
+  BsClockMask clocks;        /* the origin of latency_ns: measured (host, device) or modelled */
+} BsAccuracyPoint;
+
+/* BsAccuracyPoint for each run of comparison, in its order. */
+GArray *bs_query_accuracy_points (BsStore *store, const BsComparison *comparison,
+                                  GError **error);
 
 G_END_DECLS
