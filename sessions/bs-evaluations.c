@@ -1,5 +1,5 @@
-/* bs-evaluations.c: the run_evaluations table. A file of schema version 2 opened
- * read-only is not migrated, so readers treat the missing table as "no evaluations". */
+/* bs-evaluations.c: the run_evaluations table (schema version 3; bs_store_open() migrates
+ * older files, and refuses to read older files it may not migrate). */
 #include "bs-evaluations.h"
 #include "bs-store-private.h"
 
@@ -81,22 +81,6 @@ bs_store_set_run_evaluation (BsStore *store, int64_t run, const BsRunEvaluation 
   return TRUE;
 }
 
-static int
-has_table (BsStore *store, GError **error)
-{
-  g_autoptr (sqlite3_stmt) stmt = bs_store_prepare (store,
-    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_evaluations'", error);
-  int rc;
-
-  if (stmt == NULL)
-    return -1;
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    return rc == SQLITE_ROW;
-  bs_store_fail (store, rc, error, "looking for evaluations");
-  return -1;
-}
-
 static BsRunEvaluation *
 evaluation_from_row (sqlite3_stmt *stmt)
 {
@@ -120,11 +104,8 @@ BsRunEvaluation *
 bs_store_get_run_evaluation (BsStore *store, int64_t run, GError **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  int table = has_table (store, error);
   int rc;
 
-  if (table <= 0)
-    return NULL;
   stmt = bs_store_prepare (store,
     "SELECT dataset, n_images, engine, top1_correct, top5_correct, float_checkpoint,"
     " float_agree FROM run_evaluations WHERE run_id = ?", error);

@@ -29,8 +29,7 @@ double bs_run_evaluation_top5 (const BsRunEvaluation *eval);
  * than n_images) are BS_STORE_ERROR_INVALID. */
 gboolean bs_store_set_run_evaluation (BsStore *store, int64_t run, const BsRunEvaluation *eval,
                                       GError **error);
-/* run's evaluation; NULL with no error when it has none (or the file predates them and
- * is open read-only). */
+/* run's evaluation; NULL with no error when it has none. */
 BsRunEvaluation *bs_store_get_run_evaluation (BsStore *store, int64_t run, GError **error);
 
 /* One compared run as a point of the accuracy/cost trade-off (BlendNet's argument:
