@@ -7,6 +7,7 @@
 #include "bs-evaluate.h"
 #include "bs-evaluations.h"
 #include "bs-float-model.h"
+#include "bs-probe.h"
 #include "bs-recorder.h"
 
 #include <json-glib/json-glib.h>
@@ -26,6 +27,7 @@ typedef struct
   char *checkpoint;
   char *session;
   char *db;
+  char *probe;
   int limit;
   gboolean json;
 } EvalOptions;
@@ -41,6 +43,7 @@ eval_options_clear (EvalOptions *opts)
   g_free (opts->checkpoint);
   g_free (opts->session);
   g_free (opts->db);
+  g_free (opts->probe);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvalOptions, eval_options_clear)
 
@@ -53,6 +56,8 @@ typedef struct
   const char *command_line;
   BsRecorder *recorder;
   GArray *ops;
+  BsProbe *probe;            /* --probe: power sampled while the images run; else NULL */
+  GArray *channels;
   int64_t run;               /* -1 until begun */
   gint store_failed;         /* atomic: the recorder refused events */
 } Recording;
@@ -67,32 +72,98 @@ typedef struct
   Recording *recording;      /* NULL without --session */
 } Progress;
 
+static void
+push_samples (const BsSample *samples, guint n, gpointer user_data)
+{
+  Recording *rec = user_data;
+
+  if (!bs_recorder_push_samples (rec->recorder, samples, n))
+    g_atomic_int_set (&rec->store_failed, TRUE);
+}
+
+/* A meter that goes away mid-run: say so, mark the moment in the run, keep running. */
+static void
+on_fault (const BsProbeFault *fault, gpointer user_data)
+{
+  Recording *rec = user_data;
+  g_autofree char *label = g_strdup_printf ("meter %s: %s",
+                                            bs_probe_fault_kind_to_string (fault->kind),
+                                            fault->message);
+  fprintf (stderr, "blendscope-cli: %s (the evaluation continues)\n", label);
+  bs_recorder_add_marker (rec->recorder, fault->t_ns, label);
+}
+
+static char *
+device_of (const Recording *rec)
+{
+  if (rec->probe == NULL)
+    return g_strdup ("evaluation, no power probe");
+  return g_strdup_printf ("evaluation; probe %s (%s)%s", bs_probe_get_spec (rec->probe),
+                          bs_probe_get_label (rec->probe),
+                          bs_probe_is_simulated (rec->probe) ? ", SIMULATED power" : "");
+}
+
+/* The probe samples from the run's start; one that will not start leaves timing only. */
+static void
+start_probe (Recording *rec)
+{
+  BsProbeSink sink = { push_samples, on_fault, rec };
+  g_autoptr (GError) error = NULL;
+
+  if (rec->probe != NULL && !bs_probe_start (rec->probe, &sink, &error))
+    {
+      fprintf (stderr, "blendscope-cli: %s; recording timing only\n", error->message);
+      bs_recorder_add_marker (rec->recorder, bs_clock_now_ns (), error->message);
+    }
+}
+
 static gboolean
 begin_recording (const BsPlan *plan, gpointer user_data, GError **error)
 {
   Progress *p = user_data;
   Recording *rec = p->recording;
   BsRunInfo info = { 0 };
-  g_autofree char *config = NULL;
+  g_autofree char *device = NULL;
 
   if (rec == NULL)
     return TRUE;
+  if (rec->opts->probe != NULL && (rec->probe = bs_probe_open (rec->opts->probe, error)) == NULL)
+    return FALSE;
   rec->recorder = bs_recorder_new (rec->opts->db, error);
   if (rec->recorder == NULL)
     return FALSE;
   rec->ops = bs_cli_op_table (plan);
+  device = device_of (rec);
   info.backend = rec->opts->backend;
-  info.device = "evaluation, no power probe";
+  info.device = device;
   info.config = rec->command_line;
   info.session = rec->opts->session;
   info.layers = (const BsRunLayer *) rec->ops->data;
   info.n_layers = rec->ops->len;
+  if (rec->probe != NULL)
+    {
+      rec->channels = bs_cli_channel_table (rec->probe);
+      info.channels = (const BsChannelInfo *) rec->channels->data;
+      info.n_channels = rec->channels->len;
+    }
   rec->run = bs_recorder_begin_run (rec->recorder, rec->model, &info, error);
   if (rec->run < 0)
     return FALSE;
   fprintf (stderr, "eval: recording run %" G_GINT64_FORMAT " in session '%s' (%s)\n", rec->run,
            rec->opts->session, rec->opts->db);
+  start_probe (rec);
   return TRUE;
+}
+
+/* Before the run ends: nothing may push samples into a finished run. */
+static void
+stop_probe (Recording *rec)
+{
+  if (rec->probe != NULL)
+    {
+      bs_probe_stop (rec->probe);
+      g_clear_pointer (&rec->probe, bs_probe_close);
+    }
 }
 
 /* On the backend's thread between inferences. */
@@ -378,6 +449,7 @@ finish_recording (Recording *rec, const BsEvaluation *eval, const FloatCompariso
   g_autoptr (BsStore) store = NULL;
   g_autoptr (BsRunEvaluation) stored = NULL;
 
+  stop_probe (rec);
   if (rec->recorder == NULL)
     return TRUE;
   if (!bs_recorder_end_run (rec->recorder, status, error))
@@ -393,8 +465,10 @@ finish_recording (Recording *rec, const BsEvaluation *eval, const FloatCompariso
 static void
 recording_clear (Recording *rec)
 {
+  stop_probe (rec);
   g_clear_pointer (&rec->recorder, bs_recorder_free);
   g_clear_pointer (&rec->ops, g_array_unref);
+  g_clear_pointer (&rec->channels, g_array_unref);
 }
 
 static int
@@ -442,7 +516,7 @@ evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts,
   g_autoptr (GMainContext) signals = NULL;
   Progress progress = { 0 };
   FloatComparison cmp = { 0 };
-  Recording recording = { opts, model, command_line, NULL, NULL, -1, FALSE };
+  Recording recording = { opts, model, command_line, NULL, NULL, NULL, NULL, -1, FALSE };
   BsEvaluateHooks hooks = { opts->limit, on_progress, push_events, begin_recording, &progress };
   int status;
 
@@ -477,6 +551,8 @@ check_options (int argc, const EvalOptions *opts)
     problem = "--images and --labels go together";
   else if (opts->limit < 0)
     problem = "--limit must be ≥ 0";
+  else if (opts->probe != NULL && opts->session == NULL)
+    problem = "--probe records power with the run: give --session too";
   if (problem != NULL)
     fprintf (stderr, "blendscope-cli eval: %s\n", problem);
   return problem == NULL;
@@ -502,6 +578,9 @@ bs_cli_eval (int argc, char **argv)
     { "session", 's', 0, G_OPTION_ARG_STRING, &opts.session,
       "Record the evaluation as a run of this session (created if new): its per-layer "
       "timing and the accuracy", "NAME" },
+    { "probe", 'p', 0, G_OPTION_ARG_STRING, &opts.probe,
+      "With --session: a power probe sampling while the images run (energy per image), "
+      "e.g. synthetic, rapl, sigrok:demo", "SPEC" },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &opts.db,
       "Session database for --session ($XDG_DATA_HOME/blendscope/blendscope.db)", "FILE" },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &opts.limit, "Evaluate the first N images only", "N" },

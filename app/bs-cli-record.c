@@ -47,21 +47,6 @@ static int stop_signal;
  * only waste the user's time, nothing more can be saved. */
 static gboolean store_failed;
 
-static GArray *
-channel_table (BsProbe *probe)
-{
-  guint n = bs_probe_get_n_channels (probe);
-  GArray *channels = g_array_sized_new (FALSE, TRUE, sizeof (BsChannelInfo), n);
-
-  for (guint i = 0; i < n; i++)
-    {
-      const BsProbeChannel *pc = bs_probe_get_channel (probe, i);
-      BsChannelInfo info = { (int32_t) i, pc->quantity, pc->name, 0.0 };
-      g_array_append_val (channels, info);
-    }
-  return channels;
-}
-
 static void
 push_samples (const BsSample *samples, guint n, gpointer recorder)
 {
@@ -162,7 +147,7 @@ record (const BsModel *model, const RecordOptions *opts, const char *command_lin
     }
 
   ops = bs_cli_op_table (plan);
-  channels = channel_table (probe);
+  channels = bs_cli_channel_table (probe);
   device = g_strdup_printf ("%s; probe %s (%s)%s", bs_backend_get_class (backend)->description,
                             bs_probe_get_spec (probe), bs_probe_get_label (probe),
                             bs_probe_is_simulated (probe) ? ", SIMULATED power" : "");
