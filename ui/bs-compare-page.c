@@ -187,7 +187,7 @@ describe_runs (BsComparePage *self)
 
 /* The accuracy panel's data, when at least one run has a stored evaluation. */
 static BsParetoChart *
-pareto_chart (BsStore *store, const BsComparison *comparison, BsRun *const *runs)
+pareto_chart (BsStore *store, const BsComparison *comparison)
 {
   g_autoptr (GArray) points = bs_query_accuracy_points (store, comparison, NULL);
 
@@ -196,7 +196,7 @@ pareto_chart (BsStore *store, const BsComparison *comparison, BsRun *const *runs
   for (guint i = 0; i < points->len; i++)
     if (g_array_index (points, BsAccuracyPoint, i).has_accuracy)
       return bs_pareto_chart_new ((const BsAccuracyPoint *) (void *) points->data,
-                                  (int) points->len, runs);
+                                  (int) points->len);
   return NULL;
 }
 
@@ -237,7 +237,7 @@ bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_
         }
     }
   self->traces = bs_query_power_overlay (store, runs, n_runs, 0, NULL);
-  self->pareto = pareto_chart (store, self->comparison, self->run_info);
+  self->pareto = pareto_chart (store, self->comparison);
   markup = describe_runs (self);
   if (bs_store_get_read_only_reason (store) != NULL)
     {

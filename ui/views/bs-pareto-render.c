@@ -49,14 +49,19 @@ bs_pareto_chart_update_front (BsParetoChart *chart)
       }
 }
 
+/* What the latency axis says of its figures: "measured, host clock", "modelled". */
 static char *
 origin_of (BsClockMask clocks)
 {
+  if (clocks == (1u << BS_CLOCK_HOST))
+    return g_strdup ("measured, host clock");
+  if (clocks == (1u << BS_CLOCK_DEVICE))
+    return g_strdup ("measured, device counters");
   return g_strdup (bs_clock_mask_to_string (clocks));
 }
 
 BsParetoChart *
-bs_pareto_chart_new (const BsAccuracyPoint *points, int n_points, BsRun *const *runs)
+bs_pareto_chart_new (const BsAccuracyPoint *points, int n_points)
 {
   BsParetoChart *chart = g_new0 (BsParetoChart, 1);
   BsClockMask clocks = 0;
@@ -67,9 +72,8 @@ bs_pareto_chart_new (const BsAccuracyPoint *points, int n_points, BsRun *const *
       const BsAccuracyPoint *p = &points[i];
       BsParetoRun *r = &chart->runs[i];
 
-      r->label = runs != NULL && runs[i] != NULL
-                   ? g_strdup_printf ("#%" G_GINT64_FORMAT " %s", p->run, runs[i]->model_name)
-                   : g_strdup_printf ("#%" G_GINT64_FORMAT, p->run);
+      /* Short: the page's header names each run's model in the same colour. */
+      r->label = g_strdup_printf ("#%" G_GINT64_FORMAT, p->run);
       r->accuracy = p->has_accuracy ? p->top1 : NAN;
       r->cost[BS_PARETO_LATENCY] = p->latency_ns / 1e9;
       r->cost[BS_PARETO_ENERGY] = p->energy_j;
@@ -208,8 +212,10 @@ draw_dots (cairo_t *cr, const BsChartStyle *style, const BsParetoChart *chart, B
       cairo_set_line_width (cr, 2.0);
       bs_chart_set_color (cr, &color);
       cairo_stroke (cr);
+      /* Alternately above and below the dot: runs of similar cost stay readable. */
       bs_chart_draw_text (cr, style, style->font_size, FALSE, &style->text, r->label,
-                          x + DOT_RADIUS + 3, y - DOT_RADIUS - 1, BS_ALIGN_START, BS_ALIGN_END);
+                          x + DOT_RADIUS + 2, i % 2 ? y + DOT_RADIUS + 1 : y - DOT_RADIUS - 1,
+                          BS_ALIGN_START, i % 2 ? BS_ALIGN_START : BS_ALIGN_END);
       info->n_dots[cost]++;
     }
 }
@@ -246,8 +252,8 @@ render_panel (cairo_t *cr, const BsParetoChart *chart, BsParetoCost cost, const 
                   area->width - left - PAD,
                   area->height - style->title_size * 1.6 - line * (1 + NOTE_LINES) };
   g_autofree char *title = cost == BS_PARETO_LATENCY
-    ? g_strdup_printf ("Top-1 vs latency per image (times by %s)", chart->latency_origin)
-    : g_strdup ("Top-1 vs energy per image (measured by the power meter)");
+    ? g_strdup_printf ("Top-1 vs latency per image (%s)", chart->latency_origin)
+    : g_strdup ("Top-1 vs energy per image (power meter)");
   BsTicks xt, yt;
 
   info->plot[cost] = plot;

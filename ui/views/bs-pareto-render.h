@@ -31,7 +31,7 @@ typedef enum
 
 typedef struct
 {
-  char *label;                           /* "#12 blendnet20" */
+  char *label;                           /* "#12" */
   double accuracy;                       /* top-1 share in [0, 1]; NaN: not evaluated */
   double cost[BS_PARETO_N_COSTS];        /* s, J per image; NaN: not measured */
   gboolean on_front[BS_PARETO_N_COSTS];  /* no other run is as good on both and better on one */
@@ -41,13 +41,12 @@ typedef struct
 {
   int n_runs;                            /* run i gets run colour i */
   BsParetoRun runs[BS_COMPARE_MAX_RUNS];
-  char *latency_origin;                  /* "host clock", "modelled", ... */
+  char *latency_origin;                  /* "measured, host clock", "modelled", ... */
 } BsParetoChart;
 
 /* The chart of accuracy points (bs_query_accuracy_points(), in comparison order), the
- * front computed here. runs (may be NULL) labels them. */
-BsParetoChart *bs_pareto_chart_new (const BsAccuracyPoint *points, int n_points,
-                                    BsRun *const *runs);
+ * front computed here. */
+BsParetoChart *bs_pareto_chart_new (const BsAccuracyPoint *points, int n_points);
 /* Recomputes on_front from accuracy and cost (after filling a chart by hand). */
 void bs_pareto_chart_update_front (BsParetoChart *chart);
 void bs_pareto_chart_free (BsParetoChart *chart);
