@@ -512,7 +512,6 @@ evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (BsDataset) set = load_dataset (opts, model->input_shape, &error);
-  g_autoptr (BsEvaluation) eval = NULL;
   g_autoptr (GMainContext) signals = NULL;
   Progress progress = { 0 };
   FloatComparison cmp = { 0 };
