@@ -1,7 +1,9 @@
 /* test-evaluations.c: accuracy stored with a run (sessions/bs-evaluations.c, schema
  * version 3): round trip, refusals, deletion with the run, the migration from version 2,
- * and the accuracy points of a comparison. */
+ * the JSON export and import, and the accuracy points of a comparison. */
 #include "bs-evaluations.h"
+#include "bs-export.h"
+#include "bs-import.h"
 #include "bs-record.h"
 #include "bs-store.h"
 #include "session-test-util.h"
@@ -203,6 +205,62 @@ test_accuracy_points (Fixture *f, gconstpointer data)
   g_assert_true (isnan (p1->energy_j));
 }
 
+static char *
+export_json (BsStore *store, int64_t run)
+{
+  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (bs_export_run (store, run, BS_EXPORT_JSON, BS_EXPORT_TABLE_EVENTS, out, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (out, "", 1, NULL, NULL, NULL));
+  g_output_stream_close (out, NULL, NULL);
+  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
+}
+
+/* Exported with the run and imported back: the same counts; a run without one exports
+ * null and imports without one; an impossible one in a file is refused. */
+static void
+test_json_round_trip (Fixture *f, gconstpointer data)
+{
+  g_autoptr (BsStore) store = open_store (f->db);
+  g_autoptr (GError) error = NULL;
+  BsRunEvaluation e = { "fashion-mnist (t10k)", 10000, "csim", 8712, 9950, "bn.pt", 9930 };
+  g_autofree char *with = NULL, *without = NULL;
+  g_autofree char *bad = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (BsRunEvaluation) got = NULL;
+  g_autoptr (BsRunEvaluation) none = NULL;
+  int64_t imported, imported_none;
+
+  g_assert_true (bs_store_set_run_evaluation (store, f->runs[0], &e, &error));
+  with = export_json (store, f->runs[0]);
+  without = export_json (store, f->runs[1]);
+  g_assert_nonnull (strstr (with, "\"evaluation\":{\"dataset\":\"fashion-mnist (t10k)\""));
+  g_assert_nonnull (strstr (without, "\"evaluation\":null"));
+  imported = bs_import_run_from_data (store, with, strlen (with), "with.json", NULL, &error);
+  g_assert_no_error (error);
+  got = bs_store_get_run_evaluation (store, imported, &error);
+  g_assert_nonnull (got);
+  g_assert_cmpstr (got->engine, ==, "csim");
+  g_assert_cmpint (got->n_images, ==, 10000);
+  g_assert_cmpint (got->top1_correct, ==, 8712);
+  g_assert_cmpint (got->top5_correct, ==, 9950);
+  g_assert_cmpstr (got->float_checkpoint, ==, "bn.pt");
+  g_assert_cmpint (got->float_agree, ==, 9930);
+  imported_none = bs_import_run_from_data (store, without, strlen (without), "without.json",
+                                           NULL, &error);
+  g_assert_no_error (error);
+  none = bs_store_get_run_evaluation (store, imported_none, &error);
+  g_assert_null (none);
+  parts = g_strsplit (with, "\"top5_correct\":", 2);
+  bad = g_strjoinv ("\"top5_correct\":1,\"x\":", parts);
+  g_assert_cmpint (bs_import_run_from_data (store, bad, strlen (bad), "bad.json", NULL, &error),
+                   ==, -1);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "top-5"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -213,5 +271,6 @@ main (int argc, char **argv)
   ADD ("/evaluations/deleted-with-run", test_deleted_with_run);
   ADD ("/evaluations/migration-from-2", test_migration_from_2);
   ADD ("/evaluations/accuracy-points", test_accuracy_points);
+  ADD ("/evaluations/json-round-trip", test_json_round_trip);
   return g_test_run ();
 }
