@@ -5,6 +5,7 @@
 #include "bs-export.h"
 #include "bs-import.h"
 #include "bs-record.h"
+#include "bs-repair.h"
 #include "bs-store.h"
 #include "session-test-util.h"
 
@@ -261,6 +262,32 @@ test_json_round_trip (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "top-5"));
 }
 
+/* check --repair's copy of intact runs keeps their accuracy. */
+static void
+test_repair_copies (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dest = g_build_filename (f->dir, "copy.db", NULL);
+  BsRunEvaluation e = { "d", 10, "cpu", 1, 3, NULL, -1 };
+  BsRepairReport report = { 0 };
+  g_autoptr (BsRunEvaluation) got = NULL;
+
+  {
+    g_autoptr (BsStore) store = open_store (f->db);
+    g_assert_true (bs_store_set_run_evaluation (store, f->runs[1], &e, &error));
+  }
+  g_assert_true (bs_repair_copy (f->db, dest, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (report.n_runs_copied, ==, 2);
+  bs_repair_report_clear (&report);
+  {
+    g_autoptr (BsStore) copy = open_store (dest);
+    got = bs_store_get_run_evaluation (copy, f->runs[1], &error);
+  }
+  g_assert_nonnull (got);
+  g_assert_cmpint (got->top5_correct, ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -272,5 +299,6 @@ main (int argc, char **argv)
   ADD ("/evaluations/migration-from-2", test_migration_from_2);
   ADD ("/evaluations/accuracy-points", test_accuracy_points);
   ADD ("/evaluations/json-round-trip", test_json_round_trip);
+  ADD ("/evaluations/repair-copies", test_repair_copies);
   return g_test_run ();
 }
