@@ -8,7 +8,9 @@ Environment: BS_CLI (blendscope-cli), BS_SOURCE_ROOT.
 """
 import json
 import os
+import signal
 import subprocess
+import time
 import tempfile
 import unittest
 
@@ -123,6 +125,23 @@ class Eval(unittest.TestCase):
                and "%" in line]
         self.assertEqual(len(row), 1, compare.stdout)
         self.assertIn(f"{100 * want_top1 / len(labels):.2f} %", row[0])
+
+    def test_ctrl_c_stops_and_keeps_the_run_as_aborted(self):
+        images = self.save("many.npy", np.tile(np.load(SAMPLES), (400, 1, 1, 1)))
+        labels = self.save("many-labels.npy", np.zeros(6400, np.int64))
+        db = self.path("runs.db")
+        p = subprocess.Popen([CLI, "eval", MODEL, "--images", images, "--labels", labels,
+                              "--session", "cut", "--db", db],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 130, err)
+        self.assertIn("evaluation stopped after", err)
+        self.assertNotIn("top-1", out)
+        runs = cli("runs", "--db", db)
+        self.assertIn("aborted", runs.stdout)
+        self.assertNotIn("%", runs.stdout.splitlines()[1])   # no accuracy stored
 
     def test_csim_backend_counts_alike(self):
         logits = self.reference_logits()
