@@ -19,9 +19,11 @@
 
 #define IMAGE_ALIGN 64
 
+/* The weight image being written, and the kernel parameters it is tiled for. */
 typedef struct
 {
   GByteArray *bytes;
+  BsKernelParams k;
 } Blob;
 
 static gsize
@@ -101,19 +103,19 @@ lane_slice (const uint64_t *words, int32_t n_words, int32_t j)
 static gsize
 tile_binary_weights (Blob *blob, const BsPlanOp *op, int32_t cin, int32_t cout, uint32_t groups)
 {
-  int32_t k = op->kernel, kk = k * k;
+  int32_t k = op->kernel, kk = k * k, n_pe = (int32_t) blob->k.pe;
   int32_t chunks = (cin + BS_KERNEL_LANE_BITS - 1) / BS_KERNEL_LANE_BITS;
-  gsize at = blob_reserve (blob, (gsize) groups * kk * chunks * BS_KERNEL_PE * 8);
+  gsize at = blob_reserve (blob, (gsize) groups * kk * chunks * n_pe * 8);
   uint64_t *out = blob_at (blob, at);
   const uint64_t *w = op->weights;
 
   for (uint32_t g = 0; g < groups; g++)
     for (int32_t t = 0; t < kk; t++)
       for (int32_t j = 0; j < chunks; j++)
-        for (int32_t pe = 0; pe < BS_KERNEL_PE; pe++)
+        for (int32_t pe = 0; pe < n_pe; pe++)
           {
-            int32_t o = (int32_t) g * BS_KERNEL_PE + pe;
-            gsize i = (((gsize) g * kk + t) * chunks + j) * BS_KERNEL_PE + pe;
+            int32_t o = (int32_t) g * n_pe + pe;
+            gsize i = (((gsize) g * kk + t) * chunks + j) * n_pe + pe;
 
             if (o < cout)
               out[i] = lane_slice (w + ((gsize) o * kk + t) * op->w_tap_stride, op->w_tap_stride, j);
@@ -124,20 +126,20 @@ tile_binary_weights (Blob *blob, const BsPlanOp *op, int32_t cin, int32_t cout, 
 static gsize
 tile_fixed_weights (Blob *blob, const BsPlanOp *op, int32_t cin, int32_t cout, uint32_t groups)
 {
-  int32_t k = op->kernel, kk = k * k;
-  int32_t slices = (cin + BS_KERNEL_MACS - 1) / BS_KERNEL_MACS;
+  int32_t k = op->kernel, kk = k * k, n_pe = (int32_t) blob->k.pe, n_mac = (int32_t) blob->k.macs;
+  int32_t slices = (cin + n_mac - 1) / n_mac;
   gboolean wide = op->weight_type == BS_DTYPE_I16;
-  gsize n = (gsize) groups * kk * slices * BS_KERNEL_PE * BS_KERNEL_MACS;
+  gsize n = (gsize) groups * kk * slices * n_pe * n_mac;
   gsize at = blob_reserve (blob, n * (wide ? 2 : 1));
 
   for (uint32_t g = 0; g < groups; g++)
     for (int32_t t = 0; t < kk; t++)
       for (int32_t s = 0; s < slices; s++)
-        for (int32_t pe = 0; pe < BS_KERNEL_PE; pe++)
-          for (int32_t m = 0; m < BS_KERNEL_MACS; m++)
+        for (int32_t pe = 0; pe < n_pe; pe++)
+          for (int32_t m = 0; m < n_mac; m++)
             {
-              int32_t o = (int32_t) g * BS_KERNEL_PE + pe, c = s * BS_KERNEL_MACS + m;
-              gsize i = ((((gsize) g * kk + t) * slices + s) * BS_KERNEL_PE + pe) * BS_KERNEL_MACS + m;
+              int32_t o = (int32_t) g * n_pe + pe, c = s * n_mac + m;
+              gsize i = ((((gsize) g * kk + t) * slices + s) * n_pe + pe) * n_mac + m;
               gsize src = ((gsize) o * kk + t) * op->w_tap_stride + c;
 
               if (o >= cout || c >= cin)
@@ -174,7 +176,7 @@ static void
 write_thresholds (Blob *blob, const BsPlanOp *op, int32_t cout, uint32_t groups, uint32_t *d)
 {
   int32_t kk = op->kernel * op->kernel;
-  uint32_t stride = groups * BS_KERNEL_PE;
+  uint32_t stride = groups * blob->k.pe;
   gsize thr_at = blob_reserve (blob, (gsize) (kk + 1) * stride * 4);
   gsize flip_at = blob_reserve (blob, (gsize) bs_plan_words (cout) * 8);
 
@@ -237,7 +239,7 @@ describe_op (const BsPlan *plan, int i, gsize input_offset, Blob *blob, uint32_t
   const BsPlanBuffer *in0 = &plan->buffers[op->inputs[0]];
   const BsPlanBuffer *in1 = op->n_inputs > 1 ? &plan->buffers[op->inputs[1]] : NULL;
   const BsPlanBuffer *out = &plan->buffers[op->output];
-  uint32_t groups = (uint32_t) (out->shape.c + BS_KERNEL_PE - 1) / BS_KERNEL_PE;
+  uint32_t groups = ((uint32_t) out->shape.c + blob->k.pe - 1) / blob->k.pe;
   uint32_t w_type = BS_KW_NONE;
 
   d[BS_DESC_OP] = bs_accel_op_code (op->kind);
@@ -271,7 +273,7 @@ describe_op (const BsPlan *plan, int i, gsize input_offset, Blob *blob, uint32_t
       else
         {
           w_type = op->weight_type == BS_DTYPE_I16 ? BS_KW_I16 : BS_KW_I8;
-          d[BS_DESC_W_CHUNKS] = (uint32_t) (in0->shape.c + BS_KERNEL_MACS - 1) / BS_KERNEL_MACS;
+          d[BS_DESC_W_CHUNKS] = ((uint32_t) in0->shape.c + blob->k.macs - 1) / blob->k.macs;
           d[BS_DESC_W_OFF] = (uint32_t) tile_fixed_weights (blob, op, in0->shape.c, out->shape.c, groups);
         }
       break;
@@ -295,7 +297,7 @@ describe_op (const BsPlan *plan, int i, gsize input_offset, Blob *blob, uint32_t
 
 /* An upper bound of the weight image's size, before building it. */
 static uint64_t
-weight_bytes_bound (const BsPlan *plan)
+weight_bytes_bound (const BsPlan *plan, const BsKernelParams *k)
 {
   uint64_t total = 0;
 
@@ -304,24 +306,24 @@ weight_bytes_bound (const BsPlan *plan)
       const BsPlanOp *op = &plan->ops[i];
       uint64_t cin = (uint64_t) plan->buffers[op->inputs[0]].shape.c;
       uint64_t cout = (uint64_t) plan->buffers[op->output].shape.c;
-      uint64_t groups = (cout + BS_KERNEL_PE - 1) / BS_KERNEL_PE;
+      uint64_t groups = (cout + k->pe - 1) / k->pe;
       uint64_t kk = (uint64_t) op->kernel * op->kernel;
 
       if (op->kind == BS_PLAN_OP_BCONV)
-        total += groups * kk * ((cin + BS_KERNEL_LANE_BITS - 1) / BS_KERNEL_LANE_BITS) * BS_KERNEL_PE * 8;
+        total += groups * kk * ((cin + BS_KERNEL_LANE_BITS - 1) / BS_KERNEL_LANE_BITS) * k->pe * 8;
       else if (op->kind == BS_PLAN_OP_QCONV)
-        total += groups * kk * ((cin + BS_KERNEL_MACS - 1) / BS_KERNEL_MACS) * BS_KERNEL_PE * BS_KERNEL_MACS * 2;
+        total += groups * kk * ((cin + k->macs - 1) / k->macs) * k->pe * k->macs * 2;
       /* Parameters or thresholds and flips, and alignment. */
-      total += cout * BS_KPARAM_BYTES + (kk + 1) * groups * BS_KERNEL_PE * 4 + cout / 8 + 4 * IMAGE_ALIGN;
+      total += cout * BS_KPARAM_BYTES + (kk + 1) * groups * k->pe * 4 + cout / 8 + 4 * IMAGE_ALIGN;
     }
   return total;
 }
 
 /* What the kernel cannot address or bound. */
 static gboolean
-check_limits (const BsPlan *plan, GError **error)
+check_limits (const BsPlan *plan, const BsKernelParams *k, GError **error)
 {
-  uint64_t weights = weight_bytes_bound (plan);
+  uint64_t weights = weight_bytes_bound (plan, k);
 
   if (weights > G_MAXUINT32)
     {
@@ -357,22 +359,30 @@ check_limits (const BsPlan *plan, GError **error)
 BsAccelImage *
 bs_accel_image_build (const BsPlan *plan, GError **error)
 {
+  BsKernelParams params = bs_kernel_params_default ();
+
+  return bs_accel_image_build_for (plan, &params, error);
+}
+
+BsAccelImage *
+bs_accel_image_build_for (const BsPlan *plan, const BsKernelParams *params, GError **error)
+{
   g_autoptr (BsAccelImage) image = g_new0 (BsAccelImage, 1);
   const BsPlanBuffer *in = &plan->buffers[plan->input];
   const BsPlanBuffer *out = &plan->buffers[plan->output];
-  Blob blob = { g_byte_array_new () };
+  Blob blob = { g_byte_array_new (), *params };
   gsize desc_words = BS_DESC_HEADER_WORDS + (gsize) plan->n_ops * BS_DESC_WORDS;
   uint32_t *h;
 
-  if (!check_limits (plan, error))
+  if (!check_limits (plan, params, error))
     {
       g_byte_array_unref (blob.bytes);
       return NULL;
     }
   image->n_layers = plan->n_ops;
-  image->pe = BS_KERNEL_PE;
-  image->xnor_lanes = BS_KERNEL_XNOR_LANES;
-  image->macs = BS_KERNEL_MACS;
+  image->pe = params->pe;
+  image->xnor_lanes = params->xnor_lanes;
+  image->macs = params->macs;
   image->input_offset = align_up (plan->arena_size, IMAGE_ALIGN);
   image->input_bytes = (gsize) in->shape.c * in->shape.h * in->shape.w;
   image->arena_bytes = align_up (image->input_offset + image->input_bytes, IMAGE_ALIGN);
@@ -403,9 +413,9 @@ bs_accel_image_build (const BsPlan *plan, GError **error)
   h[BS_DESC_H_MAGIC] = BS_DESC_MAGIC;
   h[BS_DESC_H_VERSION] = BS_KERNEL_ABI_VERSION;
   h[BS_DESC_H_N_LAYERS] = (uint32_t) plan->n_ops;
-  h[BS_DESC_H_PE] = BS_KERNEL_PE;
-  h[BS_DESC_H_XNOR_LANES] = BS_KERNEL_XNOR_LANES;
-  h[BS_DESC_H_MACS] = BS_KERNEL_MACS;
+  h[BS_DESC_H_PE] = params->pe;
+  h[BS_DESC_H_XNOR_LANES] = params->xnor_lanes;
+  h[BS_DESC_H_MACS] = params->macs;
   h[BS_DESC_H_ARENA_BYTES] = (uint32_t) image->arena_bytes;
   h[BS_DESC_H_WEIGHT_BYTES] = (uint32_t) image->weight_bytes;
   h[BS_DESC_H_INPUT_OFFSET] = (uint32_t) image->input_offset;

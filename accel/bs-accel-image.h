@@ -10,6 +10,7 @@
 
 #include "bs-events.h"
 #include "bs-plan.h"
+#include "kernel/bs-cycle-model.h"
 #include "kernel/bs-kernel-abi.h"
 
 G_BEGIN_DECLS
@@ -41,6 +42,11 @@ typedef struct
 /* Errors: G_IO_ERROR_NOT_SUPPORTED when the plan exceeds what the kernel can address
  * (32-bit offsets, BS_KERNEL_MAX_* bounds). */
 BsAccelImage *bs_accel_image_build (const BsPlan *plan, GError **error);
+/* The same, tiled for other kernel parameters (a kernel built with them, e.g. one of
+ * the csim backend's variants, accel/csim/bs-csim-variants.h). PE must divide 64 and
+ * lanes and MACs be positive. */
+BsAccelImage *bs_accel_image_build_for (const BsPlan *plan, const BsKernelParams *params,
+                                        GError **error);
 void bs_accel_image_free (BsAccelImage *image);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsAccelImage, bs_accel_image_free)
 

@@ -19,6 +19,8 @@ static const Command commands[] = {
     bs_cli_eval },
   { "bench", "MODEL: per-layer and total time, throughput, fraction of the popcount peak",
     bs_cli_bench },
+  { "explore", "MODEL --board NAME: Pareto front of the FPGA kernel's parameters (modelled)",
+    bs_cli_explore },
   { "devices", "backends and XRT devices on this machine (or why there are none)", bs_cli_devices },
   { "probes", "[SPEC...]: power probes and devices on this machine (--read SECONDS)", bs_cli_probes },
   { "calibrate", "SPEC: measure a power meter's latency with an idle/busy load, store it",

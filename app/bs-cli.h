@@ -14,6 +14,7 @@ int bs_cli_calibrate (int argc, char **argv);
 int bs_cli_record (int argc, char **argv);
 int bs_cli_sweep (int argc, char **argv);
 int bs_cli_devices (int argc, char **argv);
+int bs_cli_explore (int argc, char **argv);
 /* bs-cli-sessions.c */
 int bs_cli_runs (int argc, char **argv);
 int bs_cli_sessions (int argc, char **argv);

@@ -109,28 +109,6 @@ fail_layer (GError **error, const BsLayer *layer, const char *format, ...)
 
 /* Names */
 
-/* A name must survive being a key-file group name ("[layer NAME]") and an element of a
- * ';'-separated list, and must read back identically through GKeyFile and Python's
- * configparser (which strip surrounding whitespace). */
-static gboolean
-name_is_valid (const char *name)
-{
-  const char *end;
-
-  if (name == NULL || *name == '\0' || !g_utf8_validate (name, -1, &end))
-    return FALSE;
-  if (g_ascii_isspace (name[0]) || g_ascii_isspace (end[-1]))
-    return FALSE;
-  for (const char *p = name; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c) || c == '[' || c == ']' || c == ';')
-        return FALSE;
-    }
-  return TRUE;
-}
-
 /* Messages must stay valid UTF-8 whatever the bad string holds. */
 static char *
 printable (const char *s)
@@ -141,7 +119,7 @@ printable (const char *s)
 static gboolean
 check_name (GHashTable *seen, const char *what, const char *name, GError **error)
 {
-  if (!name_is_valid (name))
+  if (!bs_model_name_is_valid (name))
     {
       g_autofree char *shown = printable (name);
 
@@ -220,11 +198,9 @@ check_metadata (const BsModel *model, GError **error)
     {
       const char *k = key;
 
-      /* A key-file key: no '=', '[', ']', no comment marker, no surrounding spaces. */
       g_autofree char *shown = printable (k);
 
-      if (!name_is_valid (k) || strchr (k, '=') != NULL || k[0] == '#'
-          || strcmp (k, "Encoding") == 0)
+      if (!bs_model_provenance_key_is_valid (k))
         return fail (error, BS_MODEL_ERROR_INVALID,
                      "model: provenance key '%s' is not a valid key", shown);
       if (value == NULL || !g_utf8_validate (value, -1, NULL))

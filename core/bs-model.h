@@ -196,11 +196,16 @@ gboolean bs_model_validate (BsModel *model, GError **error);
 /* The shape and type of the model output (the last layer). */
 BsShape bs_model_output_shape (const BsModel *model);
 
-/* Reading and writing .bsm files (bs-model-file.c). load validates. */
+/* Reading and writing .bsm files (bs-model-read.c, bs-model-write.c). load validates. */
 BsModel *bs_model_load (const char *path, GError **error);
 BsModel *bs_model_load_from_bytes (GBytes *bytes, GError **error);
 gboolean bs_model_save (const BsModel *model, const char *path, GError **error);
 GBytes *bs_model_serialize (const BsModel *model, GError **error);
+
+/* The one rule for names (layers, tensors, modules) and provenance keys, applied by the
+ * writer and by bs_model_validate() alike (bs-model-format.c). */
+gboolean bs_model_name_is_valid (const char *name);
+gboolean bs_model_provenance_key_is_valid (const char *key);
 
 /* Names as used in the file format. */
 const char *bs_layer_kind_to_string (BsLayerKind kind);

@@ -338,7 +338,8 @@ bs_stats_welch (const BsSummary *a, const BsSummary *b, BsWelch *out)
   double va, vb, se2;
 
   out->t = out->df = out->p = NAN;
-  if (a->n < 2 || b->n < 2)
+  /* A missing figure (NaN) is no sample: no test. */
+  if (a->n < 2 || b->n < 2 || isnan (a->mean) || isnan (b->mean) || isnan (a->sd) || isnan (b->sd))
     return;
   va = a->sd * a->sd / (double) a->n;
   vb = b->sd * b->sd / (double) b->n;

@@ -8,8 +8,7 @@
  * currK_input exists (the bus voltage of the same rail: in1/curr1 on INA226, in1-3/curr1-3
  * on INA3221). Where a rail has voltage and current but no power file, power is derived as
  * V×I from the two readings of the same poll. */
-#include "bs-poller.h"
-#include "bs-sysfs.h"
+#include "bs-sysfs-probe.h"
 
 #include <errno.h>
 #include <math.h>
@@ -36,14 +35,8 @@ typedef struct
   double value;                 /* this poll's reading, NaN when none */
 } Channel;
 
-typedef struct
-{
-  BsProbe parent;
-  int64_t period_ns;
-  GArray *channels;             /* Channel */
-  BsPoller *poller;
-  gboolean all_gone_reported;
-} BsProbeHwmon;
+/* Nothing beyond what every polled sysfs probe has. */
+typedef BsSysfsProbe BsProbeHwmon;
 
 static const char *const known_keys[] = { "root", "rate", "device", "channels", NULL };
 
@@ -124,19 +117,6 @@ scan_device (const char *dir, const char *prefix, GArray *out)
     }
 }
 
-static gboolean
-in_list (const char *list, const char *a, const char *b, const char *c)
-{
-  g_auto (GStrv) items = NULL;
-
-  if (list == NULL)
-    return TRUE;
-  items = g_strsplit (list, ",", -1);
-  return g_strv_contains ((const char *const *) items, a)
-         || (b != NULL && g_strv_contains ((const char *const *) items, b))
-         || (c != NULL && g_strv_contains ((const char *const *) items, c));
-}
-
 /* Every channel under @root of the devices @device_filter names (NULL: all). @chips gets
  * "chip (hwmonN)" per device with sensors, @others the names of devices without. */
 static GArray *
@@ -157,7 +137,7 @@ scan_root (const char *root, const char *device_filter, GPtrArray *chips, GPtrAr
 
       if (chip == NULL)
         chip = g_strdup (entry);
-      if (!in_list (device_filter, entry, chip, NULL))
+      if (!bs_sysfs_probe_selected (device_filter, entry, chip, NULL))
         continue;
       prefix = g_strdup_printf ("%s/%s", entry, chip);
       scan_device (dir, prefix, found);
@@ -176,7 +156,7 @@ channel_selected (const char *filter, const char *name)
   const char *stem = strrchr (name, '/') + 1;
   const char *chip_stem = strchr (name, '/') + 1;
 
-  return in_list (filter, name, chip_stem, stem);
+  return bs_sysfs_probe_selected (filter, name, chip_stem, stem, NULL);
 }
 
 /* ---- listing ---- */
@@ -184,8 +164,7 @@ channel_selected (const char *filter, const char *name)
 static void
 hwmon_list (const BsSpec *spec, GPtrArray *devices)
 {
-  const char *root = spec != NULL && bs_spec_get (spec, "root") ? bs_spec_get (spec, "root")
-                                                                      : DEFAULT_ROOT;
+  const char *root = bs_sysfs_probe_root (spec, DEFAULT_ROOT);
   g_autoptr (GPtrArray) entries = bs_sysfs_list_dir (root);
   guint listed = devices->len;
 
@@ -262,20 +241,6 @@ derive_channel (BsProbeHwmon *self, Channel *c, int64_t t_ns)
 }
 
 static void
-check_all_gone (BsProbeHwmon *self, int64_t t_ns)
-{
-  for (guint k = 0; k < self->channels->len; k++)
-    if (!g_array_index (self->channels, Channel, k).health.gone)
-      return;
-  if (self->all_gone_reported)
-    return;
-  self->all_gone_reported = TRUE;
-  bs_probe_emit_fault (&self->parent, BS_PROBE_FAULT_DEVICE_GONE, -1, t_ns,
-                       "%s: every sensor has vanished or hung; no more readings will come",
-                       self->parent.label);
-}
-
-static void
 hwmon_poll (int64_t due_ns, gpointer data)
 {
   BsProbeHwmon *self = data;
@@ -301,7 +266,7 @@ hwmon_poll (int64_t due_ns, gpointer data)
       }
   if (out->len > 0)
     bs_probe_emit (&self->parent, (BsSample *) out->data, out->len);
-  check_all_gone (self, t_ns);
+  bs_sysfs_probe_check_all_gone (self, t_ns);
 }
 
 static gboolean
@@ -309,33 +274,14 @@ hwmon_start (BsProbe *probe, GError **error)
 {
   BsProbeHwmon *self = (BsProbeHwmon *) probe;
 
-  self->all_gone_reported = FALSE;
-  for (guint k = 0; k < self->channels->len; k++)
-    g_array_index (self->channels, Channel, k).health = (BsSysfsHealth) { 0 };
-  self->poller = bs_poller_start ("bs-hwmon", self->period_ns, hwmon_poll, self);
+  bs_sysfs_probe_start (self, "bs-hwmon", hwmon_poll);
   return TRUE;
-}
-
-static void
-hwmon_stop (BsProbe *probe)
-{
-  BsProbeHwmon *self = (BsProbeHwmon *) probe;
-
-  g_clear_pointer (&self->poller, bs_poller_stop);
 }
 
 static void
 channel_clear (Channel *c)
 {
   found_clear (&c->found);
-}
-
-static void
-hwmon_close (BsProbe *probe)
-{
-  BsProbeHwmon *self = (BsProbeHwmon *) probe;
-
-  g_array_unref (self->channels);
 }
 
 /* ---- opening ---- */
@@ -421,8 +367,9 @@ hwmon_new (const BsSpec *spec, GArray *found, const int *remap, const char *labe
   /* Power monitors (INA226's power register and its kin) report magnitudes: a negative
    * powerN_input is a driver or bus error, not energy flowing back. */
   self->parent.power_unsigned = TRUE;
-  self->period_ns = (int64_t) (1e9 / rate);
-  self->channels = g_array_new (FALSE, TRUE, sizeof (Channel));
+  bs_sysfs_probe_init (self, g_array_new (FALSE, TRUE, sizeof (Channel)),
+                       G_STRUCT_OFFSET (Channel, health), rate,
+                       "every sensor has vanished or hung");
   g_array_set_clear_func (self->channels, (GDestroyNotify) channel_clear);
   for (guint k = 0; k < found->len; k++)
     {
@@ -449,7 +396,7 @@ hwmon_new (const BsSpec *spec, GArray *found, const int *remap, const char *labe
 static BsProbe *
 hwmon_open (const BsSpec *spec, GError **error)
 {
-  const char *root = bs_spec_get (spec, "root") ? bs_spec_get (spec, "root") : DEFAULT_ROOT;
+  const char *root = bs_sysfs_probe_root (spec, DEFAULT_ROOT);
   const char *device = bs_spec_get (spec, "device");
   g_autoptr (GPtrArray) chips = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) others = g_ptr_array_new_with_free_func (g_free);
@@ -481,6 +428,6 @@ const BsProbeClass bs_probe_hwmon_class = {
   .list = hwmon_list,
   .open = hwmon_open,
   .start = hwmon_start,
-  .stop = hwmon_stop,
-  .close = hwmon_close,
+  .stop = bs_sysfs_probe_stop,
+  .close = bs_sysfs_probe_close,
 };

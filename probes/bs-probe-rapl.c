@@ -9,8 +9,7 @@
  * max_energy_range_uj, and the energy across a wrap is (max − previous) + current; but
  * counters also reset (suspend, firmware), so a decrease counts as a wrap only when it is
  * plausible as one (energy_delta). */
-#include "bs-poller.h"
-#include "bs-sysfs.h"
+#include "bs-sysfs-probe.h"
 
 #include <errno.h>
 #include <string.h>
@@ -39,14 +38,8 @@ typedef struct
   int64_t previous_t_ns;
 } Channel;
 
-typedef struct
-{
-  BsProbe parent;
-  int64_t period_ns;
-  GArray *channels;             /* Channel */
-  BsPoller *poller;
-  gboolean all_gone_reported;
-} BsProbeRapl;
+/* Nothing beyond what every polled sysfs probe has. */
+typedef BsSysfsProbe BsProbeRapl;
 
 static const char *const known_keys[] = { "root", "rate", "channels", NULL };
 
@@ -107,14 +100,6 @@ scan_root (const char *root)
   return zones;
 }
 
-static const char *
-root_of (const BsSpec *spec)
-{
-  const char *root = spec != NULL ? bs_spec_get (spec, "root") : NULL;
-
-  return root != NULL ? root : DEFAULT_ROOT;
-}
-
 static int
 first_unreadable (GArray *zones, int *err)
 {
@@ -133,7 +118,7 @@ first_unreadable (GArray *zones, int *err)
 static void
 rapl_list (const BsSpec *spec, GPtrArray *devices)
 {
-  const char *root = root_of (spec);
+  const char *root = bs_sysfs_probe_root (spec, DEFAULT_ROOT);
   g_autoptr (GArray) zones = scan_root (root);
   g_autoptr (GString) detail = g_string_new (NULL);
   g_autofree char *spec_text = NULL;
@@ -223,20 +208,6 @@ poll_zone (BsProbeRapl *self, Channel *c, BsSample *out)
 }
 
 static void
-check_all_gone (BsProbeRapl *self, int64_t t_ns)
-{
-  for (guint k = 0; k < self->channels->len; k++)
-    if (!g_array_index (self->channels, Channel, k).health.gone)
-      return;
-  if (self->all_gone_reported)
-    return;
-  self->all_gone_reported = TRUE;
-  bs_probe_emit_fault (&self->parent, BS_PROBE_FAULT_DEVICE_GONE, -1, t_ns,
-                       "%s: every energy counter has vanished or hung; no more readings will come",
-                       self->parent.label);
-}
-
-static void
 rapl_poll (int64_t due_ns, gpointer data)
 {
   BsProbeRapl *self = data;
@@ -251,7 +222,7 @@ rapl_poll (int64_t due_ns, gpointer data)
     }
   if (n > 0)
     bs_probe_emit (&self->parent, out, n);
-  check_all_gone (self, due_ns);
+  bs_sysfs_probe_check_all_gone (self, due_ns);
 }
 
 static gboolean
@@ -259,23 +230,10 @@ rapl_start (BsProbe *probe, GError **error)
 {
   BsProbeRapl *self = (BsProbeRapl *) probe;
 
-  self->all_gone_reported = FALSE;
   for (guint k = 0; k < self->channels->len; k++)
-    {
-      Channel *c = &g_array_index (self->channels, Channel, k);
-      c->health = (BsSysfsHealth) { 0 };
-      c->have_previous = FALSE;
-    }
-  self->poller = bs_poller_start ("bs-rapl", self->period_ns, rapl_poll, self);
+    g_array_index (self->channels, Channel, k).have_previous = FALSE;
+  bs_sysfs_probe_start (self, "bs-rapl", rapl_poll);
   return TRUE;
-}
-
-static void
-rapl_stop (BsProbe *probe)
-{
-  BsProbeRapl *self = (BsProbeRapl *) probe;
-
-  g_clear_pointer (&self->poller, bs_poller_stop);
 }
 
 static void
@@ -284,27 +242,7 @@ channel_clear (Channel *c)
   zone_clear (&c->zone);
 }
 
-static void
-rapl_close (BsProbe *probe)
-{
-  BsProbeRapl *self = (BsProbeRapl *) probe;
-
-  g_array_unref (self->channels);
-}
-
 /* ---- opening ---- */
-
-static gboolean
-zone_selected (const char *filter, const Zone *zone)
-{
-  g_auto (GStrv) items = NULL;
-
-  if (filter == NULL)
-    return TRUE;
-  items = g_strsplit (filter, ",", -1);
-  return g_strv_contains ((const char *const *) items, zone->name)
-         || g_strv_contains ((const char *const *) items, zone->entry);
-}
 
 static gboolean
 check_zones (GArray *zones, const char *root, GError **error)
@@ -334,7 +272,7 @@ check_zones (GArray *zones, const char *root, GError **error)
 static BsProbe *
 rapl_open (const BsSpec *spec, GError **error)
 {
-  const char *root = root_of (spec);
+  const char *root = bs_sysfs_probe_root (spec, DEFAULT_ROOT);
   const char *filter = bs_spec_get (spec, "channels");
   g_autoptr (GArray) zones = NULL;
   g_autoptr (GString) label = g_string_new ("RAPL");
@@ -346,14 +284,16 @@ rapl_open (const BsSpec *spec, GError **error)
     return NULL;
   zones = scan_root (root);
   for (guint k = zones->len; k-- > 0;)
-    if (!zone_selected (filter, &g_array_index (zones, Zone, k)))
+    if (!bs_sysfs_probe_selected (filter, g_array_index (zones, Zone, k).name,
+                                   g_array_index (zones, Zone, k).entry, NULL))
       g_array_remove_index (zones, k);
   if (!check_zones (zones, root, error))
     return NULL;
 
   self = g_new0 (BsProbeRapl, 1);
-  self->period_ns = (int64_t) (1e9 / rate);
-  self->channels = g_array_new (FALSE, TRUE, sizeof (Channel));
+  bs_sysfs_probe_init (self, g_array_new (FALSE, TRUE, sizeof (Channel)),
+                       G_STRUCT_OFFSET (Channel, health), rate,
+                       "every energy counter has vanished or hung");
   g_array_set_clear_func (self->channels, (GDestroyNotify) channel_clear);
   for (guint k = 0; k < zones->len; k++)
     g_string_append_printf (label, "%s%s", k ? ", " : " ", g_array_index (zones, Zone, k).name);
@@ -376,6 +316,6 @@ const BsProbeClass bs_probe_rapl_class = {
   .list = rapl_list,
   .open = rapl_open,
   .start = rapl_start,
-  .stop = rapl_stop,
-  .close = rapl_close,
+  .stop = bs_sysfs_probe_stop,
+  .close = bs_sysfs_probe_close,
 };

@@ -29,10 +29,12 @@
  * for polled ones. */
 #include "bs-clock-align.h"
 #include "bs-probe-private.h"
+#include "bs-sigrok-config.h"
+#include "bs-sigrok-context.h"
+#include "bs-worker.h"
 
 #include <libsigrok/libsigrok.h>
 #include <math.h>
-#include <stdarg.h>
 #include <string.h>
 
 #define DEMO_LABEL "demo meter (simulated)"
@@ -52,98 +54,6 @@ static const char *const autoscan_drivers[] = { "baylibre-acme", "scpi-pps", NUL
 
 /* Our own options; everything else must be a libsigrok config key. */
 static const char *const own_keys[] = { "channels", "stall", "latency", "min_w", "max_w", NULL };
-
-/* ---- the process-wide libsigrok context ---- */
-
-static GMutex sr_lock;
-static struct sr_context *sr_ctx;
-static guint sr_users;
-static GHashTable *driver_users;        /* driver name → open probes using it */
-static GMutex log_lock;
-static char *last_error;                /* libsigrok's latest error message, under log_lock */
-
-/* libsigrok's log goes to g_debug(): scans of absent devices log errors that are not ours
- * to show. Its latest error is kept to explain a failure in our own message. */
-static int
-log_to_glib (void *data, int level, const char *format, va_list args)
-{
-  g_autofree char *message = g_strdup_vprintf (format, args);
-
-  g_debug ("libsigrok: %s", message);
-  if (level <= SR_LOG_ERR)
-    {
-      g_mutex_lock (&log_lock);
-      g_free (last_error);
-      last_error = g_steal_pointer (&message);
-      g_mutex_unlock (&log_lock);
-    }
-  return SR_OK;
-}
-
-/* "" or " (libsigrok: <its last error>)", consuming it. */
-static char *
-take_last_error (void)
-{
-  char *text;
-
-  g_mutex_lock (&log_lock);
-  text = last_error != NULL ? g_strdup_printf (" (libsigrok: %s)", last_error) : g_strdup ("");
-  g_clear_pointer (&last_error, g_free);
-  g_mutex_unlock (&log_lock);
-  return text;
-}
-
-static struct sr_context *
-sr_acquire (GError **error)
-{
-  int ret;
-
-  g_mutex_lock (&sr_lock);
-  if (sr_users == 0)
-    {
-      ret = sr_init (&sr_ctx);
-      if (ret != SR_OK)
-        {
-          g_mutex_unlock (&sr_lock);
-          g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_FAILED, "sigrok: sr_init failed: %s",
-                       sr_strerror (ret));
-          return NULL;
-        }
-      driver_users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      sr_log_callback_set (log_to_glib, NULL);
-    }
-  sr_users++;
-  g_mutex_unlock (&sr_lock);
-  return sr_ctx;
-}
-
-static void
-sr_release (void)
-{
-  g_mutex_lock (&sr_lock);
-  g_assert (sr_users > 0);
-  if (--sr_users == 0)
-    {
-      /* sr_exit() frees every device of every driver. */
-      sr_exit (sr_ctx);
-      sr_ctx = NULL;
-      g_clear_pointer (&driver_users, g_hash_table_unref);
-      sr_log_callback_set_default ();
-      g_free (take_last_error ());
-    }
-  g_mutex_unlock (&sr_lock);
-}
-
-static struct sr_dev_driver *
-find_driver (const char *name)
-{
-  struct sr_dev_driver **drivers = sr_driver_list (sr_ctx);
-
-  for (guint i = 0; drivers != NULL && drivers[i] != NULL; i++)
-    if (strcmp (drivers[i]->name, name) == 0)
-      return drivers[i];
-  return NULL;
-}
 
 /* ---- the probe ---- */
 
@@ -189,10 +99,8 @@ typedef struct
   double samplerate;            /* 0: a polled meter */
   int64_t stall_ns;
 
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-  GMutex lock;
+  BsWorker *worker;             /* every libsigrok call runs on it */
+  GMutex lock;                  /* guards session_stopped */
   GCond cond;
 
   /* Worker-thread state. */
@@ -207,250 +115,12 @@ typedef struct
   GArray *out;                  /* BsSample, reused per packet */
 } BsProbeSigrok;
 
-/* ---- running calls on the worker ---- */
-
-typedef gboolean (*WorkerFunc) (BsProbeSigrok *self, gpointer data, GError **error);
-
-typedef struct
-{
-  BsProbeSigrok *self;
-  WorkerFunc func;
-  gpointer data;
-  GError *error;
-  gboolean result;
-  gboolean done;
-} Call;
-
-static gboolean
-call_dispatch (gpointer data)
-{
-  Call *call = data;
-
-  call->result = call->func (call->self, call->data, &call->error);
-  g_mutex_lock (&call->self->lock);
-  call->done = TRUE;
-  g_cond_broadcast (&call->self->cond);
-  g_mutex_unlock (&call->self->lock);
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs @func on the worker thread and waits for it. An idle source, not
- * g_main_context_invoke(), which would run @func right here if the context were free. */
-static gboolean
-on_worker (BsProbeSigrok *self, WorkerFunc func, gpointer data, GError **error)
-{
-  Call call = { self, func, data, NULL, FALSE, FALSE };
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_callback (source, call_dispatch, &call, NULL);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
-  g_mutex_lock (&self->lock);
-  while (!call.done)
-    g_cond_wait (&self->cond, &self->lock);
-  g_mutex_unlock (&self->lock);
-  if (call.error != NULL)
-    g_propagate_error (error, call.error);
-  return call.result;
-}
-
-static gpointer
-worker_main (gpointer data)
-{
-  BsProbeSigrok *self = data;
-
-  g_main_context_push_thread_default (self->context);
-  g_main_loop_run (self->loop);
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
-}
-
-/* ---- config values from text, as sigrok-cli parses them ---- */
-
-/* sr_config_new() and sr_config_free() are private to libsigrok. */
-static struct sr_config *
-config_new (uint32_t key, GVariant *value)
-{
-  struct sr_config *config = g_new0 (struct sr_config, 1);
-
-  config->key = key;
-  config->data = g_variant_ref_sink (value);
-  return config;
-}
-
-static void
-config_free (gpointer data)
-{
-  struct sr_config *config = data;
-
-  g_variant_unref (config->data);
-  g_free (config);
-}
-
-static GVariant *
-parse_mq (const char *value)
-{
-  g_auto (GStrv) parts = g_strsplit (value, "/", 0);
-  const struct sr_key_info *info = sr_key_info_name_get (SR_KEY_MQ, parts[0]);
-  uint64_t flags = 0;
-
-  if (info == NULL)
-    return NULL;
-  for (guint i = 1; parts[i] != NULL; i++)
-    {
-      const struct sr_key_info *flag = sr_key_info_name_get (SR_KEY_MQFLAGS, parts[i]);
-      if (flag == NULL)
-        return NULL;
-      flags |= flag->key;
-    }
-  return g_variant_new ("(ut)", info->key, flags);
-}
-
-static GVariant *
-parse_pair (const char *value, gboolean as_double)
-{
-  char *end;
-  double lo = g_ascii_strtod (value, &end), hi;
-
-  if (end == value || *end != '-')
-    return NULL;
-  hi = g_ascii_strtod (end + 1, &end);
-  if (*end != '\0')
-    return NULL;
-  return as_double ? g_variant_new ("(dd)", lo, hi)
-                   : g_variant_new ("(tt)", (guint64) lo, (guint64) hi);
-}
-
-static GVariant *
-parse_number (int datatype, const char *value)
-{
-  char *end;
-  double d = g_ascii_strtod (value, &end);
-
-  if (end == value || *end != '\0')
-    return NULL;
-  return datatype == SR_T_FLOAT ? g_variant_new_double (d) : g_variant_new_int32 ((gint32) d);
-}
-
-static GVariant *
-parse_value (const struct sr_key_info *info, const char *value)
-{
-  uint64_t p, q;
-
-  switch (info->datatype)
-    {
-    case SR_T_UINT64:
-      return sr_parse_sizestring (value, &p) == SR_OK ? g_variant_new_uint64 (p) : NULL;
-    case SR_T_STRING:
-      return g_variant_new_string (value);
-    case SR_T_BOOL:
-      return g_variant_new_boolean (*value == '\0' || sr_parse_boolstring (value));
-    case SR_T_FLOAT:
-    case SR_T_INT32:
-      return parse_number (info->datatype, value);
-    case SR_T_MQ:
-      return parse_mq (value);
-    case SR_T_RATIONAL_PERIOD:
-      return sr_parse_period (value, &p, &q) == SR_OK ? g_variant_new ("(tt)", p, q) : NULL;
-    case SR_T_RATIONAL_VOLT:
-      return sr_parse_voltage (value, &p, &q) == SR_OK ? g_variant_new ("(tt)", p, q) : NULL;
-    case SR_T_DOUBLE_RANGE:
-    case SR_T_UINT64_RANGE:
-      return parse_pair (value, info->datatype == SR_T_DOUBLE_RANGE);
-    }
-  return NULL;
-}
-
-static GVariant *
-config_value (const char *key, const char *value, uint32_t *sr_key, GError **error)
-{
-  const struct sr_key_info *info = sr_key_info_name_get (SR_KEY_CONFIG, key);
-  GVariant *v;
-
-  if (info == NULL)
-    {
-      g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC,
-                   "sigrok: '%s' is not a libsigrok option (nor one of channels, stall, latency, "
-                   "min_w, max_w)", key);
-      return NULL;
-    }
-  v = parse_value (info, value);
-  if (v == NULL)
-    g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC,
-                 "sigrok: %s=%s is not a valid value for %s", key, value, info->name);
-  *sr_key = info->key;
-  return v;
-}
-
-/* ---- device options ---- */
-
-/* Whether @key can be @op'ed on @sdi/@cg, asked quietly (sr_config_set() logs an error for
- * keys a device does not have). */
-static gboolean
-key_supported (const struct sr_dev_inst *sdi, const struct sr_channel_group *cg, uint32_t key,
-               uint32_t op)
-{
-  return (sr_dev_config_capabilities_list (sdi, cg, (int) key) & op) != 0;
-}
-
-static gboolean
-channel_enabled_in (const struct sr_channel_group *cg)
-{
-  for (GSList *l = cg->channels; l != NULL; l = l->next)
-    if (!((struct sr_channel *) l->data)->enabled)
-      return FALSE;
-  return cg->channels != NULL;
-}
-
-/* Sets @key on the device, else on every group made only of enabled channels. */
-static gboolean
-set_option (BsProbeSigrok *self, const char *name, uint32_t key, GVariant *value, GError **error)
-{
-  gboolean done = FALSE;
-  int ret = SR_ERR_NA;
-
-  /* Ours now; sr_config_set() takes and drops a reference of its own each time. */
-  g_variant_ref_sink (value);
-  if (key_supported (self->sdi, NULL, key, SR_CONF_SET))
-    done = (ret = sr_config_set (self->sdi, NULL, key, value)) == SR_OK;
-  else
-    for (GSList *l = sr_dev_inst_channel_groups_get (self->sdi); l != NULL; l = l->next)
-      {
-        struct sr_channel_group *cg = l->data;
-
-        if (!channel_enabled_in (cg) || !key_supported (self->sdi, cg, key, SR_CONF_SET))
-          continue;
-        ret = sr_config_set (self->sdi, cg, key, value);
-        done = ret == SR_OK;
-        if (!done)
-          break;
-      }
-  g_variant_unref (value);
-  if (!done)
-    g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC,
-                 "sigrok: the %s driver does not take option '%s'%s%s", self->driver_name, name,
-                 ret != SR_ERR_NA ? ": " : "", ret != SR_ERR_NA ? sr_strerror (ret) : "");
-  return done;
-}
-
 /* ---- channels ---- */
 
 static gboolean
 is_own_key (const char *key)
 {
   return g_strv_contains (own_keys, key);
-}
-
-static gboolean
-is_scan_key (struct sr_dev_driver *driver, const char *key)
-{
-  const struct sr_key_info *info = sr_key_info_name_get (SR_KEY_CONFIG, key);
-  g_autoptr (GArray) opts = sr_driver_scan_options_list (driver);
-  gboolean found = FALSE;
-
-  for (guint i = 0; info != NULL && opts != NULL && i < opts->len && !found; i++)
-    found = g_array_index (opts, uint32_t, i) == info->key;
-  return found;
 }
 
 static gboolean
@@ -585,7 +255,7 @@ declare_known_channels (BsProbeSigrok *self)
       BsQuantity quantity;
 
       if (ch == NULL || cg->channels->next != NULL || !ch->enabled
-          || !key_supported (self->sdi, cg, SR_CONF_MEASURED_QUANTITY, SR_CONF_GET)
+          || !bs_sigrok_key_supported (self->sdi, cg, SR_CONF_MEASURED_QUANTITY, SR_CONF_GET)
           || sr_config_get (self->driver, self->sdi, cg, SR_CONF_MEASURED_QUANTITY, &v) != SR_OK)
         continue;
       g_variant_get (v, "(ut)", &mq, &flags);
@@ -609,24 +279,24 @@ scan_options (BsProbeSigrok *self, const BsSpec *spec, GError **error)
   gboolean demo = strcmp (self->driver_name, "demo") == 0;
 
   if (demo && bs_spec_get (spec, "logic_channels") == NULL)
-    options = g_slist_append (options, config_new (SR_CONF_NUM_LOGIC_CHANNELS, g_variant_new_int32 (0)));
+    options = g_slist_append (options, bs_sigrok_config_new (SR_CONF_NUM_LOGIC_CHANNELS, g_variant_new_int32 (0)));
   if (demo && bs_spec_get (spec, "analog_channels") == NULL)
-    options = g_slist_append (options, config_new (SR_CONF_NUM_ANALOG_CHANNELS, g_variant_new_int32 (1)));
+    options = g_slist_append (options, bs_sigrok_config_new (SR_CONF_NUM_ANALOG_CHANNELS, g_variant_new_int32 (1)));
   for (guint i = 0; i < spec->keys->len; i++)
     {
       const char *key = spec->keys->pdata[i];
       uint32_t sr_key;
       GVariant *v;
 
-      if (is_own_key (key) || !is_scan_key (self->driver, key))
+      if (is_own_key (key) || !bs_sigrok_is_scan_key (self->driver, key))
         continue;
-      v = config_value (key, spec->values->pdata[i], &sr_key, error);
+      v = bs_sigrok_config_value (key, spec->values->pdata[i], &sr_key, error);
       if (v == NULL)
         {
-          g_slist_free_full (options, config_free);
+          g_slist_free_full (options, bs_sigrok_config_free);
           return GINT_TO_POINTER (-1);
         }
-      options = g_slist_append (options, config_new (sr_key, v));
+      options = g_slist_append (options, bs_sigrok_config_new (sr_key, v));
     }
   return options;
 }
@@ -640,12 +310,12 @@ find_device (BsProbeSigrok *self, const BsSpec *spec, GError **error)
 
   if (options == GINT_TO_POINTER (-1))
     return FALSE;
-  g_free (take_last_error ());
+  g_free (bs_sigrok_take_last_error ());
   devices = sr_driver_scan (self->driver, options);
-  g_slist_free_full (options, config_free);
+  g_slist_free_full (options, bs_sigrok_config_free);
   if (devices == NULL)
     {
-      g_autofree char *why = take_last_error ();
+      g_autofree char *why = bs_sigrok_take_last_error ();
       g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_UNAVAILABLE,
                    "sigrok: the %s driver found no device%s%s", self->driver_name,
                    bs_spec_get (spec, "conn") == NULL ? " (does it need conn=...?)" : " at that conn",
@@ -657,7 +327,7 @@ find_device (BsProbeSigrok *self, const BsSpec *spec, GError **error)
   ret = sr_dev_open (self->sdi);
   if (ret != SR_OK)
     {
-      g_autofree char *why = take_last_error ();
+      g_autofree char *why = bs_sigrok_take_last_error ();
       g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_FAILED, "sigrok: cannot open the %s device: %s%s",
                    self->driver_name, sr_strerror (ret), why);
       self->sdi = NULL;
@@ -680,49 +350,6 @@ add_demo_defaults (BsSpec *spec)
       bs_spec_set (spec, defaults[i][0], defaults[i][1]);
 }
 
-static struct sr_channel_group *
-find_group (BsProbeSigrok *self, const char *name)
-{
-  for (GSList *l = sr_dev_inst_channel_groups_get (self->sdi); l != NULL; l = l->next)
-    if (strcmp (((struct sr_channel_group *) l->data)->name, name) == 0)
-      return l->data;
-  return NULL;
-}
-
-/* "A0.amplitude=2": only on channel group A0, like sigrok-cli's channel_group=A0. */
-static gboolean
-set_group_option (BsProbeSigrok *self, const char *qualified, const char *text, GError **error)
-{
-  const char *dot = strchr (qualified, '.');
-  g_autofree char *group = g_strndup (qualified, dot - qualified);
-  struct sr_channel_group *cg = find_group (self, group);
-  uint32_t key;
-  GVariant *v;
-  int ret;
-
-  if (cg == NULL)
-    {
-      g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC,
-                   "sigrok: the %s device has no channel group '%s'", self->driver_name, group);
-      return FALSE;
-    }
-  v = config_value (dot + 1, text, &key, error);
-  if (v == NULL)
-    return FALSE;
-  if (!key_supported (self->sdi, cg, key, SR_CONF_SET))
-    {
-      g_variant_unref (g_variant_ref_sink (v));
-      g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC,
-                   "sigrok: channel group %s does not take option '%s'", group, dot + 1);
-      return FALSE;
-    }
-  ret = sr_config_set (self->sdi, cg, key, v);
-  if (ret != SR_OK)
-    g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC, "sigrok: %s=%s: %s", qualified, text,
-                 sr_strerror (ret));
-  return ret == SR_OK;
-}
-
 /* Options for the whole device first, then those for one group, which may override them. */
 static gboolean
 apply_options (BsProbeSigrok *self, const BsSpec *spec, GError **error)
@@ -735,16 +362,17 @@ apply_options (BsProbeSigrok *self, const BsSpec *spec, GError **error)
         uint32_t sr_key;
         GVariant *v;
 
-        if (is_own_key (key) || is_scan_key (self->driver, key) || qualified != (pass == 1))
+        if (is_own_key (key) || bs_sigrok_is_scan_key (self->driver, key) || qualified != (pass == 1))
           continue;
         if (qualified)
           {
-            if (!set_group_option (self, key, spec->values->pdata[i], error))
+            if (!bs_sigrok_set_group_option (self->sdi, self->driver_name, key,
+                                             spec->values->pdata[i], error))
               return FALSE;
             continue;
           }
-        v = config_value (key, spec->values->pdata[i], &sr_key, error);
-        if (v == NULL || !set_option (self, key, sr_key, v, error))
+        v = bs_sigrok_config_value (key, spec->values->pdata[i], &sr_key, error);
+        if (v == NULL || !bs_sigrok_set_option (self->sdi, self->driver_name, key, sr_key, v, error))
           return FALSE;
       }
   return TRUE;
@@ -760,7 +388,7 @@ configure (BsProbeSigrok *self, const BsSpec *given, GError **error)
     add_demo_defaults (spec);
   if (!apply_options (self, spec, error))
     return FALSE;
-  if (key_supported (self->sdi, NULL, SR_CONF_SAMPLERATE, SR_CONF_GET)
+  if (bs_sigrok_key_supported (self->sdi, NULL, SR_CONF_SAMPLERATE, SR_CONF_GET)
       && sr_config_get (self->driver, self->sdi, NULL, SR_CONF_SAMPLERATE, &rate) == SR_OK)
     {
       self->samplerate = (double) g_variant_get_uint64 (rate);
@@ -772,28 +400,17 @@ configure (BsProbeSigrok *self, const BsSpec *given, GError **error)
 static void update_pairs (BsProbeSigrok *self);
 
 static gboolean
-open_on_worker (BsProbeSigrok *self, gpointer data, GError **error)
+open_on_worker (gpointer owner, gpointer data, GError **error)
 {
+  BsProbeSigrok *self = owner;
   const BsSpec *spec = ((OpenArgs *) data)->spec;
 
-  if (sr_acquire (error) == NULL)
+  if (bs_sigrok_acquire (error) == NULL)
     return FALSE;
   self->have_context = TRUE;
-  g_mutex_lock (&sr_lock);
-  self->driver = find_driver (self->driver_name);
+  self->driver = bs_sigrok_driver_use (self->driver_name, error);
   if (self->driver == NULL)
-    {
-      g_mutex_unlock (&sr_lock);
-      g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_UNAVAILABLE,
-                   "sigrok: libsigrok %s has no driver '%s' (`blendscope-cli probes` lists the "
-                   "power-meter drivers it has)", sr_package_version_string_get (), self->driver_name);
-      return FALSE;
-    }
-  if (self->driver->context == NULL)
-    sr_driver_init (sr_ctx, self->driver);
-  g_hash_table_insert (driver_users, g_strdup (self->driver_name),
-                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (driver_users, self->driver_name)) + 1));
-  g_mutex_unlock (&sr_lock);
+    return FALSE;
 
   if (!find_device (self, spec, error)
       || !select_channels (self, bs_spec_get (spec, "channels"), error)
@@ -805,24 +422,16 @@ open_on_worker (BsProbeSigrok *self, gpointer data, GError **error)
 }
 
 static gboolean
-close_on_worker (BsProbeSigrok *self, gpointer data, GError **error)
+close_on_worker (gpointer owner, gpointer data, GError **error)
 {
-  guint users;
+  BsProbeSigrok *self = owner;
 
   if (self->sdi != NULL)
     sr_dev_close (self->sdi);
   if (self->driver != NULL)
-    {
-      g_mutex_lock (&sr_lock);
-      users = GPOINTER_TO_UINT (g_hash_table_lookup (driver_users, self->driver_name)) - 1;
-      g_hash_table_insert (driver_users, g_strdup (self->driver_name), GUINT_TO_POINTER (users));
-      if (users == 0)
-        sr_dev_clear (self->driver);
-      g_mutex_unlock (&sr_lock);
-    }
+    bs_sigrok_driver_unuse (self->driver);
   if (self->have_context)
-    sr_release ();
-  g_main_loop_quit (self->loop);
+    bs_sigrok_release ();
   return TRUE;
 }
 
@@ -1107,15 +716,16 @@ start_failed (BsProbeSigrok *self, const char *what, int ret, GError **error)
 }
 
 static gboolean
-start_on_worker (BsProbeSigrok *self, gpointer data, GError **error)
+start_on_worker (gpointer owner, gpointer data, GError **error)
 {
+  BsProbeSigrok *self = owner;
   int ret;
 
   reset_streams (self);
   self->stop_requested = FALSE;
   self->session_stopped = FALSE;
   self->stall_reported = FALSE;
-  ret = sr_session_new (sr_ctx, &self->session);
+  ret = sr_session_new (bs_sigrok_context (), &self->session);
   if (ret != SR_OK)
     return start_failed (self, "sr_session_new", ret, error);
   if ((ret = sr_session_dev_add (self->session, self->sdi)) != SR_OK)
@@ -1127,13 +737,14 @@ start_on_worker (BsProbeSigrok *self, gpointer data, GError **error)
   self->last_packet_ns = bs_clock_now_ns ();
   self->watchdog = g_timeout_source_new (WATCHDOG_MS);
   g_source_set_callback (self->watchdog, watchdog, self, NULL);
-  g_source_attach (self->watchdog, self->context);
+  g_source_attach (self->watchdog, bs_worker_context (self->worker));
   return TRUE;
 }
 
 static gboolean
-request_stop_on_worker (BsProbeSigrok *self, gpointer data, GError **error)
+request_stop_on_worker (gpointer owner, gpointer data, GError **error)
 {
+  BsProbeSigrok *self = owner;
   gboolean stopped;
 
   self->stop_requested = TRUE;
@@ -1146,8 +757,9 @@ request_stop_on_worker (BsProbeSigrok *self, gpointer data, GError **error)
 }
 
 static gboolean
-destroy_session_on_worker (BsProbeSigrok *self, gpointer data, GError **error)
+destroy_session_on_worker (gpointer owner, gpointer data, GError **error)
 {
+  BsProbeSigrok *self = owner;
   g_clear_pointer (&self->session, sr_session_destroy);
   return TRUE;
 }
@@ -1159,7 +771,7 @@ sigrok_start (BsProbe *probe, GError **error)
 {
   BsProbeSigrok *self = (BsProbeSigrok *) probe;
 
-  return on_worker (self, start_on_worker, NULL, error);
+  return bs_worker_call (self->worker, start_on_worker, self, NULL, error);
 }
 
 static void
@@ -1167,13 +779,13 @@ sigrok_stop (BsProbe *probe)
 {
   BsProbeSigrok *self = (BsProbeSigrok *) probe;
 
-  on_worker (self, request_stop_on_worker, NULL, NULL);
+  bs_worker_call (self->worker, request_stop_on_worker, self, NULL, NULL);
   /* The stopped callback comes from the worker's loop once the driver has wound down. */
   g_mutex_lock (&self->lock);
   while (!self->session_stopped)
     g_cond_wait (&self->cond, &self->lock);
   g_mutex_unlock (&self->lock);
-  on_worker (self, destroy_session_on_worker, NULL, NULL);
+  bs_worker_call (self->worker, destroy_session_on_worker, self, NULL, NULL);
 }
 
 static void
@@ -1181,10 +793,8 @@ sigrok_close (BsProbe *probe)
 {
   BsProbeSigrok *self = (BsProbeSigrok *) probe;
 
-  on_worker (self, close_on_worker, NULL, NULL);
-  g_thread_join (self->thread);
-  g_main_loop_unref (self->loop);
-  g_main_context_unref (self->context);
+  bs_worker_call (self->worker, close_on_worker, self, NULL, NULL);
+  bs_worker_free (self->worker);
   g_ptr_array_unref (self->pairs);
   g_ptr_array_unref (self->streams);
   g_array_unref (self->out);
@@ -1220,12 +830,10 @@ sigrok_open (const BsSpec *spec, GError **error)
   self->streams = g_ptr_array_new_with_free_func (stream_free);
   self->pairs = g_ptr_array_new_with_free_func (pair_free);
   self->out = g_array_new (FALSE, FALSE, sizeof (BsSample));
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
-  self->thread = g_thread_new ("bs-sigrok", worker_main, self);
+  self->worker = bs_worker_new ("bs-sigrok");
 
   if (!bs_probe_spec_get_duration (spec, "stall", INT64_C (3000000000), &self->stall_ns, error)
-      || !on_worker (self, open_on_worker, &args, error))
+      || !bs_worker_call (self->worker, open_on_worker, self, &args, error))
     {
       bs_probe_close (&self->parent);
       return NULL;
@@ -1277,8 +885,8 @@ list_drivers (GPtrArray *devices)
   g_autofree char *detail = NULL;
 
   for (guint i = 0; power_drivers[i] != NULL; i++)
-    g_string_append_printf (find_driver (power_drivers[i]) != NULL ? have : lack, "%s%s",
-                            (find_driver (power_drivers[i]) != NULL ? have : lack)->len ? ", " : "",
+    g_string_append_printf (bs_sigrok_driver_ready (power_drivers[i]) != NULL ? have : lack, "%s%s",
+                            (bs_sigrok_driver_ready (power_drivers[i]) != NULL ? have : lack)->len ? ", " : "",
                             power_drivers[i]);
   detail = g_strdup_printf ("libsigrok %s power-meter drivers: %s; open one with "
                             "sigrok:DRIVER:conn=PORT%s%s", sr_package_version_string_get (), have->str,
@@ -1307,7 +915,7 @@ list_serial_ports (GPtrArray *devices)
 static void
 list_one_driver (GPtrArray *devices, const BsSpec *spec)
 {
-  struct sr_dev_driver *driver = find_driver (spec->word);
+  struct sr_dev_driver *driver = bs_sigrok_driver_ready (spec->word);
   g_autofree char *spec_text = bs_spec_to_string (spec);
   GSList *options = NULL;
   guint before = devices->len;
@@ -1319,21 +927,19 @@ list_one_driver (GPtrArray *devices, const BsSpec *spec)
       g_ptr_array_add (devices, bs_probe_device_new ("sigrok", NULL, spec->word, why, FALSE, FALSE));
       return;
     }
-  if (driver->context == NULL)
-    sr_driver_init (sr_ctx, driver);
   for (guint i = 0; i < spec->keys->len; i++)
     {
       uint32_t key;
-      GVariant *v = is_scan_key (driver, spec->keys->pdata[i])
-                      ? config_value (spec->keys->pdata[i], spec->values->pdata[i], &key, NULL) : NULL;
+      GVariant *v = bs_sigrok_is_scan_key (driver, spec->keys->pdata[i])
+                      ? bs_sigrok_config_value (spec->keys->pdata[i], spec->values->pdata[i], &key, NULL) : NULL;
       if (v != NULL)
-        options = g_slist_append (options, config_new (key, v));
+        options = g_slist_append (options, bs_sigrok_config_new (key, v));
     }
   if (strcmp (spec->word, "demo") == 0)
     list_demo (devices);
   else
     list_found (devices, driver, options, spec_text);
-  g_slist_free_full (options, config_free);
+  g_slist_free_full (options, bs_sigrok_config_free);
   if (devices->len == before)
     g_ptr_array_add (devices, bs_probe_device_new ("sigrok", NULL, spec_text,
                                                    "the driver found no device with these options",
@@ -1346,13 +952,11 @@ list_all (GPtrArray *devices)
   list_demo (devices);
   for (guint i = 0; autoscan_drivers[i] != NULL; i++)
     {
-      struct sr_dev_driver *driver = find_driver (autoscan_drivers[i]);
+      struct sr_dev_driver *driver = bs_sigrok_driver_ready (autoscan_drivers[i]);
       g_autofree char *spec_text = g_strdup_printf ("sigrok:%s", autoscan_drivers[i]);
 
       if (driver == NULL)
         continue;
-      if (driver->context == NULL)
-        sr_driver_init (sr_ctx, driver);
       list_found (devices, driver, NULL, spec_text);
     }
   list_drivers (devices);
@@ -1374,18 +978,18 @@ list_thread (gpointer data)
   g_autoptr (GError) error = NULL;
 
   g_main_context_push_thread_default (context);
-  if (sr_acquire (&error) == NULL)
+  if (bs_sigrok_acquire (&error) == NULL)
     g_ptr_array_add (args->devices, bs_probe_device_new ("sigrok", NULL, "libsigrok", error->message,
                                                          FALSE, FALSE));
   else
     {
-      g_mutex_lock (&sr_lock);
+      bs_sigrok_lock ();
       if (args->spec != NULL && args->spec->word != NULL)
         list_one_driver (args->devices, args->spec);
       else
         list_all (args->devices);
-      g_mutex_unlock (&sr_lock);
-      sr_release ();
+      bs_sigrok_unlock ();
+      bs_sigrok_release ();
     }
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);

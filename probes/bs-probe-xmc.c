@@ -9,8 +9,7 @@
  * both files is also a power channel of its own ("BDF/12v_aux", and VCCINT, which is fed
  * from the input rails and so is not added), and xmc_fpga_temp is a temperature channel.
  * XRT itself polls these files at 50 Hz at most: the readings are that slow. */
-#include "bs-poller.h"
-#include "bs-sysfs.h"
+#include "bs-sysfs-probe.h"
 
 #include <errno.h>
 #include <string.h>
@@ -53,14 +52,8 @@ typedef struct
   BsSysfsHealth health;
 } Channel;
 
-typedef struct
-{
-  BsProbe parent;
-  int64_t period_ns;
-  GArray *channels;             /* Channel */
-  BsPoller *poller;
-  gboolean all_gone_reported;
-} BsProbeXmc;
+/* Nothing beyond what every polled sysfs probe has. */
+typedef BsSysfsProbe BsProbeXmc;
 
 static const char *const known_keys[] = { "root", "bdf", "rate", "channels", NULL };
 
@@ -146,14 +139,6 @@ scan_root (const char *root, const char *bdf_filter)
   return found;
 }
 
-static const char *
-root_of (const BsSpec *spec)
-{
-  const char *root = spec != NULL ? bs_spec_get (spec, "root") : NULL;
-
-  return root != NULL ? root : DEFAULT_ROOT;
-}
-
 static BsQuantity
 channel_quantity (const Channel *c)
 {
@@ -165,7 +150,7 @@ channel_quantity (const Channel *c)
 static void
 xmc_list (const BsSpec *spec, GPtrArray *devices)
 {
-  const char *root = root_of (spec);
+  const char *root = bs_sysfs_probe_root (spec, DEFAULT_ROOT);
   g_autoptr (GArray) found = scan_root (root, spec != NULL ? bs_spec_get (spec, "bdf") : NULL);
   guint first = 0;
 
@@ -257,20 +242,6 @@ read_channel (BsProbeXmc *self, Channel *c, double *value)
 }
 
 static void
-check_all_gone (BsProbeXmc *self, int64_t t_ns)
-{
-  for (guint k = 0; k < self->channels->len; k++)
-    if (!g_array_index (self->channels, Channel, k).health.gone)
-      return;
-  if (self->all_gone_reported)
-    return;
-  self->all_gone_reported = TRUE;
-  bs_probe_emit_fault (&self->parent, BS_PROBE_FAULT_DEVICE_GONE, -1, t_ns,
-                       "%s: every XMC file has vanished (board removed or driver unloaded); "
-                       "no more readings will come", self->parent.label);
-}
-
-static void
 xmc_poll (int64_t due_ns, gpointer data)
 {
   BsProbeXmc *self = data;
@@ -289,7 +260,7 @@ xmc_poll (int64_t due_ns, gpointer data)
     }
   if (n > 0)
     bs_probe_emit (&self->parent, out, n);
-  check_all_gone (self, due_ns);
+  bs_sysfs_probe_check_all_gone (self, due_ns);
 }
 
 static gboolean
@@ -297,47 +268,23 @@ xmc_start (BsProbe *probe, GError **error)
 {
   BsProbeXmc *self = (BsProbeXmc *) probe;
 
-  self->all_gone_reported = FALSE;
-  for (guint k = 0; k < self->channels->len; k++)
-    g_array_index (self->channels, Channel, k).health = (BsSysfsHealth) { 0 };
-  self->poller = bs_poller_start ("bs-xmc", self->period_ns, xmc_poll, self);
+  bs_sysfs_probe_start (self, "bs-xmc", xmc_poll);
   return TRUE;
-}
-
-static void
-xmc_stop (BsProbe *probe)
-{
-  BsProbeXmc *self = (BsProbeXmc *) probe;
-
-  g_clear_pointer (&self->poller, bs_poller_stop);
-}
-
-static void
-xmc_close (BsProbe *probe)
-{
-  BsProbeXmc *self = (BsProbeXmc *) probe;
-
-  g_array_unref (self->channels);
 }
 
 /* ---- opening ---- */
 
+/* "0000:3b:00.1/board" answers to itself and to "board". */
 static gboolean
-channel_selected (const char *filter, const Channel *c)
+channel_answers_to (const char *filter, const Channel *c)
 {
-  g_auto (GStrv) items = NULL;
-
-  if (filter == NULL)
-    return TRUE;
-  items = g_strsplit (filter, ",", -1);
-  return g_strv_contains ((const char *const *) items, c->name)
-         || g_strv_contains ((const char *const *) items, strrchr (c->name, '/') + 1);
+  return bs_sysfs_probe_selected (filter, c->name, strrchr (c->name, '/') + 1, NULL);
 }
 
 static BsProbe *
 xmc_open (const BsSpec *spec, GError **error)
 {
-  const char *root = root_of (spec);
+  const char *root = bs_sysfs_probe_root (spec, DEFAULT_ROOT);
   const char *bdf = bs_spec_get (spec, "bdf");
   const char *filter = bs_spec_get (spec, "channels");
   g_autoptr (GArray) found = NULL;
@@ -350,7 +297,7 @@ xmc_open (const BsSpec *spec, GError **error)
     return NULL;
   found = scan_root (root, bdf);
   for (guint k = found->len; k-- > 0;)
-    if (!channel_selected (filter, &g_array_index (found, Channel, k)))
+    if (!channel_answers_to (filter, &g_array_index (found, Channel, k)))
       g_array_remove_index (found, k);
   if (found->len == 0)
     {
@@ -368,8 +315,9 @@ xmc_open (const BsSpec *spec, GError **error)
   bs_probe_init (&self->parent, &bs_probe_xmc_class, spec, label, FALSE);
   /* The board's power monitor (xmc_power) reports a magnitude, as hwmon's do. */
   self->parent.power_unsigned = TRUE;
-  self->period_ns = (int64_t) (1e9 / rate);
-  self->channels = g_array_new (FALSE, TRUE, sizeof (Channel));
+  bs_sysfs_probe_init (self, g_array_new (FALSE, TRUE, sizeof (Channel)),
+                       G_STRUCT_OFFSET (Channel, health), rate,
+                       "every XMC file has vanished (board removed or driver unloaded)");
   g_array_set_clear_func (self->channels, (GDestroyNotify) channel_clear);
   for (guint k = 0; k < found->len; k++)
     {
@@ -389,6 +337,6 @@ const BsProbeClass bs_probe_xmc_class = {
   .list = xmc_list,
   .open = xmc_open,
   .start = xmc_start,
-  .stop = xmc_stop,
-  .close = xmc_close,
+  .stop = bs_sysfs_probe_stop,
+  .close = bs_sysfs_probe_close,
 };

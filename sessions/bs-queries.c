@@ -236,7 +236,9 @@ test_totals (BsComparison *c)
 
       c->latency_ns.value[i] = t->latency_ns;
       c->latency_ns.ci95[i] = bs_stats_ci95_half_width (&t->latency_ns);
-      if (t->has_power)
+      /* No figure (n = 0) when the run has no power, or no energy per inference to
+       * derive from it (modelled timings). */
+      if (t->has_power && isfinite (t->energy_per_inference_j))
         c->energy_j.value[i] = (BsSummary) { t->n_inferences, t->energy_per_inference_j,
                                              t->energy_per_inference_sd_j, NAN, NAN, NAN, NAN, NAN };
       c->energy_j.ci95[i] = bs_stats_ci95_half_width (&c->energy_j.value[i]);

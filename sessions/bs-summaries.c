@@ -15,6 +15,8 @@
 #include <math.h>
 #include <string.h>
 
+#define MODELLED_MASK (1u << BS_CLOCK_MODELLED)
+
 /* Ops in [0, DENSE_OPS) are found by index, others by hash. */
 #define DENSE_OPS 4096
 
@@ -214,7 +216,8 @@ add_event (Accumulator *acc, const BsLayerEvent *e)
 {
   OpAcc *a = op_acc (acc, e->op);
   int64_t duration = e->t_end_ns - e->t_start_ns;
-  gboolean with_energy = acc->traces->len > 0;
+  /* A meter's power over a modelled duration would mix two clocks. */
+  gboolean with_energy = acc->traces->len > 0 && e->clock != BS_CLOCK_MODELLED;
   double joules = with_energy
                     ? power_at (acc, e->t_start_ns + duration / 2) * (double) duration * 1e-9
                     : 0;
@@ -336,8 +339,6 @@ compare_op (gconstpointer x, gconstpointer y)
 static void
 collect_layer_stats (Accumulator *acc, GArray *layers, GArray *stats)
 {
-  gboolean with_energy = acc->traces->len > 0;
-
   for (guint op = 0; op < layers->len; op++)
     op_acc (acc, (int) op);
   g_ptr_array_sort (acc->ops, compare_op);
@@ -346,7 +347,7 @@ collect_layer_stats (Accumulator *acc, GArray *layers, GArray *stats)
       OpAcc *a = acc->ops->pdata[i];
       BsLayerStats st = { 0 };
 
-      op_acc_flush (a, with_energy);
+      op_acc_flush (a, acc->traces->len > 0 && !(a->clocks & MODELLED_MASK));
       a->inference = INT64_MIN;
       describe_op (&st, layers, a->op);
       st.clocks = a->clocks;
@@ -411,6 +412,9 @@ collect_totals (Accumulator *acc, int64_t run, int64_t n_events, int64_t n_sampl
   bs_stats_summarize ((double *) (void *) acc->latency->data, acc->latency->len, &t->latency_ns);
   t->span_ns = n_events > 0 ? acc->last_end - acc->first_start : 0;
   t->throughput = t->span_ns > 0 ? (double) t->n_inferences / ((double) t->span_ns * 1e-9) : NAN;
+  /* The model's rate, back to back; the span is the host simulating it. */
+  if (t->clocks & MODELLED_MASK)
+    t->throughput = t->latency_ns.mean > 0 ? 1e9 / t->latency_ns.mean : NAN;
   t->has_power = acc->traces->len > 0 && t->span_ns > 0;
   t->energy_j = t->mean_power_w = t->energy_per_inference_j = t->energy_per_inference_sd_j = NAN;
   if (t->has_power)
@@ -430,6 +434,9 @@ collect_totals (Accumulator *acc, int64_t run, int64_t n_events, int64_t n_sampl
         }
       t->mean_power_w = t->energy_j / ((double) t->span_ns * 1e-9);
       t->energy_per_inference_j = t->energy_j / (double) t->n_inferences;
+      /* The host's energy while it simulated: measured, but not the kernel's per inference. */
+      if (t->clocks & MODELLED_MASK)
+        t->energy_per_inference_j = t->energy_per_inference_sd_j = NAN;
     }
 }
 
@@ -638,6 +645,9 @@ load_totals (BsStore *store, int64_t run, BsRunTotals *t, gboolean *found, GErro
   t->energy_per_inference_j = column_double (stmt, 17);
   t->energy_per_inference_sd_j = column_double (stmt, 18);
   t->throughput = t->span_ns > 0 ? (double) t->n_inferences / ((double) t->span_ns * 1e-9) : NAN;
+  /* The model's rate, back to back; the span is the host simulating it. */
+  if (t->clocks & MODELLED_MASK)
+    t->throughput = t->latency_ns.mean > 0 ? 1e9 / t->latency_ns.mean : NAN;
   return TRUE;
 }
 

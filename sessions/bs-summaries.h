@@ -9,8 +9,10 @@ G_BEGIN_DECLS
 
 /* Bump when the computation changes: stored summaries of another version are
  * recomputed on their next use. 2: layers store the SD of their per-inference energy
- * (schema version 2), so summaries of version 1 get it from the run's events and samples. */
-#define BS_SUMMARY_VERSION 2
+ * (schema version 2), so summaries of version 1 get it from the run's events and samples.
+ * 3: modelled timings (csim) get no measured energy per layer or per inference, and their
+ * throughput is the model's (1 / mean latency), not the host's simulation rate. */
+#define BS_SUMMARY_VERSION 3
 
 /* From the run's events and samples. `layers` is the run's table (BsRunLayer by op);
  * `stats` (BsLayerStats) receives one entry per op. */

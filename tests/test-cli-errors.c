@@ -1,4 +1,4 @@
-/* test-cli-errors.c: blendscope-cli run, record and bench on their error paths (bad
+/* test-cli-errors.c: blendscope-cli run, record, bench and explore on their error paths (bad
  * arguments, an input that cannot be read) exit with the documented status and a clear
  * message. In the sanitizer build (scripts/test runs the core suite with
  * ASAN_OPTIONS=detect_leaks=1) LeakSanitizer also makes any leak on those paths fail
@@ -26,6 +26,11 @@ static const Case cases[] = {
     "--notes n --tag a --backend cpu --probe synthetic -n 1", 1, "missing.npy" },
   { "bench-no-model", "bench --input DIR/in.npy --backend cpu --isa scalar", 2, "MODEL" },
   { "bench-bad-input", "bench MODEL --input DIR/missing.npy --backend cpu", 1, "missing.npy" },
+  { "run-csim-unbuilt", "run MODEL --backend csim:pe=5", 1, "no kernel built for pe=5" },
+  { "explore-no-board", "explore MODEL", 2, "--board NAME" },
+  { "explore-bad-board", "explore MODEL --board vc707", 2, "unknown board 'vc707'" },
+  { "explore-bad-clock", "explore MODEL --board kv260 --clock 200,fast", 2, "--clock" },
+  { "explore-bad-model", "explore DIR/missing.bsm --board kv260", 1, "missing.bsm" },
 };
 
 static void

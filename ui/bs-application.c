@@ -16,6 +16,7 @@
 
 #include "bs-bundled.h"
 #include "bs-chart-style.h"
+#include "bs-chart-theme.h"
 #include "bs-export.h"
 #include "bs-import.h"
 #include "bs-probe.h"
@@ -528,6 +529,28 @@ load_style (void)
 }
 
 static void
+on_theme_setting (GSettings *settings, const char *key, gpointer data)
+{
+  g_autofree char *theme = g_settings_get_string (settings, "theme");
+
+  bs_chart_theme_apply_setting (theme);
+}
+
+/* app.theme ("system", "light", "dark"): the setting itself, as an action (menu, D-Bus). */
+static void
+follow_theme_setting (BsApplication *self)
+{
+  g_autoptr (GAction) action = NULL;
+
+  if (self->settings == NULL)
+    return;
+  action = g_settings_create_action (self->settings, "theme");
+  g_action_map_add_action (G_ACTION_MAP (self), action);
+  g_signal_connect_object (self->settings, "changed::theme", G_CALLBACK (on_theme_setting), self, 0);
+  on_theme_setting (self->settings, "theme", self);
+}
+
+static void
 bs_application_startup (GApplication *app)
 {
   BsApplication *self = BS_APPLICATION (app);
@@ -538,6 +561,15 @@ bs_application_startup (GApplication *app)
     { "win.open", { "<Control>o", NULL } },
     { "win.view::live", { "<Control>1", NULL } },
     { "win.view::layers", { "<Control>2", NULL } },
+    { "win.view::sessions", { "<Control>3", NULL } },
+    { "win.view::compare", { "<Control>4", NULL } },
+    { "win.view::graph", { "<Control>5", NULL } },
+    { "app.record", { "<Control><Shift>r", NULL } },
+    { "app.mode::count", { "<Alt>1", NULL } },
+    { "app.mode::continuous", { "<Alt>2", NULL } },
+    { "app.mode::sweep", { "<Alt>3", NULL } },
+    { "win.choose-backend", { "<Control>b", NULL } },
+    { "win.choose-probe", { "<Control>m", NULL } },
     { "win.demo", { "F11", NULL } },
     { "win.zoom-in", { "<Control>plus", "<Control>equal", "<Control>KP_Add", NULL } },
     { "win.zoom-out", { "<Control>minus", "<Control>KP_Subtract", NULL } },
@@ -559,6 +591,7 @@ bs_application_startup (GApplication *app)
   g_signal_connect_object (self->controller, "notify::state", G_CALLBACK (on_controller_state), self, 0);
   g_signal_connect_object (self->controller, "model-changed", G_CALLBACK (on_model_changed), self, 0);
   apply_settings (self);
+  follow_theme_setting (self);
   update_enabled (self);
   self->sigterm_watch = g_unix_signal_add (SIGTERM, on_quit_signal, self);
   /* An inherited "ignore SIGINT" (nohup, a background job) is respected. */

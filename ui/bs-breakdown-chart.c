@@ -1,6 +1,7 @@
 /* bs-breakdown-chart.c: a widget around bs_breakdown_render(); a click on a bar emits
  * "op-activated" so the table can select that row. */
 #include "bs-breakdown-chart.h"
+#include "bs-chart-theme.h"
 
 #include "bs-breakdown-render.h"
 #include "bs-chart-axis.h"
@@ -160,7 +161,7 @@ bs_breakdown_chart_init (BsBreakdownChart *self)
   GtkGesture *click = gtk_gesture_click_new ();
 
   self->highlight = -1;
-  bs_chart_style_init (&self->style, BS_CHART_THEME_LIGHT);
+  bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   gtk_widget_set_size_request (GTK_WIDGET (self), 400, 260);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);

@@ -57,10 +57,48 @@ static const BsChartStyle demo = {
   .line_width = 4,
 };
 
+/* Adwaita's dark view colours behind the demo's hues, at the workbench's sizes. */
+static const BsChartStyle dark = {
+  .theme = BS_CHART_THEME_DARK,
+  .background = RGB (0x1e1e1e),
+  .plot_background = RGB (0x242424),
+  .grid = RGBA (0xffffff, 0.10),
+  .axis = RGBA (0xffffff, 0.5),
+  .text = RGB (0xeeeeee),
+  .text_dim = RGBA (0xeeeeee, 0.65),
+  .precision = { RGB (BINARY_DEMO), RGB (FIXED_DEMO), RGB (FLOAT_DEMO) },
+  .power = RGB (POWER_DEMO),
+  .power_fill = RGBA (POWER_DEMO, 0.16),
+  .inference = RGBA (0xffffff, 0.35),
+  .band = { RGBA (0xffffff, 0.05), RGBA (0xffffff, 0.0) },
+  .missing = RGBA (0xffffff, 0.08),
+  .font_family = "Sans",
+  .font_size = 11,
+  .title_size = 12,
+  .line_width = 1.5,
+};
+
 void
 bs_chart_style_init (BsChartStyle *style, BsChartTheme theme)
 {
-  *style = theme == BS_CHART_THEME_DEMO ? demo : light;
+  switch (theme)
+    {
+    case BS_CHART_THEME_DEMO:
+      *style = demo;
+      return;
+    case BS_CHART_THEME_DARK:
+      *style = dark;
+      return;
+    case BS_CHART_THEME_LIGHT:
+      break;
+    }
+  *style = light;
+}
+
+gboolean
+bs_chart_style_on_dark (const BsChartStyle *style)
+{
+  return style->theme == BS_CHART_THEME_DEMO || style->theme == BS_CHART_THEME_DARK;
 }
 
 char *

@@ -22,6 +22,7 @@ typedef enum
 {
   BS_CHART_THEME_LIGHT,  /* the workbench */
   BS_CHART_THEME_DEMO,   /* fullscreen, high contrast, large type, on black */
+  BS_CHART_THEME_DARK,   /* the workbench under a dark style: the demo's hues, normal type */
 } BsChartTheme;
 
 typedef struct
@@ -46,6 +47,9 @@ typedef struct
 } BsChartStyle;
 
 void bs_chart_style_init (BsChartStyle *style, BsChartTheme theme);
+/* Whether the style draws on a dark background (demo mode, dark theme): renderers pick
+ * lighter tints and stronger alphas there. */
+gboolean bs_chart_style_on_dark (const BsChartStyle *style);
 
 /* "#rrggbb" */
 char *bs_color_to_hex (const BsColor *color);

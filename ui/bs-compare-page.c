@@ -2,6 +2,7 @@
  * (bs_query_compare, bs_query_power_overlay) when runs are set;
  * drawing is the pure renderers of ui/views, on screen and in exports alike. */
 #include "bs-compare-page.h"
+#include "bs-chart-theme.h"
 
 #include "bs-chart-export.h"
 #include "bs-compare-render.h"
@@ -541,7 +542,7 @@ bs_compare_page_init (BsComparePage *self)
   GtkWidget *empty = gtk_label_new ("Select 2 to 4 runs in Sessions and press Compare.");
   GtkGesture *click = gtk_gesture_click_new ();
 
-  bs_chart_style_init (&self->style, BS_CHART_THEME_LIGHT);
+  bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   self->selected_row = -1;
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_box_set_spacing (GTK_BOX (self), 6);

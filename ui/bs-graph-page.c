@@ -1,5 +1,6 @@
 /* bs-graph-page.c: the Graph page, a drawing area around bs_graph_render(). */
 #include "bs-graph-page.h"
+#include "bs-chart-theme.h"
 
 #include "bs-chart-export.h"
 #include "bs-compare-page.h"
@@ -321,7 +322,7 @@ bs_graph_page_init (BsGraphPage *self)
   GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkGesture *click = gtk_gesture_click_new ();
 
-  bs_chart_style_init (&self->style, BS_CHART_THEME_LIGHT);
+  bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   self->metric = g_strdup ("precision");
   self->selected = -1;
   self->measured_run = self->modelled_run = -1;

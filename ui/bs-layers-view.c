@@ -53,6 +53,25 @@ bs_metric_from_string (const char *s, BsMetric *metric)
 
 /* ---- the chart ---- */
 
+/* The clock of the run's timings, in the words the subtitle uses. */
+static const char *
+layers_clock_words (BsRunController *controller)
+{
+  BsLiveFigures f;
+
+  bs_run_controller_get_figures (controller, &f);
+  switch (f.clock)
+    {
+    case BS_CLOCK_MODELLED:
+      return "MODELLED (cycle model, not measured)";
+    case BS_CLOCK_DEVICE:
+      return "device counters";
+    case BS_CLOCK_HOST:
+      break;
+    }
+  return "host clock";
+}
+
 static void
 update_chart (BsLayersView *self)
 {
@@ -81,7 +100,8 @@ update_chart (BsLayersView *self)
             }
         title = "Time per inference";
         unit = "s";
-        subtitle = g_strdup ("median per op over recent inferences · host clock");
+        subtitle = g_strdup_printf ("median per op over recent inferences · %s",
+                                    layers_clock_words (self->controller));
         empty = "No timings yet: run the model";
         break;
       }

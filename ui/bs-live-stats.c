@@ -10,6 +10,7 @@
 struct _BsLiveStats
 {
   int64_t t0;
+  BsClockSource clock;     /* of the latest inference's events */
   int64_t n_inferences;
   int64_t last_ns;
   int64_t ends[ENDS];
@@ -42,6 +43,7 @@ void
 bs_live_stats_reset (BsLiveStats *self, int n_ops, int64_t t0_ns)
 {
   self->t0 = t0_ns;
+  self->clock = BS_CLOCK_HOST;
   self->n_inferences = 0;
   self->last_ns = t0_ns;
   g_free (self->op_ns);
@@ -62,6 +64,9 @@ bs_live_stats_add_inference (BsLiveStats *self, const BsLayerEvent *events, int 
     {
       const BsLayerEvent *e = &events[i];
 
+      /* One modelled event makes the inference's latency a modelled figure. */
+      if (i == 0 || e->clock == BS_CLOCK_MODELLED)
+        self->clock = e->clock;
       start = MIN (start, e->t_start_ns);
       end = MAX (end, e->t_end_ns);
       if (e->op >= 0 && e->op < self->n_ops)
@@ -99,8 +104,10 @@ bs_live_stats_compute (BsLiveStats *self, const BsPowerSeries *power, BsLiveFigu
   int64_t window;
   int64_t first, last_sample;
 
+  out->clock = self->clock;
   out->n_inferences = self->n_inferences;
   out->inferences_per_s = NAN;
+  out->host_inferences_per_s = NAN;
   out->latency_p50_ns = NAN;
   out->watts = NAN;
   out->mj_per_inference = NAN;
@@ -126,6 +133,11 @@ bs_live_stats_compute (BsLiveStats *self, const BsPowerSeries *power, BsLiveFigu
         }
       if (window > 0)
         out->inferences_per_s = count / (window / 1e9);
+      if (self->clock == BS_CLOCK_MODELLED)
+        {
+          out->host_inferences_per_s = out->inferences_per_s;
+          out->inferences_per_s = out->latency_p50_ns > 0 ? 1e9 / out->latency_p50_ns : NAN;
+        }
     }
 
   if (power != NULL && bs_power_series_get_span (power, &first, &last_sample))
@@ -136,8 +148,8 @@ bs_live_stats_compute (BsLiveStats *self, const BsPowerSeries *power, BsLiveFigu
       if (isnan (out->watts))
         out->watts = bs_power_series_get_value (power, bs_power_series_get_n (power) - 1);
     }
-  if (isfinite (out->watts) && isfinite (out->inferences_per_s) && out->inferences_per_s > 0
-      && out->watts > 0)
+  if (self->clock != BS_CLOCK_MODELLED && isfinite (out->watts)
+      && isfinite (out->inferences_per_s) && out->inferences_per_s > 0 && out->watts > 0)
     {
       out->mj_per_inference = out->watts / out->inferences_per_s * 1e3;
       out->inferences_per_j = out->inferences_per_s / out->watts;

@@ -11,11 +11,20 @@
 
 G_BEGIN_DECLS
 
-/* What the tiles show. NaN: not known (yet). */
+/* What the tiles show. NaN: not known (yet).
+ *
+ * The timings' clock decides what may be derived from them. Measured timings (host clock,
+ * device counters): the rate is inferences counted over the window, and energy is the
+ * measured power over that rate. Modelled timings (csim): the rate is the model's,
+ * 1 / latency, back to back; the host's own simulation rate is kept apart, and no energy
+ * is derived, because the meter measures the host simulating the kernel, not the kernel:
+ * a measured power over a modelled rate would mix two clocks. */
 typedef struct
 {
+  BsClockSource clock;         /* of the timings */
   int64_t n_inferences;        /* in this run */
-  double inferences_per_s;     /* over the last BS_LIVE_WINDOW_NS */
+  double inferences_per_s;     /* measured: over the last BS_LIVE_WINDOW_NS; modelled: 1 / latency */
+  double host_inferences_per_s;  /* modelled timings only: how fast the host simulates */
   double latency_p50_ns;       /* median of the last BS_LIVE_LATENCIES inferences */
   double watts;                /* mean power over the same window */
   double mj_per_inference;     /* watts / rate: total (not idle-subtracted) energy */

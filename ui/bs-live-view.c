@@ -45,6 +45,29 @@ format_rate (double per_s, const char *unit)
   return g_strdup_printf ("%.2f %s", per_s, unit);
 }
 
+#define MODELLED_RATE_WHY                                                                     \
+  "The kernel's rate by its cycle model: one inference after another, 1 ÷ modelled latency. " \
+  "The host simulating it runs far slower; that rate is in the caption."
+#define MODELLED_ENERGY_WHY                                                                   \
+  "The meter measures the host simulating the kernel, not the kernel: a measured power over " \
+  "a modelled rate would mix two clocks. No energy is shown until the power is modelled too."
+
+/* Where the timings come from, said on every tile that uses them. */
+static const char *
+clock_prefix (BsClockSource clock)
+{
+  switch (clock)
+    {
+    case BS_CLOCK_MODELLED:
+      return "MODELLED";
+    case BS_CLOCK_DEVICE:
+      return "device counter";
+    case BS_CLOCK_HOST:
+      break;
+    }
+  return "host clock";
+}
+
 void
 bs_tile_set_update (const BsTileSet *tiles, BsRunController *controller)
 {
@@ -52,7 +75,9 @@ bs_tile_set_update (const BsTileSet *tiles, BsRunController *controller)
   const char *label = bs_run_controller_get_power_label (controller);
   gboolean simulated = bs_run_controller_get_power_simulated (controller);
   g_autofree char *rate = NULL, *latency = NULL, *watts = NULL, *energy = NULL, *eff = NULL;
-  g_autofree char *count = NULL, *power_caption = NULL;
+  g_autofree char *power_caption = NULL, *rate_caption = NULL;
+  g_autofree char *latency_caption = NULL, *host_rate = NULL;
+  gboolean modelled;
 
   bs_run_controller_get_figures (controller, &f);
   rate = format_rate (f.inferences_per_s, "inf/s");
@@ -60,7 +85,12 @@ bs_tile_set_update (const BsTileSet *tiles, BsRunController *controller)
   watts = isfinite (f.watts) ? bs_format_si (f.watts, "W") : NULL;
   energy = isfinite (f.mj_per_inference) ? bs_format_si (f.mj_per_inference / 1e3, "J") : NULL;
   eff = format_rate (f.inferences_per_j, "inf/J");
-  count = g_strdup_printf ("%" G_GINT64_FORMAT " inferences this run", f.n_inferences);
+  modelled = f.clock == BS_CLOCK_MODELLED;
+  latency_caption = g_strdup_printf ("%s · median of last 256", clock_prefix (f.clock));
+  host_rate = format_rate (f.host_inferences_per_s, "inf/s");
+  rate_caption = modelled ? g_strdup_printf ("MODELLED · host sim %s", host_rate != NULL ? host_rate : "—")
+                          : g_strdup_printf ("%s · %" G_GINT64_FORMAT " inferences",
+                                             clock_prefix (f.clock), f.n_inferences);
   /* Simulated power is never shown without saying so. */
   if (label == NULL)
     power_caption = g_strdup ("no power meter");
@@ -77,17 +107,31 @@ bs_tile_set_update (const BsTileSet *tiles, BsRunController *controller)
     power_caption = g_strdup (label);
 
   bs_number_tile_set_value (BS_NUMBER_TILE (tiles->rate), rate);
-  bs_number_tile_set_caption (BS_NUMBER_TILE (tiles->rate), count);
+  bs_number_tile_set_caption (BS_NUMBER_TILE (tiles->rate), rate_caption);
   bs_number_tile_set_value (BS_NUMBER_TILE (tiles->latency), latency);
-  bs_number_tile_set_caption (BS_NUMBER_TILE (tiles->latency), "median, last 256 inferences");
+  bs_number_tile_set_caption (BS_NUMBER_TILE (tiles->latency), latency_caption);
   bs_number_tile_set_value (BS_NUMBER_TILE (tiles->watts), watts);
   bs_number_tile_set_caption (BS_NUMBER_TILE (tiles->watts), power_caption);
   bs_number_tile_set_value (BS_NUMBER_TILE (tiles->energy), energy);
+  /* The meter measures the host simulating a modelled kernel: no energy per inference. */
   bs_number_tile_set_caption (BS_NUMBER_TILE (tiles->energy),
-                              simulated ? "SIMULATED · total power ÷ rate" : "total power ÷ rate");
+                              modelled ? "needs modelled power"
+                              : simulated ? "SIMULATED · total power ÷ rate" : "total power ÷ rate");
   bs_number_tile_set_value (BS_NUMBER_TILE (tiles->efficiency), eff);
   bs_number_tile_set_caption (BS_NUMBER_TILE (tiles->efficiency),
-                              simulated ? "SIMULATED · rate ÷ total power" : "rate ÷ total power");
+                              modelled ? "needs modelled power"
+                              : simulated ? "SIMULATED · rate ÷ total power" : "rate ÷ total power");
+  gtk_widget_set_tooltip_text (tiles->rate, modelled ? MODELLED_RATE_WHY : NULL);
+  gtk_widget_set_tooltip_text (tiles->energy, modelled ? MODELLED_ENERGY_WHY : NULL);
+  gtk_widget_set_tooltip_text (tiles->efficiency, modelled ? MODELLED_ENERGY_WHY : NULL);
+  {
+    GtkWidget *timing_tiles[] = { tiles->rate, tiles->latency };
+    for (guint i = 0; i < G_N_ELEMENTS (timing_tiles); i++)
+      if (modelled)
+        gtk_widget_add_css_class (timing_tiles[i], "modelled");
+      else
+        gtk_widget_remove_css_class (timing_tiles[i], "modelled");
+  }
   {
     GtkWidget *power_tiles[] = { tiles->watts, tiles->energy, tiles->efficiency };
     for (guint i = 0; i < G_N_ELEMENTS (power_tiles); i++)

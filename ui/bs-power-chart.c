@@ -1,5 +1,6 @@
 /* bs-power-chart.c: a widget around bs_power_chart_render(). */
 #include "bs-power-chart.h"
+#include "bs-chart-theme.h"
 
 #include "bs-chart-axis.h"
 #include "bs-marker-render.h"
@@ -152,7 +153,7 @@ bs_power_chart_set_demo (BsPowerChart *self, gboolean demo)
   if (self->demo == demo)
     return;
   self->demo = demo;
-  bs_chart_style_init (&self->style, demo ? BS_CHART_THEME_DEMO : BS_CHART_THEME_LIGHT);
+  bs_chart_style_init (&self->style, demo ? BS_CHART_THEME_DEMO : bs_chart_theme_current ());
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO]);
 }
@@ -239,7 +240,7 @@ on_secondary_pressed (GtkGestureClick *gesture, int n_press, double x, double y,
 static void
 bs_power_chart_init (BsPowerChart *self)
 {
-  bs_chart_style_init (&self->style, BS_CHART_THEME_LIGHT);
+  bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   gtk_widget_set_size_request (GTK_WIDGET (self), 320, 180);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);

@@ -727,6 +727,8 @@ bs_sessions_page_init (BsSessionsPage *self)
 
   self->run_selection = gtk_multi_selection_new (G_LIST_MODEL (self->runs));
   self->table = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->run_selection)));
+  /* Ctrl+click and Shift+click pick runs to compare (GtkMultiSelection); dragging too. */
+  gtk_column_view_set_enable_rubberband (GTK_COLUMN_VIEW (self->table), TRUE);
   gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->table), TRUE);
   gtk_widget_add_css_class (self->table, "data-table");
   add_column (self, "Run", COL_ID, 56, FALSE);

@@ -1,5 +1,6 @@
 /* bs-timeline.c: a widget around bs_timeline_render(). */
 #include "bs-timeline.h"
+#include "bs-chart-theme.h"
 
 #include "bs-chart-axis.h"
 #include "bs-timeline-render.h"
@@ -162,7 +163,7 @@ bs_timeline_class_init (BsTimelineClass *klass)
 static void
 bs_timeline_init (BsTimeline *self)
 {
-  bs_chart_style_init (&self->style, BS_CHART_THEME_LIGHT);
+  bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
 }

@@ -804,10 +804,24 @@ change_metric (GSimpleAction *action, GVariant *value, gpointer data)
     g_settings_set_string (self->settings, "metric", bs_metric_to_string (metric));
 }
 
+/* win.choose-backend / win.choose-probe: the dropdown's list, from the keyboard. */
+static void
+activate_choose (GSimpleAction *action, GVariant *parameter, gpointer data)
+{
+  BsWindow *self = data;
+  gboolean backend = g_str_equal (g_action_get_name (G_ACTION (action)), "choose-backend");
+  GtkWidget *dropdown = GTK_WIDGET (backend ? self->backend_dropdown : self->probe_dropdown);
+
+  if (gtk_widget_is_sensitive (dropdown))
+    gtk_widget_activate (dropdown);
+}
+
 static const GActionEntry win_entries[] = {
   { "view", NULL, "s", "'live'", change_view },
   { "demo", NULL, NULL, "false", change_demo },
   { "open", activate_open },
+  { "choose-backend", activate_choose },
+  { "choose-probe", activate_choose },
   { "zoom-in", activate_zoom },
   { "zoom-out", activate_zoom },
   { "zoom-reset", activate_zoom },

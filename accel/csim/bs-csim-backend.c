@@ -5,6 +5,7 @@
  * BS_CLOCK_MODELLED and are laid end to end from the start of each inference.
  */
 #include "bs-csim-backend.h"
+#include "bs-csim-variants.h"
 #include "kernel/bs-cycle-model.h"
 #include "kernel/bs-kernel.h"
 
@@ -19,6 +20,7 @@ typedef struct
   BsBackend parent;
   uint32_t clock_khz;
   gboolean per_layer;
+  const BsCsimVariant *variant;   /* the kernel build to run */
 
   /* Set by prepare. */
   const BsPlan *plan;
@@ -58,6 +60,37 @@ parse_clock (const char *s, uint32_t *clock_khz, GError **error)
   return TRUE;
 }
 
+/* pe=, lanes=, macs=: one kernel parameter, a positive integer. */
+static gboolean
+parse_param (const char *key, const char *s, uint32_t *value, GError **error)
+{
+  guint64 v;
+
+  if (!g_ascii_string_to_unsigned (s, 10, 1, 1024, &v, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "csim: %s=%s: expected a positive integer", key, s);
+      return FALSE;
+    }
+  *value = (uint32_t) v;
+  return TRUE;
+}
+
+static const BsCsimVariant *
+find_variant (const BsKernelParams *params, GError **error)
+{
+  const BsCsimVariant *variant = bs_csim_variant_find (params);
+  g_autofree char *built = NULL;
+
+  if (variant != NULL)
+    return variant;
+  built = bs_csim_variants_describe ();
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+               "csim: no kernel built for pe=%u,lanes=%u,macs=%u (built: %s)",
+               params->pe, params->xnor_lanes, params->macs, built);
+  return NULL;
+}
+
 static BsBackend *
 csim_open (GHashTable *options, GError **error)
 {
@@ -65,6 +98,8 @@ csim_open (GHashTable *options, GError **error)
   gpointer key, value;
   uint32_t clock_khz = BS_KERNEL_CLOCK_KHZ;
   gboolean per_layer = FALSE;
+  BsKernelParams params = bs_kernel_params_default ();
+  const BsCsimVariant *variant;
   BsCsimBackend *self;
 
   g_hash_table_iter_init (&iter, options);
@@ -73,6 +108,14 @@ csim_open (GHashTable *options, GError **error)
       if (g_strcmp0 (key, "clock") == 0)
         {
           if (!parse_clock (value, &clock_khz, error))
+            return NULL;
+        }
+      else if (g_strcmp0 (key, "pe") == 0 || g_strcmp0 (key, "lanes") == 0 || g_strcmp0 (key, "macs") == 0)
+        {
+          uint32_t *field = g_str_equal (key, "pe") ? &params.pe
+                            : g_str_equal (key, "lanes") ? &params.xnor_lanes : &params.macs;
+
+          if (!parse_param (key, value, field, error))
             return NULL;
         }
       else if (g_strcmp0 (key, "launch") == 0)
@@ -91,11 +134,15 @@ csim_open (GHashTable *options, GError **error)
       else
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "csim: unknown option '%s' (clock, launch)", (const char *) key);
+                       "csim: unknown option '%s' (clock, launch, pe, lanes, macs)", (const char *) key);
           return NULL;
         }
     }
+  variant = find_variant (&params, error);
+  if (variant == NULL)
+    return NULL;
   self = g_new0 (BsCsimBackend, 1);
+  self->variant = variant;
   self->clock_khz = clock_khz;
   self->per_layer = per_layer;
   return &self->parent;
@@ -130,7 +177,7 @@ csim_prepare (BsBackend *backend, const BsPlan *plan, GError **error)
   BsAccelImage *image;
 
   clear_prepared (self);
-  image = bs_accel_image_build (plan, error);
+  image = bs_accel_image_build_for (plan, &self->variant->params, error);
   if (image == NULL)
     return FALSE;
   self->plan = plan;
@@ -149,7 +196,7 @@ static gboolean
 launch (BsCsimBackend *self, uint32_t first, uint32_t count, GError **error)
 {
   bs_accel_profile_clear (self->profile);
-  bs_blend (self->image->desc, self->image->weights, self->arena, self->profile, first, count);
+  self->variant->run (self->image->desc, self->image->weights, self->arena, self->profile, first, count);
   return bs_accel_profile_check (self->profile, self->plan, first, count, NULL, NULL, error);
 }
 

@@ -5,7 +5,9 @@
  *
  * Options: clock=MHZ (default BS_KERNEL_CLOCK_KHZ / 1000), launch=inference|layer
  * (one kernel launch per inference, the default, or one per layer; results and
- * modelled times are the same either way).
+ * modelled times are the same either way), pe=N,lanes=N,macs=N (the kernel's
+ * parameters, default BS_KERNEL_PE, _XNOR_LANES, _MACS: one of the kernel builds
+ * bs-csim-variants.h lists).
  */
 #pragma once
 

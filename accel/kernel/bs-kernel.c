@@ -210,6 +210,25 @@ popcount64 (uint64_t x)
   return (uint32_t) ((x * UINT64_C (0x0101010101010101)) >> 56);
 }
 
+/* One PE's work on one 48-bit lane: XNOR (a DSP48E2 in logic mode), the mask of
+ * real channels, a popcount. accel/kernel/rtl/bs_pe.v is this in Verilog, and its
+ * testbench is checked against this function (tests/rtl/). */
+static uint32_t
+lane_matches (uint64_t a, uint64_t w, uint64_t mask)
+{
+  return popcount64 (~(a ^ w) & mask);
+}
+
+/* A PE's popcount-threshold output, +1 or -1: mismatches p = K − matches over the K
+ * valid bits, bit = (p > thr) XOR flip (bit 1 is -1). */
+static int32_t
+threshold_sign (uint32_t k_bits, uint32_t match, int32_t thr, uint32_t flip)
+{
+  int32_t p = (int32_t) k_bits - (int32_t) match;
+
+  return ((uint32_t) (p > thr) ^ flip) ? -1 : 1;
+}
+
 /* Output */
 
 /* The RAW or REQUANT value of output channel o for an accumulator. */
@@ -336,7 +355,7 @@ run_bconv (const Layer *l, const uint64_t *weights, uint64_t *arena)
                       for (pe = 0; pe < P; pe++)
                         {
 #pragma HLS UNROLL
-                          match[pe] += popcount64 (~(a ^ w[pe]) & mask);
+                          match[pe] += lane_matches (a, w[pe], mask);
                         }
                     }
                 }
@@ -367,7 +386,7 @@ run_bconv (const Layer *l, const uint64_t *weights, uint64_t *arena)
                   int32_t thr = load_elem (weights, l->thr_off + (taps * l->thr_stride + o) * 4u, BS_KTYPE_I32);
                   uint32_t flip = (uint32_t) (weights[(l->flip_off >> 3) + o / 64u] >> (o % 64u)) & 1u;
 
-                  v[pe] = ((uint32_t) (p > thr) ^ flip) ? -1 : 1;
+                  v[pe] = threshold_sign (k_bits, match[pe], thr, flip);
                 }
               else
                 v[pe] = out_value (l, weights, o, (int64_t) k_bits - 2 * (int64_t) p);

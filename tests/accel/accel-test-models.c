@@ -357,6 +357,29 @@ accel_test_model_bnn (void)
 
 /* Mixer-like: i16 activations and weights, token mixing by transpose and FC, mixed
  * i16 + i32 adds, i4 activations into 4-bit weights, a standalone batchnorm. */
+/* Binary 3x3 convs on 9 to 16 channels (two bytes per pixel: windows read through
+ * interleaved columns, 8 columns at a time on AVX2) over widths that leave a partial
+ * group of columns; stride 1 requantised into an add, stride 2 thresholded. */
+BsModel *
+accel_test_model_narrow (void)
+{
+  Gen g = gen_new ("narrow", 3, g_rand_int_range (accel_test_rng, 2, 12), g_rand_int_range (accel_test_rng, 2, 42));
+  int c = g_rand_int_range (accel_test_rng, 9, 17);
+  int x = batchnorm (&g, conv (&g, BS_LAYER_CONV_FIXED, quantize (&g, BS_INPUT_MODEL), c, 3, 1, 1, 8, TRUE),
+                     8, FALSE);
+  int main_path = batchnorm (&g, conv (&g, BS_LAYER_CONV_BINARY, sign (&g, x), c, 3, 1, 1, 0, FALSE), 32, FALSE);
+  int skip = batchnorm (&g, conv (&g, BS_LAYER_CONV_FIXED, x, c, 1, 1, 0, 8, FALSE), 32, FALSE);
+
+  x = batchnorm (&g, binary_op (&g, BS_LAYER_ADD, main_path, skip, 1 << 20), 8, FALSE);
+  x = sign (&g, batchnorm (&g, conv (&g, BS_LAYER_CONV_BINARY, sign (&g, x), g_rand_int_range (accel_test_rng, 9, 17), 3, 2, 1,
+                                     0, FALSE),
+                           8, FALSE));
+  x = conv (&g, BS_LAYER_FC_BINARY, x, 10, 1, 1, 0, 0, FALSE);
+  return gen_finish (&g);
+}
+
+/* Mixer-like: i16 activations and weights, token mixing by transpose and FC, mixed
+ * i16 + i32 adds, i4 activations into 4-bit weights, a standalone batchnorm. */
 BsModel *
 accel_test_model_mixer (void)
 {

@@ -24,6 +24,9 @@ BsModel *accel_test_model_blend (void);
 /* All binary: thermometer, thresholded convs with padding and strides, int pool,
  * concat of bits, bit transpose, binary FC. */
 BsModel *accel_test_model_bnn (void);
+/* Binary 3x3 convs on 9 to 16 channels over widths that leave a partial group of
+ * columns (the AVX2 narrow-channel kernels). */
+BsModel *accel_test_model_narrow (void);
 /* Mixer-like: i16 and i4 activations, 16- and 4-bit weights, token mixing. */
 BsModel *accel_test_model_mixer (void);
 /* Borders: tiny images, pad up to k − 1, stride 2 over odd sizes, the raw image. */

@@ -295,7 +295,8 @@ static void
 test_open (void)
 {
   static const char *const bad[] = {
-    "csim:clock=0", "csim:clock=fast", "csim:clock=5000", "csim:launch=sometimes", "csim:pe=32",
+    "csim:clock=0", "csim:clock=fast", "csim:clock=5000", "csim:launch=sometimes", "csim:pe=0",
+    "csim:pe=32,frobnicate=1",
   };
   g_autofree char *reason = NULL;
 

@@ -6,6 +6,7 @@
 #include "bs-recorder.h"
 #include "bs-run-data.h"
 #include "bs-runs.h"
+#include "bs-summaries.h"
 #include "session-test-util.h"
 
 #include <math.h>
@@ -115,7 +116,7 @@ check_known_stats (GArray *stats)
   g_assert_cmpfloat (a->time_ns.min, ==, 1000);
   g_assert_cmpfloat (a->time_ns.max, ==, 1190);
   g_assert_cmpint (a->precision, ==, BS_PRECISION_FIXED);
-  g_assert_cmpuint (a->clocks, ==, 1u << BS_CLOCK_MODELLED);
+  g_assert_cmpuint (a->clocks, ==, 1u << BS_CLOCK_HOST);
   /* 2 W for a mean 1095 ns: 2.19 uJ, with the interval of the per-inference energies. */
   g_assert_cmpint (a->energy_n, ==, N_INF);
   g_assert_cmpfloat_with_epsilon (a->energy_j, 2.19e-6, 1e-15);
@@ -154,7 +155,7 @@ known_piece_sd_j (void)
 static void
 test_layer_stats (Fixture *f, gconstpointer data)
 {
-  int64_t run = record_known (f->path, 0, BS_CLOCK_MODELLED, known_layers, 3);
+  int64_t run = record_known (f->path, 0, BS_CLOCK_HOST, known_layers, 3);
   g_autoptr (GError) error = NULL;
   g_autoptr (BsStore) store = bs_store_open (f->path, BS_STORE_OPEN_DEFAULT, &error);
   g_autoptr (GArray) stored = bs_query_layer_stats (store, run, &error);
@@ -174,7 +175,7 @@ test_layer_stats (Fixture *f, gconstpointer data)
 static void
 test_totals (Fixture *f, gconstpointer data)
 {
-  int64_t run = record_known (f->path, 0, BS_CLOCK_MODELLED, known_layers, 3);
+  int64_t run = record_known (f->path, 0, BS_CLOCK_HOST, known_layers, 3);
   g_autoptr (GError) error = NULL;
   g_autoptr (BsStore) store = bs_store_open (f->path, BS_STORE_OPEN_DEFAULT, &error);
   BsRunTotals t;
@@ -202,7 +203,40 @@ test_totals (Fixture *f, gconstpointer data)
   g_assert_cmpuint (t.split.macs[BS_PRECISION_BINARY], ==, 5000);
   g_assert_cmpuint (t.split.macs[BS_PRECISION_FIXED], ==, 1500);
   g_assert_cmpfloat_with_epsilon (t.split.energy_j[BS_PRECISION_BINARY], 1e-6, 1e-15);
+  g_assert_cmpuint (t.clocks, ==, 1u << BS_CLOCK_HOST);
+}
+
+/* The same run with modelled timings (csim): the meter measured the host simulating it, so
+ * no energy is attributed to layers or inferences, and the throughput is the model's own,
+ * 1 / mean latency, not the host's 20 inferences over the span. */
+static void
+test_modelled_totals (Fixture *f, gconstpointer data)
+{
+  int64_t run = record_known (f->path, 0, BS_CLOCK_MODELLED, known_layers, 3);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsStore) store = bs_store_open (f->path, BS_STORE_OPEN_DEFAULT, &error);
+  g_autoptr (GArray) stats = bs_query_layer_stats (store, run, &error);
+  /* Mean of a_i + 730: a_i = 1000, 1010, ..., 1190. */
+  double latency_mean = 1095 + 730;
+  int64_t span = 20 * 730 + (20 * 1000 + 10 * 190) + 19 * 1010;
+  BsRunTotals t;
+
+  g_assert_no_error (error);
+  g_assert_true (bs_query_run_totals (store, run, &t, &error));
+  g_assert_no_error (error);
   g_assert_cmpuint (t.clocks, ==, 1u << BS_CLOCK_MODELLED);
+  g_assert_cmpfloat_with_epsilon (t.throughput, 1e9 / latency_mean, 1e-6);
+  /* The host's own measurement stays: 2 W over the span. */
+  g_assert_true (t.has_power);
+  g_assert_cmpfloat_with_epsilon (t.energy_j, 2.0 * span * 1e-9, 1e-18);
+  g_assert_true (isnan (t.energy_per_inference_j));
+  g_assert_true (isnan (t.energy_per_inference_sd_j));
+  for (guint i = 0; i < stats->len; i++)
+    {
+      g_assert_cmpint (g_array_index (stats, BsLayerStats, i).energy_n, ==, 0);
+      g_assert_true (isnan (g_array_index (stats, BsLayerStats, i).energy_j));
+    }
+  g_assert_cmpfloat (t.split.energy_j[BS_PRECISION_BINARY], ==, 0);
 }
 
 static void
@@ -334,11 +368,18 @@ test_migrate_energy_sd (Fixture *f, gconstpointer data)
     g_assert_cmpfloat_with_epsilon (c->totals[0].energy_per_inference_sd_j, known_piece_sd_j (), 1e-18);
   }
   g_assert_cmpint (bs_test_sql_int (f->path, "PRAGMA user_version"), ==, BS_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM layer_summaries "
-                                             "WHERE energy_sd_j IS NOT NULL AND version = 2"), ==, 6);
-  g_assert_cmpint (bs_test_sql_int (f->path, "SELECT count(*) FROM run_summaries WHERE "
-                                             "energy_per_inference_sd_j IS NOT NULL AND version = 2"),
-                   ==, 2);
+  /* Recomputed at the current summary version. */
+  {
+    g_autofree char *layers = g_strdup_printf ("SELECT count(*) FROM layer_summaries WHERE "
+                                               "energy_sd_j IS NOT NULL AND version = %d",
+                                               BS_SUMMARY_VERSION);
+    g_autofree char *runs = g_strdup_printf ("SELECT count(*) FROM run_summaries WHERE "
+                                             "energy_per_inference_sd_j IS NOT NULL AND version = %d",
+                                             BS_SUMMARY_VERSION);
+
+    g_assert_cmpint (bs_test_sql_int (f->path, layers), ==, 6);
+    g_assert_cmpint (bs_test_sql_int (f->path, runs), ==, 2);
+  }
 }
 
 /* Two producer threads, several chunks: everything arrives, in each producer's order. */
@@ -618,6 +659,7 @@ main (int argc, char **argv)
 #define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/queries/layer-stats", test_layer_stats);
   ADD ("/queries/totals", test_totals);
+  ADD ("/queries/modelled-totals", test_modelled_totals);
   ADD ("/queries/layer-table", test_layer_table);
   ADD ("/queries/compare", test_compare);
   ADD ("/queries/migrate-energy-sd", test_migrate_energy_sd);

@@ -63,10 +63,20 @@ def palette():
     colours = {}
     for name, value in re.findall(r"#define (\w+)\s+0x([0-9a-fA-F]{6})", text):
         colours[name] = tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
-    for needed in ("BINARY_LIGHT", "FIXED_LIGHT", "POWER_LIGHT", "BINARY_DEMO", "POWER_DEMO"):
+    for needed in ("BINARY_LIGHT", "FIXED_LIGHT", "POWER_LIGHT", "BINARY_DEMO", "FIXED_DEMO",
+                   "POWER_DEMO"):
         if needed not in colours:
             fail("colour %s not found in ui/bs-chart-style.c" % needed)
     return colours
+
+
+def modelled_caption_colour():
+    """The colour the tiles say MODELLED in, read from ui/bs-style.css."""
+    css = open(os.path.join(SOURCE_ROOT, "ui", "bs-style.css")).read()
+    found = re.search(r"^tile\.modelled \.tile-caption \{\s*color: #([0-9a-fA-F]{6})", css, re.M)
+    if found is None:
+        fail("tile.modelled caption colour not found in ui/bs-style.css")
+    return tuple(int(found.group(1)[i:i + 2], 16) for i in (0, 2, 4))
 
 
 class Image:
@@ -97,6 +107,16 @@ class Image:
         for i in range(0, len(self.data) - 2, 3 * step):
             seen.add(self.data[i:i + 3])
         return len(seen)
+
+    def mean_luminance(self, region):
+        x0, y0, x1, y1 = region
+        total, n = 0, 0
+        for y in range(y0, y1, 3):
+            row = self.data[(y * self.width + x0) * 3:(y * self.width + x1) * 3]
+            for i in range(0, len(row) - 2, 9):
+                total += (row[i] * 299 + row[i + 1] * 587 + row[i + 2] * 114) / 1000
+                n += 1
+        return total / n
 
     def luminance_stddev(self):
         step = 5
@@ -243,6 +263,7 @@ def inner(args):
         if app.poll() is not None:
             fail("the app died on bad input")
 
+        set_state(APP_PATH, "theme", "<'%s'>" % args.theme)
         activate(APP_PATH, "open-bundled", "<'blendnet20'>")
         set_state(APP_PATH, "record", "<true>")
         activate(APP_PATH, "mode", "<'continuous'>")
@@ -265,6 +286,20 @@ def inner(args):
         activate(window, "zoom-in")
         time.sleep(1)
         live = screenshot("live", shots)
+        # Modelled timings (csim) say so on the tiles, measured ones never do.
+        modelled_px = live.count(modelled_caption_colour(), tolerance=30, region=(0, 90, SCREEN[0], 220))
+        log("tile captions in the modelled colour: %d px" % modelled_px)
+        # The charts follow the colour scheme: the power chart's plot area, light or dark.
+        plot = live.mean_luminance((120, 250, 1200, 400))
+        log("power chart plot area, mean luminance: %.0f (%s scheme)" % (plot, args.theme))
+        if args.theme == "dark" and plot > 90:
+            fail("the charts stay light under the dark scheme (luminance %.0f)" % plot)
+        if args.theme == "light" and plot < 180:
+            fail("the charts are dark under the light scheme (luminance %.0f)" % plot)
+        if args.backend.startswith("csim") and modelled_px < 50:
+            fail("csim's tiles do not say their figures are modelled")
+        if not args.backend.startswith("csim") and modelled_px > 0:
+            fail("measured tiles are labelled in the modelled colour")
         activate(window, "view", "<'layers'>")
         time.sleep(2)
         layers = screenshot("layers", shots)
@@ -340,20 +375,23 @@ def inner(args):
                 fail("%s: only %d pixels of %s" % (name, n, key))
 
     w, h = live.width, live.height
+    # The charts' ink: under the dark scheme they use the demo's lighter hues.
+    ink = "DEMO" if args.theme == "dark" else "LIGHT"
+    binary, fixed, power = "BINARY_" + ink, "FIXED_" + ink, "POWER_" + ink
     # Live: the timeline (lower half) in both precision colours, the power trace above it.
-    check(live, "live", [("BINARY_LIGHT", (0, h // 2, w, h)), ("FIXED_LIGHT", (0, h // 2, w, h)),
-                         ("POWER_LIGHT", (0, h // 4, w, h * 3 // 5))])
+    check(live, "live", [(binary, (0, h // 2, w, h)), (fixed, (0, h // 2, w, h)),
+                         (power, (0, h // 4, w, h * 3 // 5))])
     # Layers: the breakdown's stacked bars and the table's chips.
-    check(layers, "layers", [("BINARY_LIGHT", (0, 0, w, h)), ("FIXED_LIGHT", (0, 0, w, h))])
-    check(layers_ops, "layers (ops)", [("BINARY_LIGHT", (0, 0, w, h)), ("FIXED_LIGHT", (0, 0, w, h))])
+    check(layers, "layers", [(binary, (0, 0, w, h)), (fixed, (0, 0, w, h))])
+    check(layers_ops, "layers (ops)", [(binary, (0, 0, w, h)), (fixed, (0, 0, w, h))])
     # Demo: black, with the bright trace.
     check(demo, "demo", [("POWER_DEMO", (0, h // 3, w, h))], minimum_colours=30, minimum_stddev=10)
     black = demo.count((0, 0, 0), tolerance=12)
     if black < w * h // 3:
         fail("demo mode is not on black (%d black pixels)" % black)
-    check(after, "live after the run", [("BINARY_LIGHT", (0, h // 2, w, h))])
+    check(after, "live after the run", [(binary, (0, h // 2, w, h))])
     # Zoomed to one inference: solid boxes of both colours in the timeline.
-    check(zoomed, "one inference", [("BINARY_LIGHT", (0, h // 2, w, h)), ("FIXED_LIGHT", (0, h // 2, w, h))])
+    check(zoomed, "one inference", [(binary, (0, h // 2, w, h)), (fixed, (0, h // 2, w, h))])
 
     # ---- frames ----
     frames_path = env["BLENDSCOPE_FRAME_LOG"]
@@ -378,6 +416,8 @@ def main():
     parser.add_argument("--app", required=True, help="the blendscope executable")
     parser.add_argument("--screenshots", help="where BS_UPDATE_SCREENSHOTS=1 copies the screenshots")
     parser.add_argument("--backend", default="cpu", help="backend spec for the run (cpu)")
+    parser.add_argument("--theme", default="light", choices=["system", "light", "dark"],
+                        help="the app.theme colour scheme to run under (light)")
     parser.add_argument("--run-seconds", type=float, default=7,
                         help="how long the continuous run lasts (7; e.g. 300 for a soak test)")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
@@ -392,7 +432,7 @@ def main():
                "--inner", "--app", os.path.abspath(args.app)]
     if args.screenshots:
         command += ["--screenshots", args.screenshots]
-    command += ["--backend", args.backend, "--run-seconds", str(args.run_seconds)]
+    command += ["--backend", args.backend, "--theme", args.theme, "--run-seconds", str(args.run_seconds)]
     sys.exit(subprocess.run(command).returncode)
 
 

@@ -198,6 +198,10 @@ bs_compare_chart_new_from_comparison (const BsComparison *cmp, BsCompareMetric m
       if (metric == BS_COMPARE_ENERGY && !cmp->totals[r].has_power)
         g_string_append_printf (warning, "%s%s has no power readings", warning->len ? "; " : "",
                                 cr->label);
+      else if (metric == BS_COMPARE_ENERGY && (cmp->totals[r].clocks & (1u << BS_CLOCK_MODELLED)))
+        g_string_append_printf (warning, "%s%s has modelled timings: the meter measured the host "
+                                "simulating it, so no energy per inference or layer is derived",
+                                warning->len ? "; " : "", cr->label);
     }
   if (cmp->mixed_origins)
     {

@@ -16,7 +16,7 @@ static const guint32 heat_demo[] = { 0x2b2140, 0x43336b, 0x5e4a96, 0x7c66bd, 0x9
 BsColor
 bs_graph_heat_color (const BsChartStyle *style, double f)
 {
-  const guint32 *ramp = style->theme == BS_CHART_THEME_DEMO ? heat_demo : heat_light;
+  const guint32 *ramp = bs_chart_style_on_dark (style) ? heat_demo : heat_light;
   int n = G_N_ELEMENTS (heat_light);
   double pos, t;
   int k;
@@ -138,8 +138,8 @@ draw_modules (cairo_t *cr, const BsGraphLayout *layout, const Xf *t, const BsCha
   double fs = style->font_size * 0.95 * t->s;
   BsColor fill = style->text, border = style->text;
 
-  fill.a = style->theme == BS_CHART_THEME_DEMO ? 0.06 : 0.028;
-  border.a = style->theme == BS_CHART_THEME_DEMO ? 0.25 : 0.14;
+  fill.a = bs_chart_style_on_dark (style) ? 0.06 : 0.028;
+  border.a = bs_chart_style_on_dark (style) ? 0.25 : 0.14;
   for (int i = 0; i < layout->n_modules; i++)
     {
       const BsGraphModuleBox *m = &layout->modules[i];
@@ -169,7 +169,7 @@ draw_edges (cairo_t *cr, const BsGraphLayout *layout, const Xf *t, const BsChart
   BsColor c = style->text;
   double head = 5 * t->s;
 
-  c.a = style->theme == BS_CHART_THEME_DEMO ? 0.6 : 0.42;
+  c.a = bs_chart_style_on_dark (style) ? 0.6 : 0.42;
   bs_chart_set_color (cr, &c);
   cairo_set_line_width (cr, MAX (1, 1.2 * t->s));
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
@@ -264,7 +264,7 @@ draw_node (cairo_t *cr, const BsGraphData *data, const BsGraphNode *n, const Xf 
   else
     {
       /* The precision colour, lightened onto the background. */
-      double a = style->theme == BS_CHART_THEME_DEMO ? 0.3 : 0.17;
+      double a = bs_chart_style_on_dark (style) ? 0.3 : 0.17;
       fill.r = style->background.r + a * (prec->r - style->background.r);
       fill.g = style->background.g + a * (prec->g - style->background.g);
       fill.b = style->background.b + a * (prec->b - style->background.b);

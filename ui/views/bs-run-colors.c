@@ -17,7 +17,7 @@ static const BsColor demo[BS_RUN_COLORS] = {
 BsColor
 bs_run_color (const BsChartStyle *style, int index)
 {
-  const BsColor *palette = style->theme == BS_CHART_THEME_DEMO ? demo : light;
+  const BsColor *palette = bs_chart_style_on_dark (style) ? demo : light;
 
   return palette[((index % BS_RUN_COLORS) + BS_RUN_COLORS) % BS_RUN_COLORS];
 }

@@ -1,4 +1,4 @@
-/* bs-model-file.c: reading and writing .bsm files (docs/model-format.md).
+/* bs-model-read.c: reading .bsm files (docs/model-format.md).
  *
  * Error codes: BS_MODEL_ERROR_FORMAT for anything about the bytes and the header's
  * syntax (preamble fields, UTF-8, key-file syntax, unknown or duplicated groups and
@@ -9,96 +9,9 @@
  * The loader checks the preamble and the checksum before it parses anything, so the
  * header parser only ever sees bytes that are exactly what some writer wrote.
  */
-#include "bs-model.h"
+#include "bs-model-format.h"
 
-#include <stdarg.h>
 #include <string.h>
-
-#define PREAMBLE_SIZE 128
-#define ALIGNMENT 64
-#define FORMAT_VERSION 1
-
-#define OFF_VERSION 8
-#define OFF_FLAGS 12
-#define OFF_HEADER_LENGTH 16
-#define OFF_DATA_OFFSET 24
-#define OFF_DATA_LENGTH 32
-#define OFF_SHA256 40
-#define OFF_RESERVED 72
-#define SHA256_SIZE 32
-
-static const guint8 bsm_magic[8] = { 0x89, 'B', 'S', 'M', '\r', '\n', 0x1a, '\n' };
-
-/* Parameter keys of [layer] groups, in the order the writer emits them. */
-typedef enum
-{
-  PARAM_INT,
-  PARAM_BOOL,
-  PARAM_TENSOR,
-} ParamType;
-
-typedef struct
-{
-  const char *key;
-  ParamType type;
-  gsize offset;   /* of the field in BsLayer */
-} Param;
-
-static const Param layer_params[] = {
-  { "out_channels", PARAM_INT, G_STRUCT_OFFSET (BsLayer, out_channels) },
-  { "kernel", PARAM_INT, G_STRUCT_OFFSET (BsLayer, kernel) },
-  { "stride", PARAM_INT, G_STRUCT_OFFSET (BsLayer, stride) },
-  { "pad", PARAM_INT, G_STRUCT_OFFSET (BsLayer, pad) },
-  { "wbits", PARAM_INT, G_STRUCT_OFFSET (BsLayer, wbits) },
-  { "weights", PARAM_TENSOR, G_STRUCT_OFFSET (BsLayer, weights) },
-  { "bias", PARAM_TENSOR, G_STRUCT_OFFSET (BsLayer, bias) },
-  { "levels", PARAM_INT, G_STRUCT_OFFSET (BsLayer, levels) },
-  { "mul", PARAM_TENSOR, G_STRUCT_OFFSET (BsLayer, bn_mul) },
-  { "add", PARAM_TENSOR, G_STRUCT_OFFSET (BsLayer, bn_add) },
-  { "shift", PARAM_TENSOR, G_STRUCT_OFFSET (BsLayer, bn_shift) },
-  { "out_bits", PARAM_INT, G_STRUCT_OFFSET (BsLayer, out_bits) },
-  { "relu", PARAM_BOOL, G_STRUCT_OFFSET (BsLayer, relu) },
-};
-
-/* Bits index layer_params. */
-enum
-{
-  K_OUT_CHANNELS = 1 << 0,
-  K_KERNEL = 1 << 1,
-  K_STRIDE = 1 << 2,
-  K_PAD = 1 << 3,
-  K_WBITS = 1 << 4,
-  K_WEIGHTS = 1 << 5,
-  K_BIAS = 1 << 6,
-  K_LEVELS = 1 << 7,
-  K_MUL = 1 << 8,
-  K_ADD = 1 << 9,
-  K_SHIFT = 1 << 10,
-  K_OUT_BITS = 1 << 11,
-  K_RELU = 1 << 12,
-};
-
-#define K_CONV (K_OUT_CHANNELS | K_KERNEL | K_STRIDE | K_PAD | K_WEIGHTS)
-
-static const struct
-{
-  guint required;
-  guint optional;
-} kind_keys[BS_LAYER_N_KINDS] = {
-  [BS_LAYER_QUANTIZE_INPUT] = { 0, 0 },
-  [BS_LAYER_THERMOMETER] = { 0, K_LEVELS },
-  [BS_LAYER_CONV_FIXED] = { K_CONV | K_WBITS, K_BIAS },
-  [BS_LAYER_CONV_BINARY] = { K_CONV, 0 },
-  [BS_LAYER_FC_FIXED] = { K_OUT_CHANNELS | K_WBITS | K_WEIGHTS, K_BIAS },
-  [BS_LAYER_FC_BINARY] = { K_OUT_CHANNELS | K_WEIGHTS, 0 },
-  [BS_LAYER_BATCHNORM] = { K_MUL | K_ADD | K_SHIFT | K_OUT_BITS, K_RELU },
-  [BS_LAYER_SIGN] = { 0, 0 },
-  [BS_LAYER_ADD] = { 0, 0 },
-  [BS_LAYER_AVGPOOL] = { K_KERNEL | K_STRIDE, 0 },
-  [BS_LAYER_GLOBAL_AVGPOOL] = { 0, 0 },
-  [BS_LAYER_CONCAT] = { 0, 0 },
-  [BS_LAYER_TRANSPOSE] = { 0, 0 },
-};
 
 #define DEFAULT_LEVELS 32
 
@@ -108,28 +21,6 @@ static const char *const layer_common_keys[] = {
 static const char *const model_keys[] = { "name", "input", "labels", "description", NULL };
 static const char *const module_keys[] = { "kind", NULL };
 static const char *const tensor_keys[] = { "dtype", "shape", "offset", "size", NULL };
-
-/* Little helpers */
-
-static gboolean G_GNUC_PRINTF (3, 4)
-fail (GError **error, BsModelError code, const char *format, ...)
-{
-  va_list args;
-  char *message;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, BS_MODEL_ERROR, code, message);
-  g_free (message);
-  return FALSE;
-}
-
-static guint64
-align64 (guint64 n)
-{
-  return (n + ALIGNMENT - 1) & ~(guint64) (ALIGNMENT - 1);
-}
 
 static guint32
 read_u32 (const guint8 *p)
@@ -141,31 +32,6 @@ static guint64
 read_u64 (const guint8 *p)
 {
   return (guint64) read_u32 (p) | (guint64) read_u32 (p + 4) << 32;
-}
-
-static void
-write_u32 (guint8 *p, guint32 v)
-{
-  for (int i = 0; i < 4; i++)
-    p[i] = (guint8) (v >> (8 * i));
-}
-
-static void
-write_u64 (guint8 *p, guint64 v)
-{
-  write_u32 (p, (guint32) v);
-  write_u32 (p + 4, (guint32) (v >> 32));
-}
-
-static void
-sha256 (const guint8 *data, gsize length, guint8 digest[SHA256_SIZE])
-{
-  GChecksum *checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  gsize digest_len = SHA256_SIZE;
-
-  g_checksum_update (checksum, data, (gssize) length);
-  g_checksum_get_digest (checksum, digest, &digest_len);
-  g_checksum_free (checksum);
 }
 
 static void
@@ -199,12 +65,12 @@ check_magic (const guint8 *data, gsize length, GError **error)
   for (gsize i = 0; i < sizeof bsm_magic; i++)
     {
       if (i >= length)
-        return fail (error, BS_MODEL_ERROR_FORMAT,
-                     "byte %" G_GSIZE_FORMAT ": file ends inside the magic (not a .bsm file)",
-                     length);
+        return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                         "byte %" G_GSIZE_FORMAT ": file ends inside the magic (not a .bsm file)",
+                         length);
       if (data[i] != bsm_magic[i])
-        return fail (error, BS_MODEL_ERROR_FORMAT,
-                     "byte %" G_GSIZE_FORMAT ": bad magic (not a .bsm file)", i);
+        return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                         "byte %" G_GSIZE_FORMAT ": bad magic (not a .bsm file)", i);
     }
   return TRUE;
 }
@@ -215,21 +81,21 @@ check_fixed_fields (const guint8 *data, gsize length, GError **error)
   guint32 version, flags;
 
   if (length < PREAMBLE_SIZE)
-    return fail (error, BS_MODEL_ERROR_FORMAT,
-                 "byte %" G_GSIZE_FORMAT ": file ends inside the %d-byte preamble",
-                 length, PREAMBLE_SIZE);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                     "byte %" G_GSIZE_FORMAT ": file ends inside the %d-byte preamble",
+                     length, PREAMBLE_SIZE);
   version = read_u32 (data + OFF_VERSION);
   if (version != FORMAT_VERSION)
-    return fail (error, BS_MODEL_ERROR_FORMAT,
-                 "byte %d: format version %u is not supported (this reader knows version %d)",
-                 OFF_VERSION, version, FORMAT_VERSION);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                     "byte %d: format version %u is not supported (this reader knows version %d)",
+                     OFF_VERSION, version, FORMAT_VERSION);
   flags = read_u32 (data + OFF_FLAGS);
   if (flags != 0)
-    return fail (error, BS_MODEL_ERROR_FORMAT, "byte %d: unknown flags 0x%08x",
-                 OFF_FLAGS, flags);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "byte %d: unknown flags 0x%08x",
+                     OFF_FLAGS, flags);
   for (int i = OFF_RESERVED; i < PREAMBLE_SIZE; i++)
     if (data[i] != 0)
-      return fail (error, BS_MODEL_ERROR_FORMAT, "byte %d: reserved byte is not zero", i);
+      return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "byte %d: reserved byte is not zero", i);
   return TRUE;
 }
 
@@ -245,22 +111,22 @@ check_lengths (Layout *layout, GError **error)
   layout->data_length = read_u64 (data + OFF_DATA_LENGTH);
 
   if (layout->header_length > body)
-    return fail (error, BS_MODEL_ERROR_FORMAT,
-                 "byte %d: header length %" G_GUINT64_FORMAT " runs past the end of the "
-                 "file (%" G_GSIZE_FORMAT " bytes)", OFF_HEADER_LENGTH,
-                 layout->header_length, layout->length);
-  expected = align64 (PREAMBLE_SIZE + layout->header_length);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                     "byte %d: header length %" G_GUINT64_FORMAT " runs past the end of the "
+                     "file (%" G_GSIZE_FORMAT " bytes)", OFF_HEADER_LENGTH,
+                     layout->header_length, layout->length);
+  expected = bsm_align64 (PREAMBLE_SIZE + layout->header_length);
   if (layout->data_offset != expected)
-    return fail (error, BS_MODEL_ERROR_FORMAT,
-                 "byte %d: data offset %" G_GUINT64_FORMAT " should be %" G_GUINT64_FORMAT
-                 " (the end of the header rounded up to 64)", OFF_DATA_OFFSET,
-                 layout->data_offset, expected);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                     "byte %d: data offset %" G_GUINT64_FORMAT " should be %" G_GUINT64_FORMAT
+                     " (the end of the header rounded up to 64)", OFF_DATA_OFFSET,
+                     layout->data_offset, expected);
   if (layout->data_offset > layout->length
       || layout->data_length != layout->length - layout->data_offset)
-    return fail (error, BS_MODEL_ERROR_FORMAT,
-                 "byte %d: data offset %" G_GUINT64_FORMAT " + data length %" G_GUINT64_FORMAT
-                 " does not match the file size %" G_GSIZE_FORMAT " (truncated or extended)",
-                 OFF_DATA_LENGTH, layout->data_offset, layout->data_length, layout->length);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                     "byte %d: data offset %" G_GUINT64_FORMAT " + data length %" G_GUINT64_FORMAT
+                     " does not match the file size %" G_GSIZE_FORMAT " (truncated or extended)",
+                     OFF_DATA_LENGTH, layout->data_offset, layout->data_length, layout->length);
   return TRUE;
 }
 
@@ -270,14 +136,14 @@ check_checksum (Layout *layout, GError **error)
   guint8 digest[SHA256_SIZE];
   char stored[2 * SHA256_SIZE + 1];
 
-  sha256 (layout->data + PREAMBLE_SIZE, layout->length - PREAMBLE_SIZE, digest);
+  bsm_sha256 (layout->data + PREAMBLE_SIZE, layout->length - PREAMBLE_SIZE, digest);
   hex (digest, SHA256_SIZE, layout->sha256);
   if (memcmp (digest, layout->data + OFF_SHA256, SHA256_SIZE) == 0)
     return TRUE;
   hex (layout->data + OFF_SHA256, SHA256_SIZE, stored);
-  return fail (error, BS_MODEL_ERROR_CORRUPT,
-               "byte %d: SHA-256 mismatch, the file is corrupt (stored %s, computed %s)",
-               OFF_SHA256, stored, layout->sha256);
+  return bsm_fail (error, BS_MODEL_ERROR_CORRUPT,
+                   "byte %d: SHA-256 mismatch, the file is corrupt (stored %s, computed %s)",
+                   OFF_SHA256, stored, layout->sha256);
 }
 
 static gboolean
@@ -285,8 +151,9 @@ check_padding (const Layout *layout, GError **error)
 {
   for (guint64 i = PREAMBLE_SIZE + layout->header_length; i < layout->data_offset; i++)
     if (layout->data[i] != 0)
-      return fail (error, BS_MODEL_ERROR_FORMAT,
-                   "byte %" G_GUINT64_FORMAT ": padding between header and data is not zero", i);
+      return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                       "byte %" G_GUINT64_FORMAT ": padding between header and data is not zero",
+                       i);
   return TRUE;
 }
 
@@ -332,9 +199,9 @@ check_duplicate_groups (const char *text, gsize length, GError **error)
       name = g_strndup (p + 1, (gsize) (close - p - 1));
       if (g_hash_table_contains (lines, name))
         {
-          fail (error, BS_MODEL_ERROR_FORMAT,
-                "header line %u: group [%s] is duplicated (first at line %u)", line_no, name,
-                GPOINTER_TO_UINT (g_hash_table_lookup (lines, name)));
+          bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                    "header line %u: group [%s] is duplicated (first at line %u)", line_no, name,
+                    GPOINTER_TO_UINT (g_hash_table_lookup (lines, name)));
           g_free (name);
           return FALSE;
         }
@@ -355,8 +222,8 @@ parse_header (const Layout *layout, GError **error)
   /* Also refuses NUL bytes, which GKeyFile would silently cut lines at. */
   if (!g_utf8_validate_len (text, length, &bad))
     {
-      fail (error, BS_MODEL_ERROR_FORMAT, "byte %" G_GSIZE_FORMAT ": header is not valid "
-            "UTF-8 text", (gsize) (PREAMBLE_SIZE + (bad - text)));
+      bsm_fail (error, BS_MODEL_ERROR_FORMAT, "byte %" G_GSIZE_FORMAT ": header is not valid "
+                "UTF-8 text", (gsize) (PREAMBLE_SIZE + (bad - text)));
       return NULL;
     }
   if (!check_duplicate_groups (text, length, error))
@@ -366,7 +233,7 @@ parse_header (const Layout *layout, GError **error)
   if (!g_key_file_load_from_data (keyfile, text, length, G_KEY_FILE_KEEP_TRANSLATIONS,
                                   &local_error))
     {
-      fail (error, BS_MODEL_ERROR_FORMAT, "header: %s", local_error->message);
+      bsm_fail (error, BS_MODEL_ERROR_FORMAT, "header: %s", local_error->message);
       return NULL;
     }
   return g_steal_pointer (&keyfile);
@@ -419,9 +286,9 @@ check_keys (const Reader *r, const char *group, const char *what,
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
     {
       if (!g_hash_table_add (seen, keys[i]))
-        return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s' appears twice", what, keys[i]);
+        return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s' appears twice", what, keys[i]);
       if (allowed != NULL && !strv_has (allowed, keys[i]))
-        return fail (error, BS_MODEL_ERROR_FORMAT, "%s: unknown key '%s'", what, keys[i]);
+        return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: unknown key '%s'", what, keys[i]);
     }
   return TRUE;
 }
@@ -437,7 +304,7 @@ get_raw (const Reader *r, const char *group, const char *what, const char *key,
   if (value == NULL)
     {
       if (required)
-        fail (error, BS_MODEL_ERROR_FORMAT, "%s: missing key '%s'", what, key);
+        bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: missing key '%s'", what, key);
       return NULL;
     }
   return g_strstrip (value);
@@ -459,13 +326,13 @@ check_escapes (const Reader *r, const char *group, const char *what, const char 
         continue;
       p++;
       if (*p == '\0')
-        return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': the value ends in a "
-                     "lone '\\' (write '\\\\' for a backslash)", what, key);
+        return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': the value ends in a "
+                         "lone '\\' (write '\\\\' for a backslash)", what, key);
       if (strchr ("sntr\\", *p) == NULL && !(list && *p == ';'))
         /* The header is UTF-8 (checked), so print the whole character after '\\'. */
-        return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': invalid escape '\\%.*s' "
-                     "(allowed: \\s \\n \\t \\r \\\\%s)", what, key,
-                     (int) (g_utf8_next_char (p) - p), p, list ? " \\;" : "");
+        return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': invalid escape '\\%.*s' "
+                         "(allowed: \\s \\n \\t \\r \\\\%s)", what, key,
+                         (int) (g_utf8_next_char (p) - p), p, list ? " \\;" : "");
     }
   return TRUE;
 }
@@ -480,14 +347,14 @@ get_string (const Reader *r, const char *group, const char *what, const char *ke
   if (!g_key_file_has_key (r->keyfile, group, key, NULL))
     {
       if (required)
-        fail (error, BS_MODEL_ERROR_FORMAT, "%s: missing key '%s'", what, key);
+        bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: missing key '%s'", what, key);
       return NULL;
     }
   if (!check_escapes (r, group, what, key, FALSE, error))
     return NULL;
   value = g_key_file_get_string (r->keyfile, group, key, &local_error);
   if (value == NULL)
-    fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %s", what, key, local_error->message);
+    bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %s", what, key, local_error->message);
   return value;
 }
 
@@ -498,8 +365,8 @@ parse_int (const char *what, const char *key, const char *s, gint64 min, gint64 
   g_autoptr(GError) local_error = NULL;
 
   if (!g_ascii_string_to_signed (s, 10, min, max, out, &local_error))
-    return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %s", what, key,
-                 local_error->message);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %s", what, key,
+                     local_error->message);
   return TRUE;
 }
 
@@ -513,8 +380,8 @@ get_uint (const Reader *r, const char *group, const char *what, const char *key,
   if (s == NULL)
     return FALSE;
   if (!g_ascii_string_to_unsigned (s, 10, 0, G_MAXUINT64, out, &local_error))
-    return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %s", what, key,
-                 local_error->message);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %s", what, key,
+                     local_error->message);
   return TRUE;
 }
 
@@ -534,7 +401,7 @@ get_list (const Reader *r, const char *group, const char *what, const char *key,
   len = g_strv_length (items);
   if (len == 0)
     {
-      fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s' is empty", what, key);
+      bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s' is empty", what, key);
       return NULL;
     }
   if (len > 1 && items[len - 1][0] == '\0')
@@ -545,7 +412,7 @@ get_list (const Reader *r, const char *group, const char *what, const char *key,
   for (guint i = 0; i < len; i++)
     if (*g_strstrip (items[i]) == '\0')
       {
-        fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': empty list element", what, key);
+        bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': empty list element", what, key);
         return NULL;
       }
   *n = len;
@@ -564,10 +431,10 @@ get_int_list (const Reader *r, const char *group, const char *what, const char *
   if (*n < min_n || *n > max_n)
     {
       if (min_n == max_n)
-        return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %u values; expected %u",
-                     what, key, *n, min_n);
-      return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %u values; expected %u to %u",
-                   what, key, *n, min_n, max_n);
+        return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %u values; expected %u",
+                         what, key, *n, min_n);
+      return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': %u values; expected %u to %u",
+                       what, key, *n, min_n, max_n);
     }
   for (guint i = 0; i < *n; i++)
     if (!parse_int (what, key, items[i], min, max, &values[i], error))
@@ -587,7 +454,7 @@ read_model_group (const Reader *r, GError **error)
 
   if (!g_key_file_has_group (r->keyfile, "model"))
     {
-      fail (error, BS_MODEL_ERROR_FORMAT, "header: missing group [model]");
+      bsm_fail (error, BS_MODEL_ERROR_FORMAT, "header: missing group [model]");
       return NULL;
     }
   if (!check_keys (r, "model", what, model_keys, error))
@@ -614,8 +481,8 @@ read_model_extras (const Reader *r, GError **error)
       model->labels = g_key_file_get_string_list (r->keyfile, "model", "labels", NULL,
                                                   &local_error);
       if (model->labels == NULL)
-        return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key 'labels': %s", what,
-                     local_error->message);
+        return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key 'labels': %s", what,
+                         local_error->message);
     }
   if (g_key_file_has_key (r->keyfile, "model", "description", NULL))
     {
@@ -690,14 +557,14 @@ place_tensor (const Reader *r, const char *what, BsTensor *tensor, guint64 offse
   const Layout *layout = r->layout;
 
   if (offset % ALIGNMENT != 0)
-    return fail (error, BS_MODEL_ERROR_FORMAT,
-                 "%s: data offset %" G_GUINT64_FORMAT " is not a multiple of 64", what, offset);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                     "%s: data offset %" G_GUINT64_FORMAT " is not a multiple of 64", what, offset);
   if (offset > layout->data_length || size > layout->data_length - offset)
-    return fail (error, BS_MODEL_ERROR_FORMAT,
-                 "%s: data bytes %" G_GUINT64_FORMAT " + %" G_GUINT64_FORMAT " lie outside "
-                 "the data region (file bytes %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ")",
-                 what, offset, size, layout->data_offset,
-                 layout->data_offset + layout->data_length);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                     "%s: data bytes %" G_GUINT64_FORMAT " + %" G_GUINT64_FORMAT " lie outside "
+                     "the data region (file bytes %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ")",
+                     what, offset, size, layout->data_offset,
+                     layout->data_offset + layout->data_length);
   tensor->data = r->tensor_base + offset;
   tensor->n_bytes = size;
   return TRUE;
@@ -719,19 +586,19 @@ read_tensor (const Reader *r, const char *group, const char *name, GError **erro
   if (dtype_name == NULL)
     return FALSE;
   if (!bs_dtype_from_string (dtype_name, &tensor.dtype))
-    return fail (error, BS_MODEL_ERROR_FORMAT,
-                 "%s: unknown dtype '%s' (expected u1, i8, i16, i32 or i64)", what, dtype_name);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                     "%s: unknown dtype '%s' (expected u1, i8, i16, i32 or i64)", what, dtype_name);
   if (!get_int_list (r, group, what, "shape", 1, G_MAXINT64, dims, 1, BS_TENSOR_MAX_DIMS,
                      &n_dims, error)
       || !get_uint (r, group, what, "offset", &offset, error)
       || !get_uint (r, group, what, "size", &size, error))
     return FALSE;
   if (!tensor_packed_size (tensor.dtype, dims, n_dims, &expected))
-    return fail (error, BS_MODEL_ERROR_FORMAT, "%s: shape has more than 2^64 bytes", what);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: shape has more than 2^64 bytes", what);
   if (size != expected)
-    return fail (error, BS_MODEL_ERROR_FORMAT,
-                 "%s: size %" G_GUINT64_FORMAT " does not match its shape (%" G_GUINT64_FORMAT
-                 " bytes of %s)", what, size, expected, dtype_name);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                     "%s: size %" G_GUINT64_FORMAT " does not match its shape (%" G_GUINT64_FORMAT
+                     " bytes of %s)", what, size, expected, dtype_name);
   if (!place_tensor (r, what, &tensor, offset, size, error))
     return FALSE;
   tensor.name = g_strdup (name);
@@ -770,12 +637,12 @@ check_overlaps (const Reader *r, GError **error)
       guint64 next_start = (guint64) ((const guint8 *) next->data - r->tensor_base);
 
       if (prev_start + prev->n_bytes > next_start)
-        return fail (error, BS_MODEL_ERROR_FORMAT,
-                     "tensor '%s' (file byte %" G_GUINT64_FORMAT ") overlaps tensor '%s' "
-                     "(file bytes %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ")",
-                     next->name, r->layout->data_offset + next_start, prev->name,
-                     r->layout->data_offset + prev_start,
-                     r->layout->data_offset + prev_start + prev->n_bytes);
+        return bsm_fail (error, BS_MODEL_ERROR_FORMAT,
+                         "tensor '%s' (file byte %" G_GUINT64_FORMAT ") overlaps tensor '%s' "
+                         "(file bytes %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ")",
+                         next->name, r->layout->data_offset + next_start, prev->name,
+                         r->layout->data_offset + prev_start,
+                         r->layout->data_offset + prev_start + prev->n_bytes);
     }
   return TRUE;
 }
@@ -791,7 +658,7 @@ read_enum (const Reader *r, const char *group, const char *what, const char *key
   if (s == NULL)
     return FALSE;
   if (!from_string (s, out))
-    return fail (error, BS_MODEL_ERROR_FORMAT, "%s: unknown %s '%s'", what, key, s);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: unknown %s '%s'", what, key, s);
   return TRUE;
 }
 
@@ -829,7 +696,7 @@ path_from_string (const char *s, int *out)
 static const char *const *
 all_layer_keys (void)
 {
-  static const char *keys[G_N_ELEMENTS (layer_common_keys) + G_N_ELEMENTS (layer_params)];
+  static const char *keys[G_N_ELEMENTS (layer_common_keys) + G_N_ELEMENTS (bsm_layer_params)];
   static gsize initialised = 0;
 
   if (g_once_init_enter (&initialised))
@@ -838,8 +705,8 @@ all_layer_keys (void)
 
       for (guint i = 0; layer_common_keys[i] != NULL; i++)
         keys[n++] = layer_common_keys[i];
-      for (guint i = 0; i < G_N_ELEMENTS (layer_params); i++)
-        keys[n++] = layer_params[i].key;
+      for (guint i = 0; i < G_N_ELEMENTS (bsm_layer_params); i++)
+        keys[n++] = bsm_layer_params[i].key;
       keys[n] = NULL;
       g_once_init_leave (&initialised, 1);
     }
@@ -851,14 +718,15 @@ static gboolean
 check_layer_keys (const Reader *r, const char *group, const char *what, BsLayerKind kind,
                   GError **error)
 {
-  guint applies = kind_keys[kind].required | kind_keys[kind].optional;
+  guint applies = bsm_kind_keys[kind].required | bsm_kind_keys[kind].optional;
 
   if (!check_keys (r, group, what, all_layer_keys (), error))
     return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (layer_params); i++)
-    if (!(applies & (1u << i)) && g_key_file_has_key (r->keyfile, group, layer_params[i].key, NULL))
-      return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s' does not apply to %s", what,
-                   layer_params[i].key, bs_layer_kind_to_string (kind));
+  for (guint i = 0; i < G_N_ELEMENTS (bsm_layer_params); i++)
+    if (!(applies & (1u << i))
+        && g_key_file_has_key (r->keyfile, group, bsm_layer_params[i].key, NULL))
+      return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s' does not apply to %s", what,
+                       bsm_layer_params[i].key, bs_layer_kind_to_string (kind));
   return TRUE;
 }
 
@@ -870,8 +738,8 @@ read_bool (const char *what, const char *key, const char *s, gboolean *out, GErr
   else if (strcmp (s, "false") == 0 || strcmp (s, "0") == 0)
     *out = FALSE;
   else
-    return fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': '%s' is not true or false",
-                 what, key, s);
+    return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "%s: key '%s': '%s' is not true or false",
+                     what, key, s);
   return TRUE;
 }
 
@@ -898,8 +766,8 @@ read_param (const Reader *r, const char *group, const char *what, const Param *p
     case PARAM_TENSOR:
       index = lookup (r->tensors, s);
       if (index < 0)
-        return fail (error, BS_MODEL_ERROR_INVALID, "%s: %s tensor '%s' is not defined",
-                     what, param->key, s);
+        return bsm_fail (error, BS_MODEL_ERROR_INVALID, "%s: %s tensor '%s' is not defined",
+                         what, param->key, s);
       *(int *) field = index;
       return TRUE;
     default:
@@ -911,19 +779,19 @@ static gboolean
 read_params (const Reader *r, const char *group, const char *what, BsLayer *layer,
              GError **error)
 {
-  guint required = kind_keys[layer->kind].required;
-  guint optional = kind_keys[layer->kind].optional;
+  guint required = bsm_kind_keys[layer->kind].required;
+  guint optional = bsm_kind_keys[layer->kind].optional;
 
   if (optional & K_LEVELS)
     layer->levels = DEFAULT_LEVELS;
-  for (guint i = 0; i < G_N_ELEMENTS (layer_params); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (bsm_layer_params); i++)
     {
       guint bit = 1u << i;
-      gboolean present = g_key_file_has_key (r->keyfile, group, layer_params[i].key, NULL);
+      gboolean present = g_key_file_has_key (r->keyfile, group, bsm_layer_params[i].key, NULL);
 
       if (!(required & bit) && !((optional & bit) && present))
         continue;
-      if (!read_param (r, group, what, &layer_params[i], layer, error))
+      if (!read_param (r, group, what, &bsm_layer_params[i], layer, error))
         return FALSE;
     }
   return TRUE;
@@ -943,8 +811,9 @@ resolve_input (const Reader *r, const char *what, const char *name, int *out, GE
   if (*out >= 0)
     return TRUE;
   group = g_strconcat ("layer ", name, NULL);
-  return fail (error, BS_MODEL_ERROR_INVALID, "%s: input '%s' is %s", what, name,
-               g_key_file_has_group (r->keyfile, group) ? "not an earlier layer" : "not a layer");
+  return bsm_fail (error, BS_MODEL_ERROR_INVALID, "%s: input '%s' is %s", what, name,
+                   g_key_file_has_group (r->keyfile, group) ? "not an earlier layer"
+                                                             : "not a layer");
 }
 
 static gboolean
@@ -958,8 +827,8 @@ read_inputs (const Reader *r, const char *group, const char *what, BsLayer *laye
   if (names == NULL)
     return FALSE;
   if (n > G_N_ELEMENTS (layer->inputs))
-    return fail (error, BS_MODEL_ERROR_INVALID, "%s: %u inputs; no kind takes more than %d",
-                 what, n, (int) G_N_ELEMENTS (layer->inputs));
+    return bsm_fail (error, BS_MODEL_ERROR_INVALID, "%s: %u inputs; no kind takes more than %d",
+                     what, n, (int) G_N_ELEMENTS (layer->inputs));
   layer->n_inputs = (int) n;
   for (guint i = 0; i < n; i++)
     if (!resolve_input (r, what, names[i], &layer->inputs[i], error))
@@ -978,7 +847,7 @@ read_layer_module (const Reader *r, const char *group, const char *what, BsLayer
   layer->module = lookup (r->modules, name);
   if (layer->module >= 0)
     return TRUE;
-  return fail (error, BS_MODEL_ERROR_INVALID, "%s: module '%s' is not defined", what, name);
+  return bsm_fail (error, BS_MODEL_ERROR_INVALID, "%s: module '%s' is not defined", what, name);
 }
 
 static gboolean
@@ -1035,10 +904,10 @@ classify_group (const char *group, GroupType *type, const char **name, GError **
         *type = named[i].type;
         *name = group + strlen (named[i].prefix);
         if (**name == '\0')
-          return fail (error, BS_MODEL_ERROR_FORMAT, "header: group [%s] has no name", group);
+          return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "header: group [%s] has no name", group);
         return TRUE;
       }
-  return fail (error, BS_MODEL_ERROR_FORMAT, "header: unknown group [%s]", group);
+  return bsm_fail (error, BS_MODEL_ERROR_FORMAT, "header: unknown group [%s]", group);
 }
 
 /* Modules and tensors may appear anywhere; layers are read in file order after them,
@@ -1176,7 +1045,7 @@ bs_model_load (const char *path, GError **error)
   mapping = g_mapped_file_new (path, FALSE, &local_error);
   if (mapping == NULL)
     {
-      fail (error, BS_MODEL_ERROR_IO, "cannot read '%s': %s", display, local_error->message);
+      bsm_fail (error, BS_MODEL_ERROR_IO, "cannot read '%s': %s", display, local_error->message);
       return NULL;
     }
   model = load_from_data ((const guint8 *) g_mapped_file_get_contents (mapping),
@@ -1184,420 +1053,4 @@ bs_model_load (const char *path, GError **error)
   if (model == NULL)
     g_prefix_error (error, "%s: ", display);
   return model;
-}
-
-/* Writing */
-
-/* What the header can represent; bs_model_validate() judges the network itself, so
- * that deliberately invalid models (tests, tools) can still be written. */
-static gboolean
-name_is_representable (const char *name)
-{
-  const char *end;
-
-  if (name == NULL || *name == '\0' || !g_utf8_validate (name, -1, &end))
-    return FALSE;
-  if (g_ascii_isspace (name[0]) || g_ascii_isspace (end[-1]))
-    return FALSE;
-  for (const char *p = name; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c) || c == '[' || c == ']' || c == ';')
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-check_names (const char *what, GArray *array, gsize stride_offset, GError **error)
-{
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-
-  for (guint i = 0; i < array->len; i++)
-    {
-      const char *name = *(char **) (array->data + i * g_array_get_element_size (array)
-                                     + stride_offset);
-
-      if (!name_is_representable (name))
-        {
-          /* Escaped: the message must be UTF-8 even when the name is not. */
-          g_autofree char *shown = name ? g_strescape (name, NULL) : g_strdup ("(null)");
-
-          return fail (error, BS_MODEL_ERROR_INVALID, "%s %u: name '%s' cannot be written "
-                       "(not UTF-8, empty, control characters, '[', ']', ';' or surrounding "
-                       "spaces)", what, i, shown);
-        }
-      if (!g_hash_table_add (seen, (gpointer) name))
-        return fail (error, BS_MODEL_ERROR_INVALID, "%s '%s': the name is used twice",
-                     what, name);
-    }
-  return TRUE;
-}
-
-static gboolean
-utf8_or_null (const char *s)
-{
-  return s == NULL || g_utf8_validate (s, -1, NULL);
-}
-
-static gboolean
-check_strings (const BsModel *model, GError **error)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  if (model->name == NULL || !g_utf8_validate (model->name, -1, NULL)
-      || !utf8_or_null (model->description))
-    return fail (error, BS_MODEL_ERROR_INVALID, "model: name missing, or name or "
-                 "description not UTF-8");
-  for (guint i = 0; model->labels != NULL && model->labels[i] != NULL; i++)
-    if (*model->labels[i] == '\0' || !g_utf8_validate (model->labels[i], -1, NULL))
-      return fail (error, BS_MODEL_ERROR_INVALID, "model: label %u is empty or not UTF-8", i);
-  g_hash_table_iter_init (&iter, model->provenance);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!name_is_representable (key) || strchr (key, '=') != NULL || *(char *) key == '#'
-        || strcmp (key, "Encoding") == 0 || value == NULL || !g_utf8_validate (value, -1, NULL))
-      {
-        g_autofree char *shown = g_strescape (key, NULL);
-
-        return fail (error, BS_MODEL_ERROR_INVALID,
-                     "model: provenance entry '%s' cannot be written", shown);
-      }
-  for (guint i = 0; i < model->modules->len; i++)
-    if (!utf8_or_null (g_array_index (model->modules, BsModule, i).kind)
-        || g_array_index (model->modules, BsModule, i).kind == NULL)
-      return fail (error, BS_MODEL_ERROR_INVALID, "module %u: kind missing or not UTF-8", i);
-  return TRUE;
-}
-
-static gboolean
-check_representable (const BsModel *model, GError **error)
-{
-  return check_strings (model, error)
-         && check_names ("module", model->modules, G_STRUCT_OFFSET (BsModule, name), error)
-         && check_names ("tensor", model->tensors, G_STRUCT_OFFSET (BsTensor, name), error)
-         && check_names ("layer", model->layers, G_STRUCT_OFFSET (BsLayer, name), error);
-}
-
-static void
-set_int (GKeyFile *keyfile, const char *group, const char *key, gint64 value)
-{
-  char buf[32];
-
-  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, value);
-  g_key_file_set_value (keyfile, group, key, buf);
-}
-
-/* Lists are written without GKeyFile's trailing separator, as the spec shows them. */
-static void
-set_int_list (GKeyFile *keyfile, const char *group, const char *key, const gint64 *values,
-              int n)
-{
-  GString *s = g_string_new (NULL);
-
-  for (int i = 0; i < n; i++)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 0 ? ";" : "", values[i]);
-  g_key_file_set_value (keyfile, group, key, s->str);
-  g_string_free (s, TRUE);
-}
-
-static void
-set_labels (GKeyFile *keyfile, GStrv labels)
-{
-  g_autofree char *value = NULL;
-  gsize len;
-
-  /* Let GKeyFile escape the elements, then drop its trailing ';'. */
-  g_key_file_set_string_list (keyfile, "model", "labels", (const char *const *) labels,
-                              g_strv_length (labels));
-  value = g_key_file_get_value (keyfile, "model", "labels", NULL);
-  len = strlen (value);
-  if (len > 0 && value[len - 1] == ';')
-    value[len - 1] = '\0';
-  g_key_file_set_value (keyfile, "model", "labels", value);
-}
-
-static int
-compare_strings (gconstpointer a, gconstpointer b, gpointer user_data)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-static void
-write_model_groups (GKeyFile *keyfile, const BsModel *model)
-{
-  gint64 input[3] = { model->input_shape.c, model->input_shape.h, model->input_shape.w };
-  g_autofree gpointer *keys = NULL;
-  guint n_keys;
-
-  g_key_file_set_string (keyfile, "model", "name", model->name);
-  set_int_list (keyfile, "model", "input", input, 3);
-  if (model->labels != NULL)
-    set_labels (keyfile, model->labels);
-  if (model->description != NULL)
-    g_key_file_set_string (keyfile, "model", "description", model->description);
-
-  /* Sorted: a hash table's order is not deterministic. */
-  keys = g_hash_table_get_keys_as_array (model->provenance, &n_keys);
-  g_qsort_with_data (keys, (gint) n_keys, sizeof (gpointer), compare_strings, NULL);
-  for (guint i = 0; i < n_keys; i++)
-    g_key_file_set_string (keyfile, "provenance", keys[i],
-                           g_hash_table_lookup (model->provenance, keys[i]));
-}
-
-static void
-write_modules (GKeyFile *keyfile, const BsModel *model)
-{
-  for (guint i = 0; i < model->modules->len; i++)
-    {
-      const BsModule *module = &g_array_index (model->modules, BsModule, i);
-      g_autofree char *group = g_strconcat ("module ", module->name, NULL);
-
-      g_key_file_set_string (keyfile, group, "kind", module->kind);
-    }
-}
-
-static gboolean
-write_tensors (GKeyFile *keyfile, const BsModel *model, const guint64 *offsets, GError **error)
-{
-  for (guint i = 0; i < model->tensors->len; i++)
-    {
-      const BsTensor *tensor = bs_model_tensor (model, (int) i);
-      g_autofree char *group = g_strconcat ("tensor ", tensor->name, NULL);
-      gint64 dims[BS_TENSOR_MAX_DIMS];
-
-      if ((int) tensor->dtype < BS_DTYPE_U1 || tensor->dtype > BS_DTYPE_I64
-          || tensor->n_dims < 1 || tensor->n_dims > BS_TENSOR_MAX_DIMS)
-        return fail (error, BS_MODEL_ERROR_INVALID,
-                     "tensor '%s': bad dtype or number of dimensions", tensor->name);
-      g_key_file_set_value (keyfile, group, "dtype", bs_dtype_to_string (tensor->dtype));
-      for (int d = 0; d < tensor->n_dims; d++)
-        dims[d] = tensor->dims[d];
-      set_int_list (keyfile, group, "shape", dims, tensor->n_dims);
-      set_int (keyfile, group, "offset", (gint64) offsets[i]);
-      set_int (keyfile, group, "size", (gint64) tensor->n_bytes);
-    }
-  return TRUE;
-}
-
-static gboolean
-index_name (const BsModel *model, const BsLayer *layer, const char *what, int index,
-            GArray *array, gsize name_offset, const char **name, GError **error)
-{
-  if (index < 0 || (guint) index >= array->len)
-    return fail (error, BS_MODEL_ERROR_INVALID, "layer '%s': %s index %d is out of range",
-                 layer->name, what, index);
-  *name = *(char **) (array->data + (gsize) index * g_array_get_element_size (array)
-                      + name_offset);
-  return TRUE;
-}
-
-static gboolean
-write_inputs (GKeyFile *keyfile, const char *group, const BsModel *model,
-              const BsLayer *layer, GError **error)
-{
-  GString *s;
-
-  if (layer->n_inputs < 1 || layer->n_inputs > 2)
-    return fail (error, BS_MODEL_ERROR_INVALID, "layer '%s': %d inputs cannot be written",
-                 layer->name, layer->n_inputs);
-  s = g_string_new (NULL);
-  for (int k = 0; k < layer->n_inputs; k++)
-    {
-      const char *name = "input";
-
-      if (layer->inputs[k] != BS_INPUT_MODEL
-          && !index_name (model, layer, "input", layer->inputs[k], model->layers,
-                          G_STRUCT_OFFSET (BsLayer, name), &name, error))
-        {
-          g_string_free (s, TRUE);
-          return FALSE;
-        }
-      g_string_append_printf (s, "%s%s", k > 0 ? ";" : "", name);
-    }
-  g_key_file_set_value (keyfile, group, "inputs", s->str);
-  g_string_free (s, TRUE);
-  return TRUE;
-}
-
-static gboolean
-write_param (GKeyFile *keyfile, const char *group, const BsModel *model,
-             const BsLayer *layer, const Param *param, GError **error)
-{
-  const void *field = G_STRUCT_MEMBER_P ((gpointer) layer, param->offset);
-  const char *name = NULL;
-  int index;
-
-  switch (param->type)
-    {
-    case PARAM_INT:
-      set_int (keyfile, group, param->key, *(const int32_t *) field);
-      return TRUE;
-    case PARAM_BOOL:
-      g_key_file_set_value (keyfile, group, param->key,
-                            *(const gboolean *) field ? "true" : "false");
-      return TRUE;
-    case PARAM_TENSOR:
-      index = *(const int *) field;
-      /* A missing tensor is left out; the reader reports the missing key. */
-      if (index == BS_NONE)
-        return TRUE;
-      if (!index_name (model, layer, param->key, index, model->tensors,
-                       G_STRUCT_OFFSET (BsTensor, name), &name, error))
-        return FALSE;
-      g_key_file_set_value (keyfile, group, param->key, name);
-      return TRUE;
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static gboolean
-write_layer (GKeyFile *keyfile, const BsModel *model, int i, GError **error)
-{
-  const BsLayer *layer = bs_model_layer (model, i);
-  g_autofree char *group = g_strconcat ("layer ", layer->name, NULL);
-  const char *module = NULL;
-  guint applies;
-
-  if ((int) layer->kind < 0 || layer->kind >= BS_LAYER_N_KINDS
-      || (int) layer->precision < BS_PRECISION_BINARY || layer->precision > BS_PRECISION_FLOAT
-      || (int) layer->path < BS_PATH_STEM || layer->path > BS_PATH_HEAD)
-    return fail (error, BS_MODEL_ERROR_INVALID, "layer '%s': kind, precision or path out of "
-                 "range", layer->name);
-  g_key_file_set_value (keyfile, group, "kind", bs_layer_kind_to_string (layer->kind));
-  g_key_file_set_value (keyfile, group, "precision", bs_precision_to_string (layer->precision));
-  g_key_file_set_value (keyfile, group, "path", bs_path_to_string (layer->path));
-  if (layer->module != BS_NONE)
-    {
-      if (!index_name (model, layer, "module", layer->module, model->modules,
-                       G_STRUCT_OFFSET (BsModule, name), &module, error))
-        return FALSE;
-      g_key_file_set_value (keyfile, group, "module", module);
-    }
-  if (!write_inputs (keyfile, group, model, layer, error))
-    return FALSE;
-  applies = kind_keys[layer->kind].required | kind_keys[layer->kind].optional;
-  for (guint p = 0; p < G_N_ELEMENTS (layer_params); p++)
-    if ((applies & (1u << p))
-        && !write_param (keyfile, group, model, layer, &layer_params[p], error))
-      return FALSE;
-  return TRUE;
-}
-
-static char *
-build_header (const BsModel *model, const guint64 *offsets, gsize *length, GError **error)
-{
-  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-
-  write_model_groups (keyfile, model);
-  write_modules (keyfile, model);
-  if (!write_tensors (keyfile, model, offsets, error))
-    return NULL;
-  for (int i = 0; i < bs_model_n_layers (model); i++)
-    if (!write_layer (keyfile, model, i, error))
-      return NULL;
-  return g_key_file_to_data (keyfile, length, NULL);
-}
-
-/* Tensors are laid out in model order, each at the next multiple of 64. */
-static gboolean
-plan_data (const BsModel *model, guint64 *offsets, guint64 *data_length, GError **error)
-{
-  guint64 end = 0;
-
-  for (guint i = 0; i < model->tensors->len; i++)
-    {
-      const BsTensor *tensor = bs_model_tensor (model, (int) i);
-
-      offsets[i] = align64 (end);
-      if (tensor->n_bytes > 0 && tensor->data == NULL)
-        return fail (error, BS_MODEL_ERROR_INVALID, "tensor '%s': no data", tensor->name);
-      if (offsets[i] < end || !g_uint64_checked_add (&end, offsets[i], tensor->n_bytes)
-          || end > G_MAXINT64)
-        return fail (error, BS_MODEL_ERROR_INVALID, "tensor '%s': too large", tensor->name);
-    }
-  *data_length = end;
-  return TRUE;
-}
-
-static void
-write_preamble (guint8 *file, gsize length, guint64 header_length, guint64 data_offset,
-                guint64 data_length)
-{
-  memcpy (file, bsm_magic, sizeof bsm_magic);
-  write_u32 (file + OFF_VERSION, FORMAT_VERSION);
-  write_u32 (file + OFF_FLAGS, 0);
-  write_u64 (file + OFF_HEADER_LENGTH, header_length);
-  write_u64 (file + OFF_DATA_OFFSET, data_offset);
-  write_u64 (file + OFF_DATA_LENGTH, data_length);
-  sha256 (file + PREAMBLE_SIZE, length - PREAMBLE_SIZE, file + OFF_SHA256);
-}
-
-GBytes *
-bs_model_serialize (const BsModel *model, GError **error)
-{
-  g_autofree guint64 *offsets = NULL;
-  g_autofree char *header = NULL;
-  guint64 data_length = 0, data_offset, total;
-  gsize header_length;
-  guint8 *file;
-
-  g_return_val_if_fail (model != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!check_representable (model, error))
-    return NULL;
-  offsets = g_new0 (guint64, MAX (model->tensors->len, 1));
-  if (!plan_data (model, offsets, &data_length, error))
-    return NULL;
-  header = build_header (model, offsets, &header_length, error);
-  if (header == NULL)
-    return NULL;
-  data_offset = align64 (PREAMBLE_SIZE + (guint64) header_length);
-  if (!g_uint64_checked_add (&total, data_offset, data_length) || total > G_MAXSIZE
-      || (file = g_try_malloc0 ((gsize) total)) == NULL)
-    {
-      fail (error, BS_MODEL_ERROR_IO, "model: %" G_GUINT64_FORMAT " bytes of tensor data "
-            "do not fit in memory", data_length);
-      return NULL;
-    }
-  memcpy (file + PREAMBLE_SIZE, header, header_length);
-  for (guint i = 0; i < model->tensors->len; i++)
-    {
-      const BsTensor *tensor = bs_model_tensor (model, (int) i);
-
-      if (tensor->n_bytes > 0)
-        memcpy (file + data_offset + offsets[i], tensor->data, tensor->n_bytes);
-    }
-  write_preamble (file, (gsize) total, header_length, data_offset, data_length);
-  return g_bytes_new_take (file, (gsize) total);
-}
-
-gboolean
-bs_model_save (const BsModel *model, const char *path, GError **error)
-{
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gsize length;
-  const char *data;
-
-  g_return_val_if_fail (model != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  bytes = bs_model_serialize (model, error);
-  if (bytes == NULL)
-    return FALSE;
-  data = g_bytes_get_data (bytes, &length);
-  /* Atomic: a crash mid-write leaves the old file, never half a model. */
-  if (!g_file_set_contents_full (path, data, (gssize) length, G_FILE_SET_CONTENTS_CONSISTENT,
-                                 0666, &local_error))
-    {
-      g_autofree char *display = g_filename_display_name (path);
-
-      return fail (error, BS_MODEL_ERROR_IO, "cannot write '%s': %s", display,
-                   local_error->message);
-    }
-  return TRUE;
 }
