@@ -38,7 +38,7 @@ check_labels (const BsDataset *set, int n_images, int n_classes, GError **error)
 
 static gboolean
 run_chunks (BsBackend *backend, const BsDataset *set, int n_images, int n_classes,
-            BsEvaluation *eval, BsEvaluateProgress progress, gpointer user_data, GError **error)
+            BsEvaluation *eval, const BsEvaluateHooks *hooks, GError **error)
 {
   g_autofree int32_t *logits = g_new (int32_t, (gsize) EVAL_CHUNK * n_classes);
   int64_t t0 = bs_clock_now_ns ();
@@ -47,14 +47,14 @@ run_chunks (BsBackend *backend, const BsDataset *set, int n_images, int n_classe
     {
       int n = MIN (EVAL_CHUNK, n_images - first);
 
-      if (!bs_backend_run (backend, bs_image_batch_image (set->images, first), n, logits, NULL,
-                           NULL, error))
+      if (!bs_backend_run (backend, bs_image_batch_image (set->images, first), n, logits,
+                           hooks->events, hooks->user_data, error))
         return FALSE;
       for (int k = 0; k < n; k++)
         eval->predictions[first + k] = bs_accuracy_add (eval->accuracy,
                                                         logits + (gsize) k * n_classes,
                                                         set->labels[first + k]);
-      if (progress != NULL && !progress (first + n, n_images, user_data))
+      if (hooks->progress != NULL && !hooks->progress (first + n, n_images, hooks->user_data))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                        "evaluation stopped after %d of %d images", first + n, n_images);
@@ -66,15 +66,20 @@ run_chunks (BsBackend *backend, const BsDataset *set, int n_images, int n_classe
 }
 
 BsEvaluation *
-bs_evaluate (const BsModel *model, const char *spec, const BsDataset *set, int limit,
-             BsEvaluateProgress progress, gpointer user_data, GError **error)
+bs_evaluate (const BsModel *model, const char *spec, const BsDataset *set,
+             const BsEvaluateHooks *hooks, GError **error)
 {
+  static const BsEvaluateHooks no_hooks = { 0 };
   BsShape out = bs_model_output_shape (model);
   int n_classes = out.c * out.h * out.w;
-  int n_images = limit > 0 ? MIN (limit, set->images->n_images) : set->images->n_images;
+  int n_images;
   g_autoptr (BsPlan) plan = NULL;
   g_autoptr (BsBackend) backend = NULL;
   g_autoptr (BsEvaluation) eval = NULL;
+
+  if (hooks == NULL)
+    hooks = &no_hooks;
+  n_images = hooks->limit > 0 ? MIN (hooks->limit, set->images->n_images) : set->images->n_images;
 
   if (!check_labels (set, n_images, n_classes, error)
       || (plan = bs_plan_compile (model, error)) == NULL
@@ -87,7 +92,9 @@ bs_evaluate (const BsModel *model, const char *spec, const BsDataset *set, int l
   eval->backend_description = g_strdup (bs_backend_get_class (backend)->description);
   eval->accuracy = bs_accuracy_new (n_classes);
   eval->predictions = g_new0 (int32_t, MAX (n_images, 1));
-  if (!run_chunks (backend, set, n_images, n_classes, eval, progress, user_data, error))
+  if (hooks->prepared != NULL && !hooks->prepared (plan, hooks->user_data, error))
+    return NULL;
+  if (!run_chunks (backend, set, n_images, n_classes, eval, hooks, error))
     return NULL;
   return g_steal_pointer (&eval);
 }

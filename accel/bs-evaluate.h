@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bs-accuracy.h"
+#include "bs-backend.h"
 #include "bs-dataset.h"
 #include "bs-model.h"
 
@@ -22,12 +23,23 @@ typedef struct
   int64_t wall_ns;           /* host clock around the backend's runs (incl. staging) */
 } BsEvaluation;
 
-/* Runs the first `limit` images of set (all if limit ≤ 0) through the model on the
- * backend `spec`. The model's output size is its class count; a label outside it is
- * BS_INPUT_ERROR_SHAPE before anything runs. */
+typedef struct
+{
+  int limit;                     /* the first images only; ≤ 0: all */
+  BsEvaluateProgress progress;   /* may be NULL */
+  /* Each inference's layer events, as bs_backend_run() gives them (a recorder's), and
+   * the prepared plan they index, before the first run (FALSE: the evaluation fails with
+   * its error). Both may be NULL. */
+  BsLayerEventFunc events;
+  gboolean (*prepared) (const BsPlan *plan, gpointer user_data, GError **error);
+  gpointer user_data;
+} BsEvaluateHooks;
+
+/* Runs images of set through the model on the backend `spec`. The model's output size
+ * is its class count; a label outside it is BS_INPUT_ERROR_SHAPE before anything runs.
+ * hooks may be NULL. */
 BsEvaluation *bs_evaluate (const BsModel *model, const char *spec, const BsDataset *set,
-                           int limit, BsEvaluateProgress progress, gpointer user_data,
-                           GError **error);
+                           const BsEvaluateHooks *hooks, GError **error);
 void bs_evaluation_free (BsEvaluation *eval);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsEvaluation, bs_evaluation_free)
 

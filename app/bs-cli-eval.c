@@ -5,7 +5,10 @@
 #include "bs-clock.h"
 #include "bs-dataset.h"
 #include "bs-evaluate.h"
+#include "bs-evaluations.h"
 #include "bs-float-model.h"
+#include "bs-probe.h"
+#include "bs-recorder.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -22,6 +25,9 @@ typedef struct
   char *labels;
   char *backend;
   char *checkpoint;
+  char *session;
+  char *db;
+  char *probe;
   int limit;
   gboolean json;
 } EvalOptions;
@@ -35,8 +41,26 @@ eval_options_clear (EvalOptions *opts)
   g_free (opts->labels);
   g_free (opts->backend);
   g_free (opts->checkpoint);
+  g_free (opts->session);
+  g_free (opts->db);
+  g_free (opts->probe);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvalOptions, eval_options_clear)
+
+/* --session: the evaluation recorded as a run (its layer events: latency per image),
+ * the accuracy stored with it. */
+typedef struct
+{
+  const EvalOptions *opts;
+  const BsModel *model;
+  const char *command_line;
+  BsRecorder *recorder;
+  GArray *ops;
+  BsProbe *probe;            /* --probe: power sampled while the images run; else NULL */
+  GArray *channels;
+  int64_t run;               /* -1 until begun */
+  gint store_failed;         /* atomic: the recorder refused events */
+} Recording;
 
 typedef struct
 {
@@ -45,7 +69,112 @@ typedef struct
   int64_t started_ns;
   int64_t last_print_ns;
   gboolean printed;
+  Recording *recording;      /* NULL without --session */
 } Progress;
+
+static void
+push_samples (const BsSample *samples, guint n, gpointer user_data)
+{
+  Recording *rec = user_data;
+
+  if (!bs_recorder_push_samples (rec->recorder, samples, n))
+    g_atomic_int_set (&rec->store_failed, TRUE);
+}
+
+/* A meter that goes away mid-run: say so, mark the moment in the run, keep running. */
+static void
+on_fault (const BsProbeFault *fault, gpointer user_data)
+{
+  Recording *rec = user_data;
+  g_autofree char *label = g_strdup_printf ("meter %s: %s",
+                                            bs_probe_fault_kind_to_string (fault->kind),
+                                            fault->message);
+  fprintf (stderr, "blendscope-cli: %s (the evaluation continues)\n", label);
+  bs_recorder_add_marker (rec->recorder, fault->t_ns, label);
+}
+
+static char *
+device_of (const Recording *rec)
+{
+  if (rec->probe == NULL)
+    return g_strdup ("evaluation, no power probe");
+  return g_strdup_printf ("evaluation; probe %s (%s)%s", bs_probe_get_spec (rec->probe),
+                          bs_probe_get_label (rec->probe),
+                          bs_probe_is_simulated (rec->probe) ? ", SIMULATED power" : "");
+}
+
+/* The probe samples from the run's start; one that will not start leaves timing only. */
+static void
+start_probe (Recording *rec)
+{
+  BsProbeSink sink = { push_samples, on_fault, rec };
+  g_autoptr (GError) error = NULL;
+
+  if (rec->probe != NULL && !bs_probe_start (rec->probe, &sink, &error))
+    {
+      fprintf (stderr, "blendscope-cli: %s; recording timing only\n", error->message);
+      bs_recorder_add_marker (rec->recorder, bs_clock_now_ns (), error->message);
+    }
+}
+
+static gboolean
+begin_recording (const BsPlan *plan, gpointer user_data, GError **error)
+{
+  Progress *p = user_data;
+  Recording *rec = p->recording;
+  BsRunInfo info = { 0 };
+  g_autofree char *device = NULL;
+
+  if (rec == NULL)
+    return TRUE;
+  if (rec->opts->probe != NULL && (rec->probe = bs_probe_open (rec->opts->probe, error)) == NULL)
+    return FALSE;
+  rec->recorder = bs_recorder_new (rec->opts->db, error);
+  if (rec->recorder == NULL)
+    return FALSE;
+  rec->ops = bs_cli_op_table (plan);
+  device = device_of (rec);
+  info.backend = rec->opts->backend;
+  info.device = device;
+  info.config = rec->command_line;
+  info.session = rec->opts->session;
+  info.layers = (const BsRunLayer *) rec->ops->data;
+  info.n_layers = rec->ops->len;
+  if (rec->probe != NULL)
+    {
+      rec->channels = bs_cli_channel_table (rec->probe);
+      info.channels = (const BsChannelInfo *) rec->channels->data;
+      info.n_channels = rec->channels->len;
+    }
+  rec->run = bs_recorder_begin_run (rec->recorder, rec->model, &info, error);
+  if (rec->run < 0)
+    return FALSE;
+  fprintf (stderr, "eval: recording run %" G_GINT64_FORMAT " in session '%s' (%s)\n", rec->run,
+           rec->opts->session, rec->opts->db);
+  start_probe (rec);
+  return TRUE;
+}
+
+/* Before the run ends: nothing may push samples into a finished run. */
+static void
+stop_probe (Recording *rec)
+{
+  if (rec->probe != NULL)
+    {
+      bs_probe_stop (rec->probe);
+      g_clear_pointer (&rec->probe, bs_probe_close);
+    }
+}
+
+/* On the backend's thread between inferences. */
+static void
+push_events (const BsLayerEvent *events, int n, gpointer user_data)
+{
+  Progress *p = user_data;
+
+  if (p->recording != NULL && !bs_recorder_push_events (p->recording->recorder, events, n))
+    g_atomic_int_set (&p->recording->store_failed, TRUE);
+}
 
 static gboolean
 on_progress (int done, int total, gpointer user_data)
@@ -56,6 +185,8 @@ on_progress (int done, int total, gpointer user_data)
   while (g_main_context_iteration (p->signals, FALSE))
     ;
   if (p->stop_signal != 0)
+    return FALSE;
+  if (p->recording != NULL && g_atomic_int_get (&p->recording->store_failed))
     return FALSE;
   if (now - p->started_ns >= PROGRESS_INTERVAL_NS && now - p->last_print_ns >= PROGRESS_INTERVAL_NS)
     {
@@ -294,15 +425,99 @@ load_dataset (const EvalOptions *opts, BsShape expected, GError **error)
   return bs_dataset_load_npy (opts->images, opts->labels, expected, error);
 }
 
+static BsRunEvaluation *
+run_evaluation (const BsEvaluation *eval, const FloatComparison *cmp)
+{
+  BsRunEvaluation *e = g_new0 (BsRunEvaluation, 1);
+
+  e->dataset = g_strdup (eval->dataset);
+  e->engine = g_strdup (eval->backend);
+  e->n_images = eval->accuracy->n_images;
+  e->top1_correct = eval->accuracy->top1_hits;
+  e->top5_correct = eval->accuracy->top5_hits;
+  e->float_checkpoint = g_strdup (cmp->checkpoint);
+  e->float_agree = cmp->checkpoint != NULL ? cmp->agree : -1;
+  return e;
+}
+
+/* Ends the recorded run (complete once every image ran, even if the float model then
+ * failed: the accuracy stands without it) and stores the accuracy with it. */
+static gboolean
+finish_recording (Recording *rec, const BsEvaluation *eval, const FloatComparison *cmp,
+                  BsRunStatus status, GError **error)
+{
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (BsRunEvaluation) stored = NULL;
+
+  stop_probe (rec);
+  if (rec->recorder == NULL)
+    return TRUE;
+  if (!bs_recorder_end_run (rec->recorder, status, error))
+    return FALSE;
+  g_clear_pointer (&rec->recorder, bs_recorder_free);
+  if (status != BS_RUN_COMPLETE)
+    return TRUE;
+  store = bs_store_open (rec->opts->db, BS_STORE_OPEN_DURABLE, error);
+  stored = run_evaluation (eval, cmp);
+  return store != NULL && bs_store_set_run_evaluation (store, rec->run, stored, error);
+}
+
+static void
+recording_clear (Recording *rec)
+{
+  stop_probe (rec);
+  g_clear_pointer (&rec->recorder, bs_recorder_free);
+  g_clear_pointer (&rec->ops, g_array_unref);
+  g_clear_pointer (&rec->channels, g_array_unref);
+}
+
 static int
-evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts)
+evaluate_and_report (const BsModel *model, const char *model_path, const EvalOptions *opts,
+                     const BsDataset *set, const BsEvaluateHooks *hooks, FloatComparison *cmp)
+{
+  Progress *progress = hooks->user_data;
+  Recording *rec = progress->recording;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) store_error = NULL;
+  g_autoptr (BsEvaluation) eval = bs_evaluate (model, opts->backend, set, hooks, &error);
+
+  if (progress->printed && isatty (2))
+    fprintf (stderr, "\n");
+  if (eval != NULL && opts->checkpoint != NULL)
+    compare_with_float (opts->checkpoint, model_path, set, eval, cmp, &error);
+  if (rec != NULL
+      && !finish_recording (rec, eval, cmp, eval != NULL ? BS_RUN_COMPLETE
+                                              : progress->stop_signal ? BS_RUN_ABORTED
+                                              : BS_RUN_FAILED, &store_error))
+    fprintf (stderr, "blendscope-cli: run %" G_GINT64_FORMAT ": %s\n", rec->run,
+             store_error->message);
+  if (error != NULL)
+    {
+      bs_cli_fail (error);
+      return progress->stop_signal != 0 ? 128 + progress->stop_signal : 1;
+    }
+  if (opts->json)
+    print_json (model, eval, cmp);
+  else
+    print_text (model, eval, cmp);
+  if (rec != NULL && store_error == NULL)
+    printf ("\nrecorded as run %" G_GINT64_FORMAT " in session '%s' (%s)\n", rec->run,
+            opts->session, opts->db);
+  return store_error != NULL ? 1 : 0;
+}
+
+static int
+evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts,
+          const char *command_line)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (BsDataset) set = load_dataset (opts, model->input_shape, &error);
-  g_autoptr (BsEvaluation) eval = NULL;
   g_autoptr (GMainContext) signals = NULL;
   Progress progress = { 0 };
   FloatComparison cmp = { 0 };
+  Recording recording = { opts, model, command_line, NULL, NULL, NULL, NULL, -1, FALSE };
+  BsEvaluateHooks hooks = { opts->limit, on_progress, push_events, begin_recording, &progress };
+  int status;
 
   if (set == NULL)
     return bs_cli_fail (error);
@@ -316,22 +531,10 @@ evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts)
   signals = bs_cli_watch_stop_signals (&progress.stop_signal);
   progress.signals = signals;
   progress.started_ns = bs_clock_now_ns ();
-  eval = bs_evaluate (model, opts->backend, set, opts->limit, on_progress, &progress, &error);
-  if (progress.printed && isatty (2))
-    fprintf (stderr, "\n");
-  if (eval == NULL)
-    {
-      bs_cli_fail (error);
-      return progress.stop_signal != 0 ? 128 + progress.stop_signal : 1;
-    }
-  if (opts->checkpoint != NULL
-      && !compare_with_float (opts->checkpoint, model_path, set, eval, &cmp, &error))
-    return bs_cli_fail (error);
-  if (opts->json)
-    print_json (model, eval, &cmp);
-  else
-    print_text (model, eval, &cmp);
-  return 0;
+  progress.recording = opts->session != NULL ? &recording : NULL;
+  status = evaluate_and_report (model, model_path, opts, set, &hooks, &cmp);
+  recording_clear (&recording);
+  return status;
 }
 
 static gboolean
@@ -347,6 +550,8 @@ check_options (int argc, const EvalOptions *opts)
     problem = "--images and --labels go together";
   else if (opts->limit < 0)
     problem = "--limit must be ≥ 0";
+  else if (opts->probe != NULL && opts->session == NULL)
+    problem = "--probe records power with the run: give --session too";
   if (problem != NULL)
     fprintf (stderr, "blendscope-cli eval: %s\n", problem);
   return problem == NULL;
@@ -369,6 +574,14 @@ bs_cli_eval (int argc, char **argv)
     { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &opts.checkpoint,
       "The float PyTorch checkpoint the model was exported from: report how often the two "
       "agree (runs python3 -m blendtorch.predict; needs python3-torch)", "FILE.pt" },
+    { "session", 's', 0, G_OPTION_ARG_STRING, &opts.session,
+      "Record the evaluation as a run of this session (created if new): its per-layer "
+      "timing and the accuracy", "NAME" },
+    { "probe", 'p', 0, G_OPTION_ARG_STRING, &opts.probe,
+      "With --session: a power probe sampling while the images run (energy per image), "
+      "e.g. synthetic, rapl, sigrok:demo", "SPEC" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opts.db,
+      "Session database for --session ($XDG_DATA_HOME/blendscope/blendscope.db)", "FILE" },
     { "limit", 'n', 0, G_OPTION_ARG_INT, &opts.limit, "Evaluate the first N images only", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opts.json, "Print JSON", NULL },
     { NULL }
@@ -376,6 +589,8 @@ bs_cli_eval (int argc, char **argv)
   g_autoptr (GOptionContext) context = g_option_context_new ("MODEL");
   g_autoptr (GError) error = NULL;
   g_autoptr (BsModel) model = NULL;
+
+  g_autofree char *command_line = g_strjoinv (" ", argv);
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "Measure a model's accuracy on labelled images: top-1, "
@@ -389,5 +604,7 @@ bs_cli_eval (int argc, char **argv)
     return bs_cli_fail (error);
   if (opts.backend == NULL)
     opts.backend = g_strdup ("cpu");
-  return evaluate (model, argv[1], &opts);
+  if (opts.db == NULL)
+    opts.db = bs_cli_default_db ();
+  return evaluate (model, argv[1], &opts, command_line);
 }

@@ -48,58 +48,6 @@ static int stop_signal;
  * only waste the user's time, nothing more can be saved. */
 static gboolean store_failed;
 
-/* One row per plan op (fused layers share one row), tagged by the op's primary layer and
- * counting the ops of every layer it computes. */
-static GArray *
-op_table (const BsPlan *plan)
-{
-  GArray *rows = g_array_sized_new (FALSE, TRUE, sizeof (BsRunLayer), plan->n_ops);
-
-  for (int o = 0; o < plan->n_ops; o++)
-    {
-      const BsPlanOp *op = &plan->ops[o];
-      const BsLayer *primary = bs_model_layer (plan->model, op->primary);
-      BsRunLayer row = { 0 };
-      int n_widths = MIN (BS_N_MAC_WIDTHS, BS_RUN_MAX_MAC_WIDTHS);
-      static const int width_bits[] = { 4, 8, 16, 32 };
-
-      row.name = (char *) bs_plan_op_name (plan, o);
-      row.kind = primary->kind;
-      row.precision = primary->precision;
-      row.path = primary->path;
-      for (int w = 0; w < n_widths; w++)
-        row.fixed_macs[w].bits = width_bits[w];
-      for (int i = 0; i < op->n_layers; i++)
-        {
-          BsCounts c;
-
-          bs_layer_counts (plan->model, op->layers[i], &c);
-          row.binary_macs += c.binary_macs;
-          for (int w = 0; w < n_widths; w++)
-            row.fixed_macs[w].macs += c.fixed_macs[w];
-          row.param_bits += c.param_bits;
-          row.activation_bytes = c.activation_bytes;  /* the op's output: its last layer's */
-        }
-      g_array_append_val (rows, row);
-    }
-  return rows;
-}
-
-static GArray *
-channel_table (BsProbe *probe)
-{
-  guint n = bs_probe_get_n_channels (probe);
-  GArray *channels = g_array_sized_new (FALSE, TRUE, sizeof (BsChannelInfo), n);
-
-  for (guint i = 0; i < n; i++)
-    {
-      const BsProbeChannel *pc = bs_probe_get_channel (probe, i);
-      BsChannelInfo info = { (int32_t) i, pc->quantity, pc->name, pc->resolution };
-      g_array_append_val (channels, info);
-    }
-  return channels;
-}
-
 static void
 push_samples (const BsSample *samples, guint n, gpointer recorder)
 {
@@ -199,8 +147,8 @@ record (const BsModel *model, const RecordOptions *opts, const char *command_lin
       return bs_cli_fail (error);
     }
 
-  ops = op_table (plan);
-  channels = channel_table (probe);
+  ops = bs_cli_op_table (plan);
+  channels = bs_cli_channel_table (probe);
   device = g_strdup_printf ("%s; probe %s (%s)%s", bs_backend_get_class (backend)->description,
                             bs_probe_get_spec (probe), bs_probe_get_label (probe),
                             bs_probe_is_simulated (probe) ? ", SIMULATED power" : "");

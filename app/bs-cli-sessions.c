@@ -1,5 +1,6 @@
 /* bs-cli-sessions.c: `blendscope-cli runs | sessions | show | compare | export | delete`,
  * and the run summary `record` prints. Everything goes through sessions/ (no SQL here). */
+#include "bs-evaluations.h"
 #include "bs-cli.h"
 #include "bs-export.h"
 #include "bs-queries.h"
@@ -134,21 +135,33 @@ usage_error (const char *command, const char *message)
   return 2;
 }
 
+/* "87.10 %": the run's stored top-1, or "-" without an evaluation (or when it cannot be
+ * read: the listing goes on). */
+static char *
+format_top1 (BsStore *store, int64_t run)
+{
+  g_autoptr (BsRunEvaluation) e = bs_store_get_run_evaluation (store, run, NULL);
+
+  return e != NULL ? g_strdup_printf ("%.2f %%", 100.0 * bs_run_evaluation_top1 (e))
+                   : g_strdup ("-");
+}
+
 /* runs */
 
 static void
-print_run_line (const BsRun *r)
+print_run_line (BsStore *store, const BsRun *r)
 {
   g_autofree char *started = format_started (r->started_us);
   g_autofree char *duration = format_duration (r->duration_ns);
   g_autofree char *tags = g_strjoinv (",", r->tags);
+  g_autofree char *top1 = format_top1 (store, r->id);
 
   printf ("%5" G_GINT64_FORMAT "  %-11s %-19s ", r->id, bs_run_status_to_string (r->status),
           started);
   print_cell (duration, 9, TRUE);
-  printf ("  %-14s %-6s %-12s %9" G_GINT64_FORMAT " %10" G_GINT64_FORMAT "  %s\n",
+  printf ("  %-14s %-6s %-12s %9" G_GINT64_FORMAT " %10" G_GINT64_FORMAT " %8s  %s\n",
           r->model_name, r->backend, r->session ? r->session : "-", r->n_events, r->n_samples,
-          tags);
+          top1, tags);
 }
 
 int
@@ -182,10 +195,10 @@ bs_cli_runs (int argc, char **argv)
   runs = store ? bs_store_list_runs (store, &filter, &error) : NULL;
   if (runs == NULL)
     return bs_cli_fail (error);
-  printf ("%5s  %-11s %-19s %9s  %-14s %-6s %-12s %9s %10s  %s\n", "id", "status", "started",
-          "duration", "model", "backend", "session", "events", "samples", "tags");
+  printf ("%5s  %-11s %-19s %9s  %-14s %-6s %-12s %9s %10s %8s  %s\n", "id", "status", "started",
+          "duration", "model", "backend", "session", "events", "samples", "top-1", "tags");
   for (guint i = 0; i < runs->len; i++)
-    print_run_line (runs->pdata[i]);
+    print_run_line (store, runs->pdata[i]);
   if (runs->len == 0)
     printf ("(no runs)\n");
   return 0;
@@ -329,12 +342,25 @@ print_layer_stats (GArray *stats)
     }
 }
 
+static void
+print_evaluation (const BsRunEvaluation *e)
+{
+  printf ("  accuracy      top-1 %.2f %% (%" G_GINT64_FORMAT "), top-5 %.2f %% (%" G_GINT64_FORMAT
+          ") of %" G_GINT64_FORMAT " images of %s, run on %s\n",
+          100.0 * bs_run_evaluation_top1 (e), e->top1_correct, 100.0 * bs_run_evaluation_top5 (e),
+          e->top5_correct, e->n_images, e->dataset, e->engine);
+  if (e->float_checkpoint != NULL)
+    printf ("  float model   agrees on %.2f %% of them (%s)\n",
+            100.0 * e->float_agree / e->n_images, e->float_checkpoint);
+}
+
 static int
 show_run (BsStore *store, int64_t id)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (BsRun) run = bs_store_get_run (store, id, &error);
   g_autoptr (GArray) stats = NULL;
+  g_autoptr (BsRunEvaluation) evaluation = NULL;
   BsRunTotals totals;
 
   if (run == NULL)
@@ -342,7 +368,12 @@ show_run (BsStore *store, int64_t id)
   stats = bs_query_layer_stats (store, id, &error);
   if (stats == NULL || !bs_query_run_totals (store, id, &totals, &error))
     return bs_cli_fail (error);
+  evaluation = bs_store_get_run_evaluation (store, id, &error);
+  if (error != NULL)
+    return bs_cli_fail (error);
   print_run_header (run);
+  if (evaluation != NULL)
+    print_evaluation (evaluation);
   print_totals (&totals);
   print_split (&totals);
   print_layer_stats (stats);
@@ -487,6 +518,43 @@ any_power (const BsComparison *c)
   return FALSE;
 }
 
+/* Accuracy beside the costs, the figures of the Compare page's Pareto panel. */
+static void
+print_accuracy_points (BsStore *store, const BsComparison *c)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) points = bs_query_accuracy_points (store, c, &error);
+  gboolean any = FALSE;
+
+  if (points == NULL)
+    {
+      fprintf (stderr, "blendscope-cli: %s\n", error->message);
+      return;
+    }
+  for (guint i = 0; i < points->len; i++)
+    any |= g_array_index (points, BsAccuracyPoint, i).has_accuracy;
+  if (!any)
+    return;
+  printf ("\naccuracy vs cost per image (top-1/top-5 from each run's evaluation; latency: median "
+          "per inference; energy: mean per inference)\n\n");
+  printf ("%7s %9s %9s %8s %12s %12s  %s\n", "run", "top-1", "top-5", "images", "latency",
+          "energy", "times by");
+  for (guint i = 0; i < points->len; i++)
+    {
+      const BsAccuracyPoint *p = &g_array_index (points, BsAccuracyPoint, i);
+      g_autofree char *latency = isnan (p->latency_ns) ? g_strdup ("-") : format_ns (p->latency_ns);
+      g_autofree char *energy = isnan (p->energy_j) ? g_strdup ("-") : format_joules (p->energy_j);
+
+      printf ("%7" G_GINT64_FORMAT, p->run);
+      if (p->has_accuracy)
+        printf (" %7.2f %% %7.2f %% %8" G_GINT64_FORMAT, 100.0 * p->top1, 100.0 * p->top5,
+                p->n_images);
+      else
+        printf (" %9s %9s %8s", "-", "-", "-");
+      printf (" %12s %12s  %s\n", latency, energy, bs_clock_mask_to_string (p->clocks));
+    }
+}
+
 static void
 print_comparison (BsStore *store, const BsComparison *c)
 {
@@ -497,10 +565,12 @@ print_comparison (BsStore *store, const BsComparison *c)
   for (int i = 0; i < c->n_runs; i++)
     {
       g_autoptr (BsRun) r = bs_store_get_run (store, c->runs[i], NULL);
+      g_autofree char *top1 = format_top1 (store, c->runs[i]);
       if (r != NULL)
         printf ("  run %" G_GINT64_FORMAT ": %s on %s (%s), %" G_GINT64_FORMAT " inferences, "
-                "times by %s\n", r->id, r->model_name, r->backend, bs_run_status_to_string (r->status),
-                c->totals[i].n_inferences, bs_clock_mask_to_string (c->totals[i].clocks));
+                "times by %s, top-1 %s\n", r->id, r->model_name, r->backend,
+                bs_run_status_to_string (r->status), c->totals[i].n_inferences,
+                bs_clock_mask_to_string (c->totals[i].clocks), top1);
     }
   if (c->mixed_origins)
     printf ("WARNING: these runs' times come from different clocks (measured vs modelled, or host vs "
@@ -511,6 +581,7 @@ print_comparison (BsStore *store, const BsComparison *c)
   print_compare_rows (c, G_STRUCT_OFFSET (BsCompareRow, time_ns), format_ns);
   printf ("\n");
   print_compare_totals (c);
+  print_accuracy_points (store, c);
   if (!any_power (c))
     return;
   printf ("\nper-layer mean energy per inference (power at each layer's midpoint times its "

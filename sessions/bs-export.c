@@ -1,4 +1,5 @@
 /* bs-export.c: CSV and JSON exports, and the writer the formats share. */
+#include "bs-evaluations.h"
 #include "bs-export-private.h"
 #include "bs-queries.h"
 #include "bs-run-data.h"
@@ -616,6 +617,38 @@ json_events (BsExportWriter *w, RunData *d)
   bs_export_puts (w, "}");
 }
 
+/* The run's stored accuracy (schema version 3), or null. */
+static gboolean
+json_evaluation (BsStore *store, BsExportWriter *w, int64_t run, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (BsRunEvaluation) e = bs_store_get_run_evaluation (store, run, &local);
+
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (e == NULL)
+    {
+      bs_export_puts (w, ",\"evaluation\":null");
+      return TRUE;
+    }
+  bs_export_puts (w, ",\"evaluation\":{");
+  json_key_string (w, "dataset", e->dataset, FALSE);
+  json_key_string (w, "engine", e->engine, TRUE);
+  bs_export_printf (w, ",\"n_images\":%" G_GINT64_FORMAT ",\"top1_correct\":%" G_GINT64_FORMAT
+                    ",\"top5_correct\":%" G_GINT64_FORMAT, e->n_images, e->top1_correct,
+                    e->top5_correct);
+  if (e->float_checkpoint != NULL)
+    {
+      json_key_string (w, "float_checkpoint", e->float_checkpoint, TRUE);
+      bs_export_printf (w, ",\"float_agree\":%" G_GINT64_FORMAT, e->float_agree);
+    }
+  bs_export_puts (w, "}");
+  return TRUE;
+}
+
 static gboolean
 export_json (BsStore *store, RunData *d, BsExportWriter *w, GError **error)
 {
@@ -624,6 +657,7 @@ export_json (BsStore *store, RunData *d, BsExportWriter *w, GError **error)
   json_layers (w, d->layers);
   if (!json_stats (store, w, d->run->id, error)
       || !json_markers (store, w, d->run->id, d->run->t0_ns, error)
+      || !json_evaluation (store, w, d->run->id, error)
       || !json_channels (store, w, d->run->id, d->run->t0_ns, error))
     return FALSE;
   json_events (w, d);

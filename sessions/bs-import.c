@@ -9,6 +9,7 @@
 #include "bs-import.h"
 #include "bs-budget.h"
 #include "bs-json-reader.h"
+#include "bs-evaluations.h"
 #include "bs-markers.h"
 #include "bs-record.h"
 #include "bs-runs.h"
@@ -68,6 +69,7 @@ typedef struct
   GArray *layers;            /* BsRunLayer by op */
   GArray *channels;          /* ChannelData */
   GArray *markers;           /* MarkerData */
+  BsRunEvaluation *evaluation;  /* the run's stored accuracy, when the export has one */
   GArray *ev_inference;      /* int64 */
   GArray *ev_op;             /* int64 */
   GArray *ev_start;          /* int64 */
@@ -139,6 +141,7 @@ parsed_clear (Parsed *d)
   g_array_unref (d->layers);
   g_array_unref (d->channels);
   g_array_unref (d->markers);
+  g_clear_pointer (&d->evaluation, bs_run_evaluation_free);
   g_array_unref (d->ev_inference);
   g_array_unref (d->ev_op);
   g_array_unref (d->ev_start);
@@ -487,6 +490,45 @@ parse_marker (BsJsonReader *r, Parsed *d)
   return TRUE;
 }
 
+/* "evaluation": {...} or null. Counts are checked when stored (bs-evaluations.c). */
+static gboolean
+parse_evaluation (BsJsonReader *r, Parsed *d)
+{
+  BsRunEvaluation *e;
+  char *key;
+  gboolean ok;
+
+  if (bs_json_peek (r) == BS_JSON_NULL)
+    return bs_json_skip (r);
+  e = g_new0 (BsRunEvaluation, 1);
+  e->n_images = e->float_agree = -1;
+  ok = bs_json_begin_object (r);
+  while (ok && bs_json_next_member (r, &key))
+    {
+      g_autofree char *k = key;
+
+      if (g_str_equal (k, "dataset"))
+        ok = read_text (r, &e->dataset);
+      else if (g_str_equal (k, "engine"))
+        ok = read_text (r, &e->engine);
+      else if (g_str_equal (k, "n_images"))
+        ok = bs_json_read_int64 (r, &e->n_images);
+      else if (g_str_equal (k, "top1_correct"))
+        ok = bs_json_read_int64 (r, &e->top1_correct);
+      else if (g_str_equal (k, "top5_correct"))
+        ok = bs_json_read_int64 (r, &e->top5_correct);
+      else if (g_str_equal (k, "float_checkpoint"))
+        ok = read_text (r, &e->float_checkpoint);
+      else if (g_str_equal (k, "float_agree"))
+        ok = bs_json_read_int64 (r, &e->float_agree);
+      else
+        ok = bs_json_skip (r);
+    }
+  g_clear_pointer (&d->evaluation, bs_run_evaluation_free);
+  d->evaluation = e;
+  return ok && !bs_json_failed (r);
+}
+
 static gboolean
 parse_array_of (BsJsonReader *r, Parsed *d, gboolean (*element) (BsJsonReader *, Parsed *))
 {
@@ -570,6 +612,8 @@ parse_document (BsJsonReader *r, Parsed *d)
         ok = parse_array_of (r, d, parse_channel);
       else if (g_str_equal (k, "markers"))
         ok = parse_array_of (r, d, parse_marker);
+      else if (g_str_equal (k, "evaluation"))
+        ok = parse_evaluation (r, d);
       else if (g_str_equal (k, "events"))
         ok = parse_events (r, d);
       else
@@ -788,7 +832,9 @@ write_run (BsStore *store, Parsed *d, const char *session, GError **error)
     {
       if (finish_import (store, run, d, status, &local) && bs_store_commit (store, &local))
         {
-          if (add_markers (store, run, d, &local))
+          if (add_markers (store, run, d, &local)
+              && (d->evaluation == NULL
+                  || bs_store_set_run_evaluation (store, run, d->evaluation, &local)))
             return run;
         }
       else

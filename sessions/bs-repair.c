@@ -159,6 +159,7 @@ static const struct
   { "sample_chunks", "channel_id IN (SELECT id FROM channels NOT INDEXED WHERE run_id = ?1)" },
   { "event_chunks", "run_id = ?1" },
   { "markers", "run_id = ?1" },
+  { "run_evaluations", "run_id = ?1" },
 };
 
 /* Copies the rows of @table matching @where (bound to @run) as they are: both files have

@@ -23,7 +23,7 @@ void bs_repair_report_clear (BsRepairReport *report);
 gboolean bs_repair_check (const char *path, GError **error);
 
 /* Copies every run of @path whose records all read back intact (its row, model, session,
- * tags, layers, channels, chunks and markers) into a new database at @dest, keeping run
+ * tags, layers, channels, chunks, markers and evaluation) into a new database at @dest, keeping run
  * ids, and recomputes their summaries. @dest must not exist. Damaged runs are counted and
  * described in @report. Fails only when nothing can be read or @dest cannot be written. */
 gboolean bs_repair_copy (const char *path, const char *dest, BsRepairReport *report,

@@ -150,9 +150,24 @@ static const char migration_2[] =
   "ALTER TABLE layer_summaries ADD COLUMN energy_sd_j REAL;"
   "ALTER TABLE run_summaries ADD COLUMN energy_per_inference_sd_j REAL;";
 
+/* 3: accuracy as a figure of a run (blendscope-cli eval --session): which data, how many
+ * images, which engine, and the counts (shares are derived, so nothing is rounded). */
+static const char migration_3[] =
+  "CREATE TABLE run_evaluations ("
+  "  run_id INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,"
+  "  dataset TEXT NOT NULL,"              /* "fashion-mnist (t10k)", an .npy file's name */
+  "  n_images INTEGER NOT NULL CHECK (n_images > 0),"
+  "  engine TEXT NOT NULL,"               /* the backend spec the images ran on */
+  "  top1_correct INTEGER NOT NULL CHECK (top1_correct BETWEEN 0 AND n_images),"
+  "  top5_correct INTEGER NOT NULL CHECK (top5_correct BETWEEN top1_correct AND n_images),"
+  "  float_checkpoint TEXT,"              /* NULL: not compared with a float model */
+  "  float_agree INTEGER CHECK (float_agree BETWEEN 0 AND n_images)"
+  ");";
+
 static const char *const migrations[BS_STORE_SCHEMA_VERSION] = {
   migration_1,
   migration_2,
+  migration_3,
 };
 
 gboolean

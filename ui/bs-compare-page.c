@@ -7,6 +7,7 @@
 #include "bs-chart-export.h"
 #include "bs-compare-render.h"
 #include "bs-overlay-render.h"
+#include "bs-pareto-render.h"
 #include "bs-power-traces.h"
 #include "bs-queries.h"
 #include "bs-run-colors.h"
@@ -17,6 +18,7 @@
 
 #define OVERLAY_HEIGHT 280
 #define EXPORT_WIDTH 1100
+#define PARETO_WIDTH 720
 
 struct _BsComparePage
 {
@@ -31,6 +33,7 @@ struct _BsComparePage
   char *labels[BS_COMPARE_MAX_RUNS];
   GPtrArray *traces;
   BsCompareChart *chart;
+  BsParetoChart *pareto;     /* NULL when no compared run has a stored evaluation */
   char *selected;
   int selected_row;
 
@@ -38,8 +41,10 @@ struct _BsComparePage
   GtkWidget *header;
   GtkWidget *compare_area;
   GtkWidget *overlay_area;
+  GtkWidget *pareto_area;
   BsCompareInfo compare_info;
   BsOverlayInfo overlay_info;
+  BsParetoInfo pareto_info;
 };
 
 enum
@@ -63,6 +68,7 @@ clear_data (BsComparePage *self)
     }
   g_clear_pointer (&self->traces, g_ptr_array_unref);
   g_clear_pointer (&self->chart, bs_compare_chart_free);
+  g_clear_pointer (&self->pareto, bs_pareto_chart_free);
   self->n_runs = 0;
 }
 
@@ -86,6 +92,8 @@ rebuild_chart (BsComparePage *self)
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->compare_area), content_height (self));
   gtk_widget_queue_draw (self->compare_area);
   gtk_widget_queue_draw (self->overlay_area);
+  gtk_widget_set_visible (self->pareto_area, self->pareto != NULL);
+  gtk_widget_queue_draw (self->pareto_area);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), self->chart != NULL ? "chart" : "empty");
 }
 
@@ -116,6 +124,21 @@ draw_overlay (cairo_t *cr, int width, int height, gpointer data)
   overlay.x_start_ns = overlay.x_end_ns = NAN;
   overlay.y_min = overlay.y_max = NAN;
   bs_overlay_render (cr, &overlay, width, height, &self->style, &self->overlay_info);
+}
+
+static void
+draw_pareto (cairo_t *cr, int width, int height, gpointer data)
+{
+  BsComparePage *self = data;
+
+  if (self->pareto != NULL)
+    bs_pareto_render (cr, self->pareto, width, height, &self->style, &self->pareto_info);
+}
+
+static void
+area_draw_pareto (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  draw_pareto (cr, width, height, data);
 }
 
 static void
@@ -163,6 +186,21 @@ describe_runs (BsComparePage *self)
   return g_string_free (text, FALSE);
 }
 
+/* The accuracy panel's data, when at least one run has a stored evaluation. */
+static BsParetoChart *
+pareto_chart (BsStore *store, const BsComparison *comparison)
+{
+  g_autoptr (GArray) points = bs_query_accuracy_points (store, comparison, NULL);
+
+  if (points == NULL)
+    return NULL;
+  for (guint i = 0; i < points->len; i++)
+    if (g_array_index (points, BsAccuracyPoint, i).has_accuracy)
+      return bs_pareto_chart_new ((const BsAccuracyPoint *) (void *) points->data,
+                                  (int) points->len);
+  return NULL;
+}
+
 gboolean
 bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_t *runs,
                           int n_runs, GError **error)
@@ -200,6 +238,7 @@ bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_
         }
     }
   self->traces = bs_query_power_overlay (store, runs, n_runs, 0, NULL);
+  self->pareto = pareto_chart (store, self->comparison);
   markup = describe_runs (self);
   if (bs_store_get_read_only_reason (store) != NULL)
     {
@@ -314,6 +353,29 @@ add_chart (JsonBuilder *b, const BsCompareChart *c)
   json_builder_end_array (b);
 }
 
+static void
+add_pareto (JsonBuilder *b, const BsParetoChart *p)
+{
+  json_builder_set_member_name (b, "accuracy");
+  json_builder_begin_array (b);
+  for (int i = 0; i < p->n_runs; i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "top1");
+      add_number (b, p->runs[i].accuracy);
+      json_builder_set_member_name (b, "latency_s");
+      add_number (b, p->runs[i].cost[BS_PARETO_LATENCY]);
+      json_builder_set_member_name (b, "energy_j");
+      add_number (b, p->runs[i].cost[BS_PARETO_ENERGY]);
+      json_builder_set_member_name (b, "pareto_latency");
+      json_builder_add_boolean_value (b, p->runs[i].on_front[BS_PARETO_LATENCY]);
+      json_builder_set_member_name (b, "pareto_energy");
+      json_builder_add_boolean_value (b, p->runs[i].on_front[BS_PARETO_ENERGY]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
 /* Through json-glib: numbers in any locale, names escaped. */
 char *
 bs_compare_page_get_summary (BsComparePage *self)
@@ -333,6 +395,8 @@ bs_compare_page_get_summary (BsComparePage *self)
   json_builder_add_string_value (b, self->metric == BS_COMPARE_TIME ? "s" : "J");
   if (self->chart != NULL)
     add_chart (b, self->chart);
+  if (self->pareto != NULL)
+    add_pareto (b, self->pareto);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   return json_to_string (root, FALSE);
@@ -356,6 +420,22 @@ bs_compare_page_export (BsComparePage *self, const char *chart, const char *path
     }
   if (g_strcmp0 (chart, "overlay") == 0 || g_strcmp0 (chart, "power") == 0)
     return bs_chart_export (path, format, EXPORT_WIDTH, 360, 2, draw_overlay, self, error);
+  if (g_strcmp0 (chart, "pareto") == 0 || g_strcmp0 (chart, "accuracy") == 0)
+    {
+      BsParetoInfo saved = self->pareto_info;
+      gboolean ok;
+
+      if (self->pareto == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "Nothing to export: none of the compared runs has an accuracy "
+                       "(blendscope-cli eval --session)");
+          return FALSE;
+        }
+      ok = bs_chart_export (path, format, EXPORT_WIDTH, 380, 2, draw_pareto, self, error);
+      self->pareto_info = saved;
+      return ok;
+    }
   if (g_strcmp0 (chart, "compare") == 0)
     {
       BsCompareInfo saved = self->compare_info;
@@ -366,7 +446,7 @@ bs_compare_page_export (BsComparePage *self, const char *chart, const char *path
       return ok;
     }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "No chart \"%s\" in the compare view (compare, overlay)", chart);
+               "No chart \"%s\" in the compare view (compare, overlay, pareto)", chart);
   return FALSE;
 }
 
@@ -458,6 +538,7 @@ bs_compare_page_init (BsComparePage *self)
   GtkWidget *metric_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *scrolled = gtk_scrolled_window_new ();
   GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
+  GtkWidget *bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *empty = gtk_label_new ("Select 2 to 4 runs in Sessions and press Compare.");
   GtkGesture *click = gtk_gesture_click_new ();
 
@@ -503,8 +584,17 @@ bs_compare_page_init (BsComparePage *self)
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->overlay_area), area_draw_overlay, self, NULL);
   gtk_widget_set_size_request (self->overlay_area, -1, 200);
 
+  /* Accuracy against cost beside the power overlay, shown when a run has an accuracy. */
+  self->pareto_area = gtk_drawing_area_new ();
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->pareto_area), area_draw_pareto, self, NULL);
+  gtk_widget_set_size_request (self->pareto_area, PARETO_WIDTH, 200);
+  gtk_widget_set_visible (self->pareto_area, FALSE);
+  gtk_widget_set_hexpand (self->overlay_area, TRUE);
+  gtk_box_append (GTK_BOX (bottom), self->pareto_area);
+  gtk_box_append (GTK_BOX (bottom), self->overlay_area);
+
   gtk_paned_set_start_child (GTK_PANED (paned), scrolled);
-  gtk_paned_set_end_child (GTK_PANED (paned), self->overlay_area);
+  gtk_paned_set_end_child (GTK_PANED (paned), bottom);
   gtk_paned_set_resize_end_child (GTK_PANED (paned), FALSE);
   gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
   gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);

@@ -1,6 +1,7 @@
 /* bs-sessions-page.c: the Sessions page. */
 #include "bs-sessions-page.h"
 
+#include "bs-evaluations.h"
 #include "bs-runs.h"
 #include "bs-sessions.h"
 
@@ -15,6 +16,7 @@ struct _BsRunItem
 {
   GObject parent_instance;
   BsRun *run;
+  BsRunEvaluation *evaluation;   /* its stored accuracy, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (BsRunItem, bs_run_item, G_TYPE_OBJECT)
@@ -23,6 +25,7 @@ static void
 bs_run_item_finalize (GObject *object)
 {
   g_clear_pointer (&BS_RUN_ITEM (object)->run, bs_run_free);
+  g_clear_pointer (&BS_RUN_ITEM (object)->evaluation, bs_run_evaluation_free);
   G_OBJECT_CLASS (bs_run_item_parent_class)->finalize (object);
 }
 
@@ -47,6 +50,7 @@ enum
   COL_BACKEND,
   COL_DATE,
   COL_STATUS,
+  COL_ACCURACY,
   COL_TAGS,
   COL_NOTES,
   N_COLUMNS
@@ -70,11 +74,28 @@ struct _BsSessionsPage
 
 G_DEFINE_FINAL_TYPE (BsSessionsPage, bs_sessions_page, GTK_TYPE_BOX)
 
+/* "87.12 %" (top-1), and what it was measured on for the tooltip. */
 static char *
-cell_text (const BsRun *run, int column)
+accuracy_text (const BsRunEvaluation *e, gboolean detail)
 {
+  if (e == NULL)
+    return g_strdup (detail ? "" : "—");
+  if (!detail)
+    return g_strdup_printf ("%.2f %%", 100.0 * bs_run_evaluation_top1 (e));
+  return g_strdup_printf ("top-1 %.2f %%, top-5 %.2f %% of %" G_GINT64_FORMAT " images of %s, "
+                          "run on %s", 100.0 * bs_run_evaluation_top1 (e),
+                          100.0 * bs_run_evaluation_top5 (e), e->n_images, e->dataset, e->engine);
+}
+
+static char *
+cell_text (const BsRunItem *item, int column)
+{
+  const BsRun *run = item->run;
+
   switch (column)
     {
+    case COL_ACCURACY:
+      return accuracy_text (item->evaluation, FALSE);
     case COL_ID:
       return g_strdup_printf ("%" G_GINT64_FORMAT, run->id);
     case COL_SESSION:
@@ -122,11 +143,15 @@ static void
 bind_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
   BsRunItem *run = gtk_list_item_get_item (item);
-  g_autofree char *text = cell_text (run->run, GPOINTER_TO_INT (data));
+  g_autofree char *text = cell_text (run, GPOINTER_TO_INT (data));
+  g_autofree char *accuracy = accuracy_text (run->evaluation, TRUE);
   GtkWidget *label = gtk_list_item_get_child (item);
 
   gtk_label_set_text (GTK_LABEL (label), text);
-  gtk_widget_set_tooltip_text (label, GPOINTER_TO_INT (data) == COL_NOTES && *text ? run->run->notes : NULL);
+  if (GPOINTER_TO_INT (data) == COL_ACCURACY)
+    gtk_widget_set_tooltip_text (label, *accuracy ? accuracy : NULL);
+  else
+    gtk_widget_set_tooltip_text (label, GPOINTER_TO_INT (data) == COL_NOTES && *text ? run->run->notes : NULL);
 }
 
 static void
@@ -184,6 +209,7 @@ load_runs (BsSessionsPage *self)
 
       item->run = runs->pdata[i];
       runs->pdata[i] = NULL;
+      item->evaluation = bs_store_get_run_evaluation (store, item->run->id, NULL);
       if (g_hash_table_contains (selected, &item->run->id))
         gtk_bitset_add (keep, i);
       g_list_store_append (self->runs, item);
@@ -711,6 +737,7 @@ bs_sessions_page_init (BsSessionsPage *self)
   add_column (self, "Backend", COL_BACKEND, 80, FALSE);
   add_column (self, "Date", COL_DATE, 160, FALSE);
   add_column (self, "Status", COL_STATUS, 130, FALSE);
+  add_column (self, "Top-1", COL_ACCURACY, 80, FALSE);
   add_column (self, "Tags", COL_TAGS, 120, FALSE);
   add_column (self, "Notes", COL_NOTES, -1, TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (right), self->table);

@@ -8,7 +8,9 @@ Environment: BS_CLI (blendscope-cli), BS_SOURCE_ROOT.
 """
 import json
 import os
+import signal
 import subprocess
+import time
 import tempfile
 import unittest
 
@@ -91,6 +93,55 @@ class Eval(unittest.TestCase):
         t1, _, _ = oracle_tally(logits[:5], labels[:5])
         self.assertIn(f"top-1: {100 * t1 / 5:.2f}% ({t1} / 5)", p.stdout)
         self.assertIn("airplane", p.stdout)
+
+    def test_session_stores_the_accuracy(self):
+        logits = self.reference_logits()
+        labels = np.arange(len(logits)) % 10
+        want_top1, want_top5, _ = oracle_tally(logits, labels)
+        lab = self.save("labels.npy", labels)
+        db = self.path("runs.db")
+        p = cli("eval", MODEL, "--images", SAMPLES, "--labels", lab, "--session", "acc",
+                "--db", db)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("recorded as run 1 in session 'acc'", p.stdout)
+        # A second run without an evaluation (record), to compare against.
+        p = cli("record", MODEL, "--db", db, "--probe", "synthetic", "-n", "4", "--backend", "cpu")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        top1 = f"{100 * want_top1 / len(labels):.2f} %"
+        top5 = f"{100 * want_top5 / len(labels):.2f} %"
+        runs = cli("runs", "--db", db)
+        self.assertEqual(runs.returncode, 0, runs.stderr)
+        lines = {line.split()[0]: line for line in runs.stdout.splitlines()[1:]}
+        self.assertIn(top1, lines["1"])
+        self.assertNotIn("%", lines["2"])
+        show = cli("show", "1", "--db", db)
+        self.assertIn(f"top-1 {top1} ({want_top1}), top-5 {top5} ({want_top5}) of "
+                      f"{len(labels)} images of sample-inputs.npy, run on cpu", show.stdout)
+        self.assertIn(f"{len(labels)} inferences", show.stdout)
+        compare = cli("compare", "1", "2", "--db", db)
+        self.assertEqual(compare.returncode, 0, compare.stderr)
+        self.assertIn("accuracy vs cost per image", compare.stdout)
+        row = [line for line in compare.stdout.splitlines() if line.split()[:1] == ["1"]
+               and "%" in line]
+        self.assertEqual(len(row), 1, compare.stdout)
+        self.assertIn(f"{100 * want_top1 / len(labels):.2f} %", row[0])
+
+    def test_ctrl_c_stops_and_keeps_the_run_as_aborted(self):
+        images = self.save("many.npy", np.tile(np.load(SAMPLES), (400, 1, 1, 1)))
+        labels = self.save("many-labels.npy", np.zeros(6400, np.int64))
+        db = self.path("runs.db")
+        p = subprocess.Popen([CLI, "eval", MODEL, "--images", images, "--labels", labels,
+                              "--session", "cut", "--db", db],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 130, err)
+        self.assertIn("evaluation stopped after", err)
+        self.assertNotIn("top-1", out)
+        runs = cli("runs", "--db", db)
+        self.assertIn("aborted", runs.stdout)
+        self.assertNotIn("%", runs.stdout.splitlines()[1])   # no accuracy stored
 
     def test_csim_backend_counts_alike(self):
         logits = self.reference_logits()
