@@ -235,6 +235,25 @@ def train(recipe, x, y, log=print, on_epoch=None):
                  "epochs_done": recipe.epochs, "threads": torch.get_num_threads()}
 
 
+def recalibrate_bn(net, images):
+    """Re-estimate every BatchNorm's running mean and variance on `images` (one batch, in
+    execution order, so each BN sees the already re-estimated layers before it); gamma and
+    beta are kept. After training with STE the running averages lag behind the last
+    weights (binary signs still flip late in training); the population statistics of the
+    final network fix that."""
+    def pre(node, ins):
+        if node.kind == "batchnorm":
+            bn = net.op(node.name)
+            x = ins[0].double()
+            bn.running_mean.copy_(x.mean(dim=(0, 2, 3)).to(bn.running_mean.dtype))
+            bn.running_var.copy_(x.var(dim=(0, 2, 3), unbiased=False).to(bn.running_var.dtype))
+
+    net.eval()
+    with torch.no_grad():
+        net.run_nodes(torch.as_tensor(np.array(images)), pre=pre)
+    return net
+
+
 def predict_float(net, x, batch=500):
     net.eval()
     out = []

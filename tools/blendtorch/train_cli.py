@@ -47,6 +47,9 @@ def parse_args(argv):
     p.add_argument("--train-cpu-seconds", type=float, metavar="S",
                    help="with --from-checkpoint: the training's CPU time, when the checkpoint "
                         "does not record it (from the training log)")
+    p.add_argument("--bn-recalib", type=int, default=2048, metavar="N",
+                   help="re-estimate the BatchNorm statistics on N training images after "
+                        "training (0: keep the running averages)")
     p.add_argument("--calib-count", type=int, default=512, help="training images for calibration")
     p.add_argument("--train-limit", type=int, help="train on the first N training images only")
     p.add_argument("--test-limit", type=int, help="measure on the first N test images only")
@@ -205,6 +208,10 @@ def main(argv=None):
             torch.save(ck, args.checkpoint_out)
             log(f"saved {args.checkpoint_out}")
 
+    n_recalib = min(args.bn_recalib, len(xtr))
+    if n_recalib > 0:
+        train.recalibrate_bn(net, train.calibration_subset(xtr, n_recalib, recipe.seed + 2000))
+        log(f"BatchNorm statistics re-estimated on {n_recalib} training images")
     float_pred = train.predict_float(net, xte)
     float_top1 = 100.0 * float(np.mean(float_pred == yte))
     log(f"float top-1 on {len(yte)} test images: {float_top1:.2f} %")
@@ -225,6 +232,9 @@ def main(argv=None):
         ("seed", str(recipe.seed)),
         ("epochs", epochs_text(recipe, args.stopped_after, figures)),
         ("calibration", f"max, {len(calib)} training images (seed {recipe.seed + 1000})"),
+        ("batchnorm", f"running statistics re-estimated after training on {n_recalib} "
+                      f"training images (seed {recipe.seed + 2000})" if n_recalib > 0
+                      else "running averages of the training"),
         ("train_cpu_seconds", cpu_text(figures)),
         ("float_top1", f"{float_top1:.2f} % (PyTorch float model, {len(yte)} test images)"),
         ("int_top1", f"{oracle['top1']:.2f} % (integer oracle tools/blendtorch/intref.py, "
@@ -235,8 +245,10 @@ def main(argv=None):
     res.model.provenance = prov
     bsm.write(res.model, args.output)
     if args.cli:
-        ckpt = args.from_checkpoint or args.checkpoint_out
-        prov.update(measure_cli(args.cli, args.output, xte, yte, ckpt, oracle, log))
+        with tempfile.TemporaryDirectory(prefix="bs-train-") as d:
+            ckpt = os.path.join(d, "exported-float.pt")  # the float model as exported
+            torch.save(train.checkpoint(net, args.recipe, recipe), ckpt)
+            prov.update(measure_cli(args.cli, args.output, xte, yte, ckpt, oracle, log))
         res.model.provenance = prov
         bsm.write(res.model, args.output)
     log(f"wrote {args.output}")
