@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bs-chart-theme.h"
 #include "bs-prediction-render.h"
 
 #define CONFIDENCE_NOTE \
@@ -123,7 +124,7 @@ static void
 set_demo (BsPredictionTile *self, gboolean demo)
 {
   self->demo = !!demo;
-  bs_chart_style_init (&self->style, self->demo ? BS_CHART_THEME_DEMO : BS_CHART_THEME_LIGHT);
+  bs_chart_style_init (&self->style, self->demo ? BS_CHART_THEME_DEMO : bs_chart_theme_current ());
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -198,6 +199,6 @@ bs_prediction_tile_class_init (BsPredictionTileClass *klass)
 static void
 bs_prediction_tile_init (BsPredictionTile *self)
 {
-  set_demo (self, FALSE);
+  bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   self->data.confidence = NAN;
 }

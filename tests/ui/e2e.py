@@ -290,8 +290,9 @@ def inner(args):
         modelled_px = live.count(modelled_caption_colour(), tolerance=30, region=(0, 90, SCREEN[0], 220))
         log("tile captions in the modelled colour: %d px" % modelled_px)
         # The charts follow the colour scheme: the power chart's plot area, light or dark.
-        plot = live.mean_luminance((120, 250, 1200, 400))
-        log("power chart plot area, mean luminance: %.0f (%s scheme)" % (plot, args.theme))
+        # Below the tiles: the prediction, the power chart, the timeline.
+        plot = live.mean_luminance((40, 230, SCREEN[0] - 40, SCREEN[1] - 120))
+        log("charts below the tiles, mean luminance: %.0f (%s scheme)" % (plot, args.theme))
         if args.theme == "dark" and plot > 90:
             fail("the charts stay light under the dark scheme (luminance %.0f)" % plot)
         if args.theme == "light" and plot < 180:
