@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-accel-image.c: a BsPlan lowered to the bs_blend kernel's descriptor table and
  * weight image (docs/accelerator.md, "Compiling a plan").
  *

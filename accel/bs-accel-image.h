@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-accel-image.h: the compiler pass from a core plan to what the bs_blend kernel
  * reads (docs/accelerator.md): the layer descriptor table and the weight image, plus
  * the arena layout the host fills and reads. Also the host side of the profile

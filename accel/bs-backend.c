@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-backend.c: opening backends from spec strings, and the wrappers every caller
  * goes through so that plan bookkeeping and cancellation behave alike everywhere. */
 #include "bs-backend.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-backend.h: the backend interface. A backend executes a BsPlan and reports when
  * each op ran. It is a small table of functions per backend (like a libsigrok
  * driver); accel/bs-backends.c lists them all.

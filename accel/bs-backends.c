@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-backends.c: the registry, one table of backend classes. */
 #include "bs-backend.h"
 #include "cpu/bs-cpu-backend.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-evaluate.c: iterate labelled images, run them on a backend in chunks, tally. */
 #include "bs-evaluate.h"
 #include "bs-backend.h"

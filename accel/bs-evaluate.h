@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-evaluate.h: the evaluation use case — run a model on a backend over labelled
  * images and tally its accuracy. Shared by `blendscope-cli eval` and the app. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-float-model.c: hand images to blendtorch.predict in a temporary folder, read back
  * its predictions. The Python side owns everything about checkpoints and float models;
  * this side only moves arrays and reports. */

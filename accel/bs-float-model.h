@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-float-model.h: the float PyTorch model a checkpoint holds, run by spawning
  * tools/blendtorch (`python3 -m blendtorch.predict`): its predicted classes, to measure
  * how often the integer model agrees with the network it was exported from. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* blendscope-cli: the headless front end. One subcommand per file (bs-cli-*.c). */
 #include "bs-cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* blendscope.c: the GTK workbench. Everything is in ui/ (BsApplication); this is main. */
 #include <locale.h>
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-agent.c: `blendscope-cli agent`: the board side of a remote run. Speaks the
  * agent protocol (docs/agent-protocol.md, accel/remote/bs-agent-proto.h) on stdin and
  * stdout, normally started by the ssh backend as `ssh HOST blendscope-cli agent`; runs

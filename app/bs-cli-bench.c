@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-bench.c: `blendscope-cli bench MODEL`: how fast a backend runs a model, one
  * image at a time, measured in one invocation against the reference interpreter and
  * (for the CPU backend) against this machine's own XOR-popcount peak.

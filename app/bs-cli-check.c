@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-check.c: `blendscope-cli check [--repair [--output FILE]]`: is the session
  * database damaged, and which runs of it are intact? The database is only read. */
 #include "bs-cli.h"

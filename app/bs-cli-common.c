@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-common.c: helpers shared by the subcommands. */
 #include "bs-cli.h"
 #include "bs-counts.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-devices.c: `blendscope-cli devices`: the backends of this build, whether
  * each can work on this machine (and why not), and the XRT devices it can open (or
  * why there are none), and which CPU kernel sets this CPU can run. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-eval.c: `blendscope-cli eval MODEL`: accuracy on labelled images (top-1, top-5,
  * per class, confusion matrix). The use case itself is accel/bs-evaluate.c; this file
  * parses options and prints. */

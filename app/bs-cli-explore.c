@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-explore.c: `blendscope-cli explore MODEL --board NAME`: the Pareto front of
  * the bs_blend kernel's configurations for a model on a board, latency MODELLED and
  * resources ESTIMATED (accel/explore/bs-explore.h does the search). */

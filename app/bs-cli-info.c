@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-info.c: `blendscope-cli info MODEL`, the per-layer table of a model. */
 #include "bs-cli.h"
 #include "bs-counts.h"

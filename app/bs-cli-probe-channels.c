@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-probe-channels.c: a probe's channels as a run records them; shared by the
  * subcommands that record power (record, eval --probe). Apart from bs-cli-common.c,
  * which builds without probes/. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-probes.c: `blendscope-cli probes`, what power probes this machine has, and
  * `blendscope-cli calibrate`, a meter's latency measured with a CPU idle/busy pattern. */
 #include "bs-cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-record.c: `blendscope-cli record MODEL`: run on a backend while a probe samples
  * power, and record both to the session database as they happen. */
 #include "bs-backend.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-run.c: `blendscope-cli run MODEL`: inferences, top classes, per-layer timings. */
 #include "bs-backend.h"
 #include "bs-cli.h"

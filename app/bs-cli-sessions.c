@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-sessions.c: `blendscope-cli runs | sessions | show | compare | export | delete`,
  * and the run summary `record` prints. Everything goes through sessions/ (no SQL here). */
 #include "bs-evaluations.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-sweep.c: `blendscope-cli sweep MODEL --probe SPEC`: per-layer power and energy.
  *
  * Meters are slow and layers last microseconds, so each plan op is looped at steady state

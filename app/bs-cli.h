@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli.h: blendscope-cli subcommands. Each returns the process exit status. */
 #pragma once
 

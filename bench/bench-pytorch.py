@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Times blendscope's CPU backend against PyTorch 1.13 on one thread, batch 1, all
 engines interleaved in the same rounds, and prints each ratio (issue 5).
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench-sessions.c: the session store's speed and size, each figure beside its target.
  *
  *   bench-sessions [--dir DIR] [--samples N] [--events N]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-accuracy.c: the tally of an evaluation. Integer counts only; shares are computed
  * when asked, so partial tallies (an interrupted evaluation) stay exact. */
 #include "bs-accuracy.h"

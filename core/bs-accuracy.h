@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-accuracy.h: tallying a classifier's predictions against labels: top-1, top-5,
  * per-class accuracy and the confusion matrix. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-budget.c: resource budgets (docs/model-format.md, section 6, "Budgets").
  *
  * The defaults hold the largest realistic BlendNet, ResNet and MLP-Mixer networks for

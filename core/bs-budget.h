@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-budget.h: resource budgets, so that a small file cannot make blendscope allocate
  * or compute without bound (docs/model-format.md, section 6, "Budgets").
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-clock.h: the one clock. Every timestamp in blendscope is CLOCK_MONOTONIC in int64
  * nanoseconds; device clocks are converted with an offset and rate recorded in the run. */
 #pragma once

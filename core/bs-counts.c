@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-counts.c: op, parameter and activation counts (docs/model-format.md, section 8).
  *
  * Counts describe the network as written in the IR, not a compiled plan: a batchnorm

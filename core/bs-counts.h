@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-counts.h: operation, parameter and activation counts per layer, from the model
  * IR alone (before any compiler folding). The rules are docs/model-format.md,
  * section 8; every view that shows a count derives it from here.

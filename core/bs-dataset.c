@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-dataset.c: loading labelled test images. The formats' own parsers (bs-idx.c,
  * bs-npy.c) check the files; this file checks that images, labels and model agree. */
 #include "bs-dataset.h"

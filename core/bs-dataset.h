@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-dataset.h: labelled test images for accuracy: the Fashion-MNIST test set from
  * Debian's dataset-fashion-mnist, or a pair of .npy files (images, labels). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-events.c: names for the event and sample vocabulary. */
 #include "bs-events.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-events.h: what a run produces: layer events from backends and samples from probes. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-fixed.h: fixed-point rounding and saturation, defined once for every engine.
  * docs/model-format.md, section 4. Plain C (no GLib) so accel/kernel can use it too.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-idx.c: a strict reader for IDX arrays (http://yann.lecun.com/exdb/mnist/, "the IDX
  * file format"). Every header field is checked before anything is allocated, so a short
  * or lying file is an error, never a large allocation or a read past the end. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-idx.h: the IDX format of the MNIST family of data sets (Fashion-MNIST's test images
  * and labels), unsigned-byte arrays only. */
 #pragma once

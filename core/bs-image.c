@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-image.c: decoding inputs into uint8 CHW batches. */
 #include "bs-image.h"
 #include "bs-npy.h"

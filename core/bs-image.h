@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-image.h: batches of uint8 CHW input images, from PNG, .npy or a seeded generator. */
 #pragma once
 

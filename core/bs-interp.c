@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-interp.c: the reference interpreter.
  *
  * Every activation is an int32 CHW array (bits as +1/-1) and every layer kind is one

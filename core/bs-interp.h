@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-interp.h: the reference interpreter. Plain scalar code that follows
  * docs/model-format.md, section 5, literally; it is the oracle every backend is
  * checked against, so it favours being obviously right over being fast.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-labels.c: reading the labels of an image batch. */
 #include "bs-labels.h"
 

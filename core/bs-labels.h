@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-labels.h: the true classes of a batch of input images, read from an .npy file beside
  * the images. The rule: images NAME.npy have their labels in NAME-labels.npy, a 1-D
  * uint8 or int32 array with one class index (0 … n_classes − 1) per image. */

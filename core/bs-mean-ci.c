@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-mean-ci.c: batch-means confidence intervals. */
 #include "bs-mean-ci.h"
 #include "bs-stats.h"

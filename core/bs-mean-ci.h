@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-mean-ci.h: the mean of a power trace with a 95 % confidence interval.
  *
  * Readings of a slow meter are autocorrelated (each averages a window, the load itself

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-model-format.c: the tables and helpers the .bsm reader and writer share, and the
  * one rule for names that both the writer and bs_model_validate() apply. */
 #include "bs-model-format.h"

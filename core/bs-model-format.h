@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-model-format.h: what the .bsm reader (bs-model-read.c) and writer
  * (bs-model-write.c) share: the preamble layout, the [layer] parameter table and the
  * checksum (docs/model-format.md). Private to core/. */

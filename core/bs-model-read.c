@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-model-read.c: reading .bsm files (docs/model-format.md).
  *
  * Error codes: BS_MODEL_ERROR_FORMAT for anything about the bytes and the header's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-model-validate.c: the checks of docs/model-format.md, section 6, and shape and
  * type inference (section 5).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-model-write.c: writing .bsm files (docs/model-format.md). The writer refuses only
  * what the file cannot represent (bs_model_name_is_valid(), UTF-8); bs_model_validate()
  * judges the network itself, so that deliberately invalid models (tests, tools) can still

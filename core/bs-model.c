@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-model.c: building a BsModel in memory, names of enums, tensor element access. */
 #include "bs-model.h"
 

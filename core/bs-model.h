@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-model.h: the model IR. A BsModel is a list of layers in execution order over
  * a table of tensors; docs/model-format.md defines every layer's integer semantics.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-npy.c: a strict reader and a small writer for NumPy's .npy format.
  *
  * Only what blendscope exchanges: C-ordered little-endian uint8 (images), int32

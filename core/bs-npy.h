@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-npy.h: NumPy .npy arrays (format versions 1-3), the interchange with PyTorch tools. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-plan.c: lowering a validated model to a BsPlan (docs/model-format.md, section 7).
  *
  * Three passes: group each layer with the batchnorm (and sign) that alone read its

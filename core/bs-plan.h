@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-plan.h: the compiled plan (docs/model-format.md, section 7).
  *
  * A BsPlan is a validated BsModel lowered for execution, shared by every backend:

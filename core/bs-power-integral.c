@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-power-integral.c: p̂ and its trapezoids. */
 #include "bs-power-integral.h"
 

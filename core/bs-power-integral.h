@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-power-integral.h: the one reading of a power trace, and its integral.
  *
  * Readings are joined by straight lines and held flat before the first and after the

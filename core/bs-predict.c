@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-predict.c: argmax and softmax confidence of integer logits. */
 #include "bs-predict.h"
 

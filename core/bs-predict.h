@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-predict.h: what a model's integer logits say: the predicted class and, when the
  * model records the scale of its logits, the softmax confidence.
  *

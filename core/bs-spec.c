@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-spec.c: parsing and writing spec strings. */
 #include "bs-spec.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-spec.h: spec strings, "name:key=value<sep>key=value", the one parser behind backend
  * specs ("cpu:threads=2,isa=avx2", separator ',') and probe specs
  * ("sigrok:demo:samplerate=10:channels=A0,A1", separator ':').

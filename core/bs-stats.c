@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-stats.c: order statistics, Student's t distribution and Welch's test.
  *
  * The t distribution goes through the regularised incomplete beta function, evaluated

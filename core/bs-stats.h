@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-stats.h: the one place for statistics: order statistics, Student's t distribution,
  * Welch's test and Holm's correction, behind layer summaries, run comparisons and the
  * probes' confidence intervals. Plain functions of numbers; libm only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-calibrate.c: latency calibration by an idle/busy pattern. */
 #include "bs-calibrate.h"
 #include "bs-energy.h"

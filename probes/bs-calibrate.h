@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-calibrate.h: measuring a meter's latency with a known load.
  *
  * The load is switched on and off in slots of random length (so that no lag but the true

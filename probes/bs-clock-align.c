@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-clock-align.c: lower-envelope rate fits and latency by correlation. */
 #include "bs-clock-align.h"
 #include "bs-probe.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-clock-align.h: putting meter readings on the one clock.
  *
  * Every reading is stamped with CLOCK_MONOTONIC when it reaches the host. That stamp is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-energy.c: direct integration, per-layer and whole-network energy. */
 #include "bs-energy.h"
 #include "bs-power-integral.h"

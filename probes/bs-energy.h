@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-energy.h: energy attribution, as pure functions over recorded power readings.
  *
  * Direct: the energy of an interval (a layer, an inference) is the integral of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-interval.h: a span of time on the one clock, [t_start_ns, t_end_ns). */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-meter-store.c: per-meter calibration in a GKeyFile. */
 #include "bs-meter-store.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-meter-store.h: what calibration learnt about each meter, kept between runs in
  * g_get_user_config_dir()/blendscope/meters.ini, one group per meter id
  * (bs_probe_get_meter_id()). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-poller.c: the polling thread. */
 #include "bs-poller.h"
 

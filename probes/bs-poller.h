@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-poller.h: a thread that calls a function at a fixed rate until stopped, for the probes
  * that read files (hwmon, RAPL, XMC). Deadlines are absolute, so the rate does not drift
  * with the time a poll takes; deadlines missed while a poll blocked are skipped, not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe-hwmon.c: Linux hwmon power sensors (INA226, INA3221 and the like, as on Zynq
  * boards), read from sysfs by a polling thread.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe-ppk2.c: Nordic Power Profiler Kit II, over its USB CDC serial port, read by
  * blendscope itself. Written from the protocol as Nordic's own tools use it (nRF Connect
  * Power Profiler is the reference), not from other code.

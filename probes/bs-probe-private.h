@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe-private.h: what probe implementations share. Not for users of probes. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe-rapl.c: RAPL energy counters through Linux powercap, read by a polling thread.
  *
  * Spec: rapl[:root=/sys/class/powercap][:rate=20][:channels=package-0,package-0/core]

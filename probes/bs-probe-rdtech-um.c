@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe-rdtech-um.c: RDTech UM24C, UM25C and UM34C USB power meters, read over their
  * Bluetooth serial port (/dev/rfcommN) by blendscope itself: libsigrok 0.5.2 has no driver
  * for them. Written from the public protocol description, not from other code.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe-sigrok.c: any libsigrok driver, chosen by name at run time.
  *
  * Spec: sigrok[:DRIVER][:conn=...][:key=value]...[:GROUP.key=value]...[:channels=A0,A1][:stall=3s]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe-synthetic.c: the simulated meter (tests and demos only; see the header).
  *
  * Reading k describes the window [s_k − W, s_k] with s_k = start + (k + 1)/rate, is the

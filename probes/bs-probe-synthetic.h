@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe-synthetic.h: a simulated meter whose power is a known function of time.
  *
  * FOR TESTS AND DEMOS ONLY. It is compiled into the library so that tests can check

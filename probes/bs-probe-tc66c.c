@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe-tc66c.c: the RDTech TC66C USB-C power meter over its USB CDC serial port, read
  * by blendscope itself (libsigrok 0.5.2 has no driver). Written from the public protocol
  * description, not from other code.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe-xmc.c: Alveo board power from the XMC management controller's sysfs files
  * (created by the xocl driver), read by a polling thread.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe.c: the probe interface: spec strings, the common part of every probe, and the
  * calls that dispatch to an implementation's BsProbeClass. */
 #include "bs-probe-private.h"

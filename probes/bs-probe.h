@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probe.h: the power-probe interface.
  *
  * A probe is one power source (a libsigrok meter, Linux hwmon sensors, RAPL counters, an

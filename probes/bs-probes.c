@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-probes.c: the one table of probe implementations. Adding a probe = one file + one line. */
 #include "bs-probe-private.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-serial-meter.c: the polling thread, faults and reconnection of a request/response
  * serial meter. */
 #include "bs-serial-meter.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-serial-meter.h: what the polled serial meters (RDTech UM24C/25C/34C, TC66C) share: a
  * thread that sends the meter's request at a fixed rate, reads one fixed-length frame,
  * has the protocol decode it, and turns what goes wrong into faults:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-serial.c: raw termios serial ports read with poll(). */
 #include "bs-serial.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-serial.h: a meter's serial port (USB CDC ACM, Bluetooth rfcomm, or a test's
  * pseudo-terminal) opened with termios: raw 8N1, O_NOCTTY, non-blocking, read with poll().
  * libserialport is not used because it refuses pseudo-terminals, which the simulators are. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sigrok-config.c: libsigrok options from text, as sigrok-cli parses them, and setting
  * them on a device or on its channel groups. */
 #include "bs-sigrok-config.h"

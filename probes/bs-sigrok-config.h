@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sigrok-config.h: libsigrok options given as text ("samplerate=10", "conn=/dev/ttyUSB0",
  * "A0.amplitude=2"), parsed as sigrok-cli parses them, and set on a device. Errors are
  * BS_PROBE_ERROR_SPEC, naming the option. */

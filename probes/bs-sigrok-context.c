@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sigrok-context.c: the process-wide libsigrok context, its log, and the drivers in use. */
 #include "bs-sigrok-context.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sigrok-context.h: the one libsigrok context of the process, shared by every sigrok
  * probe and listing, and the drivers opened in it (libsigrok keeps one device list per
  * driver, so a driver's devices are cleared only when its last user is gone). */

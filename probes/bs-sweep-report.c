@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sweep-report.c: the sweep result as a table for the terminal. */
 #include "bs-sweep.h"
 

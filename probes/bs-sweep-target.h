@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sweep-target.h: what a per-layer sweep drives, on its own so that a backend adapter
  * can fill it in without the probe headers (see bs-sweep.h for the sweep itself). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sweep.c: runs the idle/loop schedule while capturing, then attributes. */
 #include "bs-sweep.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sweep.h: per-layer steady-state power measurement, independent of the backend.
  *
  * A layer lasts microseconds and a meter reads ten times a second, so each layer is looped

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sysfs-probe.c: the part every polled sysfs probe has in common. */
 #include "bs-sysfs-probe.h"
 

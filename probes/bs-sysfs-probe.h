@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sysfs-probe.h: what the polled sysfs probes (hwmon, RAPL, XMC) share: a poller thread
  * at the probe's rate, channels that each keep a read history (BsSysfsHealth), the one
  * "every channel is gone" fault, and the spec's root= and channels= filters. Each probe

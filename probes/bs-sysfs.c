@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sysfs.c: sysfs attribute reading. */
 #include "bs-sysfs.h"
 

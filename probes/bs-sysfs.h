@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sysfs.h: reading small sysfs attribute files, and what a failed read means.
  * Every sysfs probe takes root= so that tests can point it at a fake tree. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-virtual-clock.c: virtual time for tests. */
 #include "bs-virtual-clock.h"
 

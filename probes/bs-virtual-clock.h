@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-virtual-clock.h: a clock that moves only when told to, so that tests can run minutes
  * of meter readings and layer loops in milliseconds. The synthetic probe, the sweep and
  * the latency calibration take one in place of CLOCK_MONOTONIC. Not thread-safe: one thread

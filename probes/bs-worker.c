@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-worker.c: a thread with its own main loop, and synchronous calls onto it. */
 #include "bs-worker.h"
 

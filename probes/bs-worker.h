@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-worker.h: a thread running its own GMainContext, on which a caller runs functions and
  * waits for them. For libraries that must only ever be called from one thread and that attach
  * their sources to the thread-default context (libsigrok): they then never run on the

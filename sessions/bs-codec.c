@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-codec.c: chunk encodings. docs/sessions-schema.md, "Encodings", is the spec.
  *
  * Both encodings are delta + zigzag + LEB128 varints. Slow meters make timestamps the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-codec.h: the chunk encodings for high-volume data (power samples, layer events).
  *
  * Pure functions, no SQLite. docs/sessions-schema.md, section "Encodings", defines the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-evaluations.c: the run_evaluations table (schema version 3; bs_store_open() migrates
  * older files, and refuses to read older files it may not migrate). */
 #include "bs-evaluations.h"

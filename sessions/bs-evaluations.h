@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-evaluations.h: accuracy as a stored figure of a run — which data, how many images,
  * which engine, top-1 and top-5 (schema version 3, table run_evaluations). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-export-perfetto.c: a run as Chrome trace-event JSON, which ui.perfetto.dev and
  * chrome://tracing read.
  *

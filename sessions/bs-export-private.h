@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-export-private.h: the buffered text writer the export formats share. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-export.c: CSV and JSON exports, and the writer the formats share. */
 #include "bs-evaluations.h"
 #include "bs-export-private.h"

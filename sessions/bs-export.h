@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-export.h: a recorded run as CSV, JSON, or a Chrome/Perfetto trace.
  *
  * Times are nanoseconds since the run's start (its t0_ns, which the JSON and trace

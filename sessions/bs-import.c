@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-import.c: a JSON run export back into a store.
  *
  * Three steps, so that a bad file changes nothing: parse everything into memory

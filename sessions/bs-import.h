@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-import.h: reading a run exported as JSON (bs_export_run with BS_EXPORT_JSON, the
  * "blendscope-run" format, version 1) back into a store, as a new run.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-json-reader.c: the JSON grammar, one token at a time. */
 #include "bs-json-reader.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-json-reader.h: a pull reader for JSON text held in memory (RFC 8259), for reading
  * blendscope's own exports back. It walks the text once, without building a tree, so
  * a run of millions of events costs its arrays, not a node per number. Private to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-liveness.c: telling a run being recorded from one whose recorder died.
  *
  * A recorder writes its identity into the run row: host, boot id, pid and the pid's

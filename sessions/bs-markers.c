@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-markers.c: markers with ranges and notes.
  *
  * Schema version 1 has `markers (id, run_id, t_ns, label)`. The range end and the note

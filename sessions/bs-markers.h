@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-markers.h: markers as the user edits them — a label at a time or over a time range,
  * with a note — saved with the run.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-power-traces.c: per-inference power profiles and raw traces for overlays.
  *
  * Averaging over inferences is equivalent-time sampling: a meter that is not locked to

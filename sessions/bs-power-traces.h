@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-power-traces.h: a run's power, shaped for overlaying runs on one chart.
  *
  * Where the meter samples faster than an inference lasts, the trace is aligned at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-queries.c: layer statistics, run totals and comparisons, from stored summaries
  * when they are current and from the raw chunks otherwise. */
 #include "bs-queries.h"

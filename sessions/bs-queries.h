@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-queries.h: what the numbers of a run say, and how runs differ.
  *
  * Times are per inference: a layer's time in one inference is the sum of its events in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-record.c: one finished run, written through the recorder (so it takes the same
  * path, chunking and crash guarantees as a live recording). */
 #include "bs-record.h"

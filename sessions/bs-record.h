@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-record.h: recording a run whose events and samples are already in memory — the
  * store side of `blendscope-cli record`. Live recording (events and samples arriving
  * while the backend runs) uses bs-recorder.h directly. */

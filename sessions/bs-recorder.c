@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-recorder.c: the writer thread, its bounded queue, and the run lifecycle.
  *
  * The queue is a pair of batches: producers append to `pending` under the lock; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-recorder.h: writing a run while it happens.
  *
  * Producers (a backend's thread, a probe's thread) push events and samples; a writer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-repair.c: checking a whole database and salvaging its intact runs.
  *
  * A run is salvaged only when every record of it reads back intact through the same

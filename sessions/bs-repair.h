@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-repair.h: finding damage in a session database, and salvaging what is intact.
  *
  * Neither function writes to the file it examines. */

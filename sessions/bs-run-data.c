@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-run-data.c: decoding a run's chunks. A chunk that fails its checksum is reported
  * with the run and chunk it belongs to, and so is a chunk that is missing; nothing is
  * guessed, and no reader gets a silently shorter run. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-run-data.h: reading a run's recorded events and samples back, decoded. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-runs.c: reading and editing run and session records. */
 #include "bs-runs.h"
 #include "bs-counts.h"

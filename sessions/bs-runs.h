@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-runs.h: runs and sessions as records: what was run, where, how it ended.
  * The high-volume data of a run (events, samples) is read through bs-queries.h and
  * bs-export.h; it is written through bs-recorder.h. */

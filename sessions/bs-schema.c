@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-schema.c: the schema, as a list of forward migrations. docs/sessions-schema.md
  * explains every table; keep the two in step.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sessions.c: session records — create, rename, notes, delete. */
 #include "bs-sessions.h"
 #include "bs-store-private.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sessions.h: editing sessions as a whole — what the session browser does besides
  * editing single runs (bs-runs.h): create, rename, annotate, delete. Sessions are named;
  * a name is unique in a database. */

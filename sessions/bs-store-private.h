@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-store-private.h: what the files of sessions/ share about the connection. Nothing
  * outside sessions/ includes this (nothing outside sessions/ speaks SQL). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-store.c: opening a session database safely.
  *
  * The order matters: a file is judged (header, application id, schema version) before

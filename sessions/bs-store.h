@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-store.h: the session database. One SQLite file holds every recorded run;
  * docs/sessions-schema.md describes its tables, encodings and guarantees.
  *

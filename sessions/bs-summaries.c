@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-summaries.c: per-layer and per-run figures from raw events and samples.
  *
  * Energy: the power channels of the run are summed (one channel per rail) and

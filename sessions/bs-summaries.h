@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-summaries.h: computing, storing and loading a run's summaries (private to
  * sessions/; the public face is bs-queries.h). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-test-models.c: small models built in memory, shared by the core tests. */
 #include "bs-test-models.h"
 

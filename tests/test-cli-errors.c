@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-cli-errors.c: blendscope-cli run, record, bench and explore on their error paths (bad
  * arguments, an input that cannot be read) exit with the documented status and a clear
  * message. In the sanitizer build (scripts/test runs the core suite with

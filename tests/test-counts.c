@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-counts.c: op, parameter and activation counting (docs/model-format.md,
  * section 8) against numbers worked out by hand in the comments.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-dataset.c: the IDX reader (core/bs-idx.c) on hand-built headers, the labelled data
  * set loaders (core/bs-dataset.c) on files written here, and the accuracy tally
  * (core/bs-accuracy.c) on an example worked out by hand. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-interp.c: the reference interpreter, layer by layer, against expectations
  * computed by hand from docs/model-format.md, section 5 (the working is in the
  * comments), and the rounding helpers of bs-fixed.h against an independent

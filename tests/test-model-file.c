@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-model-file.c: the .bsm reader and writer (docs/model-format.md, sections 1–3 and 6).
  *
  * Models are built in memory, written, read back and compared field by field and byte

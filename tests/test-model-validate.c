@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-model-validate.c: bs_model_validate() (docs/model-format.md, sections 4–6).
  *
  * Models are built in memory; each rule is broken by one mutation of a valid model and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests for .npy and PNG input decoding. */
 #include "bs-image.h"
 #include "bs-labels.h"

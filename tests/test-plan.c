@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-plan.c: the compiler passes of core/bs-plan.c: threshold and requant folding
  * checked against direct evaluation, fusion rules, weight packing, buffer planning.
  * Models are built in memory with their derived shapes filled in here, so these tests

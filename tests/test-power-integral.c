@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-power-integral.c: p̂ and its integral (core/bs-power-integral.h) against values
  * worked out by hand. */
 #include "bs-power-integral.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tests for bs-predict: argmax and softmax confidence of integer logits. The expected
  * confidences are closed forms (softmax of two values whose real difference is ln 3 is
  * 3/4; of n equal values, 1/n), not outputs of the code under test. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-spec.c: the spec parser (core/bs-spec.h): both separators, words, continuations,
  * escapes, the round trip, and every syntax error. */
 #include "bs-spec.h"

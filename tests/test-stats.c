@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-stats.c: statistics against hand-computed and textbook values. */
 #include "bs-stats.h"
 

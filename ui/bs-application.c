@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-application.c: actions, accelerators, preferences, the style sheet.
  *
  * Application actions (parameters in GVariant notation; all reachable over D-Bus with

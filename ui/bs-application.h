@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-application.h: the blendscope GtkApplication: one run controller, the preferences,
  * and the application actions (app.*), exported on D-Bus at /org/blendscope/Blendscope. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-breakdown-chart.c: a widget around bs_breakdown_render(); a click on a bar emits
  * "op-activated" so the table can select that row. */
 #include "bs-breakdown-chart.h"

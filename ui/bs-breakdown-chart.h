@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-breakdown-chart.h: the layer breakdown widget (bs-breakdown-render.h). The owner
  * gives it the values per op and precision for the metric it shows. */
 #pragma once

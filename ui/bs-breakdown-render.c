@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-breakdown-render.c: stacked bars, group brackets, totals. */
 #include "bs-breakdown-render.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-breakdown-render.h: the layer breakdown as a pure function of (data, viewport, style)
  * onto a cairo_t: one stacked bar per plan op, in execution order, splitting its value into
  * binary and fixed point (and float); the ops' groups (stem, Blend modules, head) marked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-bundled.c: where the bundled models are. */
 #include "bs-bundled.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-bundled.h: the reference models shipped in data/models, found installed or, for a
  * run from the build tree, in the source tree. */
 #pragma once

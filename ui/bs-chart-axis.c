@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-axis.c: ticks and labels. */
 #include "bs-chart-axis.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-axis.h: tick placement and number formatting shared by the charts and the
  * tiles. Pure functions. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-draw.c: text and fills for the renderers. */
 #include "bs-chart-draw.h"
 

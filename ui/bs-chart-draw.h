@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-draw.h: small cairo and pango helpers the chart renderers share. No GTK. */
 #pragma once
 

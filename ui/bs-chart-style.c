@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-style.c: the one palette. Colours are from the Okabe–Ito set, so binary (blue)
  * and fixed point (orange) stay distinguishable with the common colour-vision deficiencies
  * and in greyscale prints. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-style.h: colours and type for every chart and widget that shows a precision.
  *
  * The palette is defined once, here: binary is always the same blue and fixed point the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-theme.c: charts in step with the window's light or dark style. */
 #include "bs-chart-theme.h"
 

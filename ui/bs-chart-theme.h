@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-theme.h: the charts follow the window's style. Under a dark style (the user's
  * "theme" setting, or the desktop's dark preference when it is "system") they draw with
  * BS_CHART_THEME_DARK, else BS_CHART_THEME_LIGHT; demo mode keeps its own. */

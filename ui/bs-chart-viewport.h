@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-viewport.h: what part of the data a renderer draws, and at what size. A plain
  * value: renderers are pure functions of (data, viewport, style). */
 #pragma once

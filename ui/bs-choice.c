@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-choice.c: a plain value object with read-only properties for list factories. */
 #include "bs-choice.h"
 

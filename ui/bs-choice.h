@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-choice.h: one entry of the backend and probe drop-downs: what to pass on (a spec),
  * what to show, and whether it can be used here (and why not). */
 #pragma once

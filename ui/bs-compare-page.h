@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-compare-page.h: the Compare page: 2-4 recorded runs side by side — per-layer bars
  * of time or energy with ratios, deltas and significance, the totals with each run's
  * binary / fixed-point split (bs-compare-render.h), and the runs' power traces overlaid

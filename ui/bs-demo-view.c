@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-demo-view.c: its own time view (following the run whenever shown), its own tiles. */
 #include "bs-demo-view.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-demo-view.h: the fullscreen demo page: large type, high contrast, the live power chart
  * and the big numbers, for a conference screen. */
 #pragma once

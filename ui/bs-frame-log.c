@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-frame-log.c: the frame clock's after-paint, timed while the controller is busy. */
 #include "bs-frame-log.h"
 

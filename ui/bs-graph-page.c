@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-graph-page.c: the Graph page, a drawing area around bs_graph_render(). */
 #include "bs-graph-page.h"
 #include "bs-chart-theme.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-graph-page.h: the Graph page: the loaded model drawn as a graph (bs-graph-layout.h,
  * bs-graph-render.h) — Blend modules with their main (binary) and skip (fixed-point)
  * paths side by side — coloured by precision or heat-mapped by a figure of the latest

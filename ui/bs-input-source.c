@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-input-source.c: loading what a run classifies. */
 #include "bs-input-source.h"
 

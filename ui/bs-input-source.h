@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-input-source.h: the images a run classifies, and their labels when known.
  *
  * The user picks one of: the bundled gallery (Fashion-MNIST test images with labels,

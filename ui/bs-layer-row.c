@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-layer-row.c: properties: op, name, kind, precision (text), precision-class (the CSS
  * class of its chip), path, group, ops (MACs), ops-text, time-ns, time-text, share,
  * share-text, energy-j, energy-text. */

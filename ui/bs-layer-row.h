@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-layer-row.h: one plan op as a row of the layer table, with properties the column
  * view sorts on. Times and energies are updated in place while a run goes on. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-layers-view.c: rows are BsLayerRow objects in a GListStore, sorted by the column
  * view's sorter; their times are refreshed in place (2 Hz while a run goes on), so the
  * sort order and selection survive updates. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-layers-view.h: the Layers page: the breakdown chart (time, ops or energy per op, split
  * binary / fixed point, with totals) over a sortable table of the ops. */
 #pragma once

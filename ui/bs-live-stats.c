@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-live-stats.c: rings of recent inference ends, latencies and per-op durations. */
 #include "bs-live-stats.h"
 

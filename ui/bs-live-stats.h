@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-live-stats.h: the rolling figures of a run in progress (the big-number tiles) and
  * per-op recent durations (the layer table's medians). Fed on the main thread from the
  * throttled updates; GLib only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-live-view.c: tiles refresh at 4 Hz (readable numbers), charts with every update. */
 #include "bs-live-view.h"
 

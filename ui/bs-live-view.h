@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-live-view.h: the Live page: big-number tiles, the image being classified with the
  * model's answer, the power chart and the layer timeline on one shared, zoomable time
  * axis. */

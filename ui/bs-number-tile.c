@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-number-tile.c: the template is bs-number-tile.ui; sizes and colours are CSS
  * (tile, .demo tile), so the same tile serves the workbench and the demo. */
 #include "bs-number-tile.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-number-tile.h: a big-number tile: a title, a value with its unit, a caption. */
 #pragma once
 

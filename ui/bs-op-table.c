@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-op-table.c: plan ops as the views see them. */
 #include "bs-op-table.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-op-table.h: what the views know about each plan op (the unit a backend times):
  * its name, kind, precision, path, the group it is drawn in (a Blend module, the stem,
  * the head) and its op counts. Built once per model from the compiled plan, shared by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-power-chart-render.c: axes, grid, the trace (envelope or line), inference marks. */
 #include "bs-power-chart-render.h"
 

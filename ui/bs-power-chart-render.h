@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-power-chart-render.h: the power chart as a pure function of (data, viewport, style)
  * onto a cairo_t. Samples are min/max-decimated per pixel column (through the series'
  * pyramid), so a frame costs O(width) whatever the history: hours of samples draw at full

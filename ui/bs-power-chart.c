@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-power-chart.c: a widget around bs_power_chart_render(). */
 #include "bs-power-chart.h"
 #include "bs-chart-theme.h"

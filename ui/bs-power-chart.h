@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-power-chart.h: the live power chart widget: the renderer of bs-power-chart-render.h
  * drawn in a cairo node, over the controller's power series and inference boundaries, in
  * the range of a shared BsTimeView. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-power-series.c: samples in two growing arrays (times, values) and a pyramid of min/max blocks: level k holds one pair per FANOUT^k samples.
  * Appending updates one block per level; a range query walks partial blocks at each level
  * and whole blocks one level up, so a column costs O(FANOUT · levels) whatever its size. */

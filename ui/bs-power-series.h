@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-power-series.h: the power history of a run, kept whole (hours of samples), with a
  * min/max pyramid so that any time range decimates to one min/max pair per pixel column in
  * time proportional to the number of columns, not of samples. GLib only. */

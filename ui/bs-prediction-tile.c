@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-prediction-tile.c: a widget around bs_prediction_render. */
 #include "bs-prediction-tile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-qonnx-import.c: runs tools/blendscope-import (Python, docs/import.md) on a .onnx file.
  *
  * The importer is found as $BLENDSCOPE_IMPORTER, then in the source tree (a build-tree

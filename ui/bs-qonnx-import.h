@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-qonnx-import.h: opening a QONNX (.onnx) file runs tools/blendscope-import in a
  * subprocess; the .bsm it writes (in the user's cache) is then opened like any model. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-run-controller.c: one worker thread per run.
  *
  * The worker opens the backend, prepares the plan, opens the probe and the recorder, runs

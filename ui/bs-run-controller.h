@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-run-controller.h: the model of a run, for the UI. It owns the model, the backend,
  * the probe and the recorder; the run itself executes on a worker thread (the probe
  * delivers on its own), and the UI gets throttled updates on the main thread: at most

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sessions-page.c: the Sessions page. */
 #include "bs-sessions-page.h"
 

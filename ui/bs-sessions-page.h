@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-sessions-page.h: the Sessions page: the sessions of the database (and "All runs"),
  * and the runs of the chosen one in a table (run, session, model, backend, date, status,
  * tags, notes). Its buttons ask what they need (a name, a tag, a file, a confirmation)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-settings.c: finding the schema. */
 #include "bs-settings.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-settings.h: the application's GSettings, also when run from the build tree. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-span-store.c: two rings (spans, inference starts) and a growing bucket array. */
 #include "bs-span-store.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-span-store.h: the layer executions the timeline draws, and the inference boundaries
  * the power chart marks. The most recent spans are kept exactly in a ring (a fixed memory
  * budget however long the run); inference starts are also counted per 100 ms for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-time-view.c: one range, two modes (following, fixed). */
 #include "bs-time-view.h"
 

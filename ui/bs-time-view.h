@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-time-view.h: the time range the live charts share (the power chart and the timeline
  * zoom and pan together), following the live edge of a run or fixed where the user put
  * it, and the mouse and keyboard gestures that move it. */

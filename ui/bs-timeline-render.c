@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-timeline-render.c: rows, spans or heat-map columns, group labels, time axis. */
 #include "bs-timeline-render.h"
 

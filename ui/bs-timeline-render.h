@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-timeline-render.h: layer executions over time as a pure function of (data, viewport,
  * style) onto a cairo_t. One row per group (the stem, each Blend module, the head), spans
  * coloured by precision. Zoomed in, every span is a box (labelled when it fits); zoomed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-timeline.c: a widget around bs_timeline_render(). */
 #include "bs-timeline.h"
 #include "bs-chart-theme.h"

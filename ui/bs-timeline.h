@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-timeline.h: the live timeline widget: layer executions by Blend module, coloured by
  * precision (bs-timeline-render.h), in the range of the shared BsTimeView. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-window.c: the window's widgets follow the controller (the one source of truth) and
  * act through the application's actions, so a click, a keyboard shortcut and a D-Bus
  * call take the same path. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-window.h: the main window: the run bar (model, backend, power meter, run controls),
  * the Live and Layers pages, and the fullscreen demo. Its actions (win.*) are exported
  * on D-Bus under /org/blendscope/Blendscope/window/N. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-bconv-avx2.c: binary conv/FC with AVX2.
  *
  * The window GEMM of bs-bconv-avx512.c on 8-channel ymm lanes. AVX2 has no vector

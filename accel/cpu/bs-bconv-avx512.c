@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-bconv-avx512.c: binary conv/FC with AVX-512 VPOPCNTD.
  *
  * A GEMM over windows read in place (bs-cpu-conv.h): each zmm lane is one output

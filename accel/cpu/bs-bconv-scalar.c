@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-bconv-scalar.c: binary conv/FC on packed bits, portable C.
  *
  * p = popcount (x XOR w) over the taps inside the image only: that is zero padding,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-avx2.h: AVX2 helpers shared by bs-*-avx2.c (and the AVX2 ops the AVX-512
  * table keeps): the RAW/REQUANT output transform on 8 channels, typed loads and
  * stores. Include only from files built with the AVX2 flags (accel/meson.build). */

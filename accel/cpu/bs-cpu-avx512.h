@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-avx512.h: AVX-512 helpers shared by bs-*-avx512.c: the RAW/REQUANT output
  * transform on 16 channels and typed stores. Include only from files built with the
  * AVX-512 flags (accel/meson.build). */

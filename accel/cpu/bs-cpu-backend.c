@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-backend.c: executes a BsPlan on the host CPU with the kernel table of one
  * ISA. Two ways to use several threads (option split):
  * - ops (default, the lowest latency for one image): each op's output is cut into one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-backend.h: the CPU backend. Options: threads=N (default 1), isa=scalar|
  * avx2|avx512|auto (default: $BS_CPU_ISA, else the best this CPU supports),
  * split=ops|images (default ops: each op over the threads, for the latency of one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-conv.h: the part of the SIMD conv kernels that is not SIMD: the dense rows
  * their windows are read from, and walking a tile in rows and channel groups, for
  * the micro-kernels and output transforms of each instruction set (bs-bconv-*.c,

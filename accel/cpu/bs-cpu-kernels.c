@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-kernels.c: building the per-ISA kernel tables once, and picking kernels. */
 #include "bs-cpu-kernels.h"
 

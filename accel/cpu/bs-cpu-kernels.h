@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-kernels.h: the CPU kernel table, XNNPACK-style. One file per kernel family
  * and instruction set (bs-bconv-scalar.c, bs-bconv-avx2.c, bs-bconv-avx512.c, ...);
  * a table per ISA built once, from the table below it with each ISA's own entries on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-pack.c: building the layouts of bs-cpu-pack.h from a plan. Portable C, run
  * once per op at prepare; the kernels that read these live in bs-*-avx2.c and
  * bs-*-avx512.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-pack.h: the weight layouts and output-transform tables of the SIMD kernel
  * variants, built once by their pack functions (BsCpuPackFunc) and shared by every
  * instruction set that uses them, so that AVX2 and AVX-512 differ only in their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-pool.c: see bs-cpu-pool.h.
  *
  * The caller publishes a Job (on its stack) and bumps a generation counter; workers

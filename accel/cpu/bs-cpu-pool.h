@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cpu-pool.h: a fixed set of worker threads that help run the tiles of one op at a
  * time. Tasks are claimed, not assigned: the calling thread runs whatever no worker
  * has taken, so an op never waits for a worker that the OS has not scheduled yet.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-ops-avx2.c: the small ops with AVX2, and the AVX2 installer.
  *
  * sign, add and batchnorm are explicit AVX2 (8 channels at a time). The rest (input

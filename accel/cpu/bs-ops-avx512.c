@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-ops-avx512.c: the elementwise ops that sit between the convolutions of every
  * block (sign, add + requantisation, batchnorm, global average pool) with AVX-512,
  * 16 or 64 channels at a time; the rarer ops come from the AVX2 table. Also the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-ops-scalar.c: the small ops, portable C. Each is a value per output element
  * (y, x, c); one driver stores values to any output type, packing bits for BITS
  * outputs (+1 -> 0, -1 -> 1), so each op is only its arithmetic. */

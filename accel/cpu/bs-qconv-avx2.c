@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-qconv-avx2.c: fixed-point conv/FC with AVX2 VPMADDWD.
  *
  * Every width (int4/int8/int16 activations, 8- or 16-bit weights) runs on int16

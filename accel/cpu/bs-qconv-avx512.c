@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-qconv-avx512.c: fixed-point conv/FC with AVX-512 VNNI.
  *
  * The same window GEMM as the binary conv (bs-cpu-conv.h), lanes = 16 output

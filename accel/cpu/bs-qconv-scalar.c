@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-qconv-scalar.c: fixed-point conv/FC, portable C. int32 accumulation is exact:
  * validation bounds max|x|·Σ|w| + |bias| by 2^31 - 1 per output channel. One generic
  * body, specialised per input and weight width by constant propagation. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-csim-backend.c: runs the bs_blend kernel on the host, on the descriptor table
  * and weight image the XRT backend would send to the FPGA, and reads the per-layer
  * cycles the kernel writes to its profile buffer. Those cycles are the kernel's

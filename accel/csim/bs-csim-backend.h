@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-csim-backend.h: the csim backend: the accelerator kernel (accel/kernel/) run on
  * the host, C-simulation style. Outputs are bit-identical to the reference
  * interpreter; per-layer times are the kernel's modelled cycles at the chosen clock,

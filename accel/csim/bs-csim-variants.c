@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-csim-variants.c: the table of bs_blend builds (bs-csim-variants.h). */
 #include "bs-csim-variants.h"
 #include "bs-csim-variants-list.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-csim-variants.h: the bs_blend kernel builds the csim backend can run, one per
  * set of kernel parameters (accel/meson.build lists them; the parameters are
  * compile-time constants of the kernel, as in an FPGA build). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-boards.c: the board table. The figures are the whole device's, from the product
  * tables of the data sheets named in each entry; an Alveo shell (XDMA/QDMA, memory
  * controllers) takes a share of them that the data sheets do not state and that

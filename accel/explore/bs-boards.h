@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-boards.h: FPGA boards explore can target, with their device's programmable-logic
  * totals from the vendors' data sheets (docs/accelerator.md, "Boards", cites each). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-explore-report.c: the text explore prints. */
 #include "bs-explore-report.h"
 

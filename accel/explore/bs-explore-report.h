@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-explore-report.h: explore's result as text: the labels that say what is
  * modelled and what estimated, the board's totals and their source, and the points. */
 #pragma once

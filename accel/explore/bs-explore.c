@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-explore.c: the sweep, then the Pareto front of latency against DSP, LUT and FF
  * among the points that fit the board. Cycles come from the descriptor table the
  * image compiler writes for each parameter set, so they are the cycles the csim

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-explore.h: design-space search over the bs_blend kernel's parameters for one
  * plan and board (XPert-style co-search, hardware side only): every kernel build the
  * csim backend has (bs-csim-variants.h) × XNOR on DSPs or LUTs × each clock asked

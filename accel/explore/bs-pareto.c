@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-pareto.c: the Pareto front by pairwise dominance: O(n² · costs), plenty for the
  * few hundred design points explore sweeps. */
 #include "bs-pareto.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-pareto.h: the Pareto front of points with several costs, all minimised. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-resource-model.c: linear in the PE array's structure. A PE of L lanes is the
  * yosys count of bs_pe with one lane, plus L − 1 times what a second lane added (the
  * rtl suite measures both and checks the lanes add up); a MAC is bs_mac8's count.

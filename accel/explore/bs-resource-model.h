@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-resource-model.h: the datapath resources of a bs_blend configuration, from the
  * per-PE, per-lane and per-MAC counts yosys measured on the RTL processing element
  * (accel/kernel/rtl/bs-rtl-resources.h): ESTIMATES of yosys' UltraScale+ flow, and

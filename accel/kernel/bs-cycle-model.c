@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cycle-model.c: the kernel's loop structure (bs-kernel.c), counted in closed form.
  *
  *   bconv    Ho·Wo·G·(k²·⌈⌈Cin/48⌉/L⌉ + D_bconv)   the tap × lane loop per pixel and group

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cycle-model.h: the bs_blend kernel's cycles per layer, in closed form.
  *
  * In the spirit of FINN's per-layer estimates: the count follows from the loop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-kernel-abi.h: the host–kernel contract of the bs_blend accelerator kernel
  * (docs/accelerator.md). One header for both sides: the kernel (bs-kernel.c, built
  * by Vitis HLS for the FPGA or run on the host by the csim backend), the compiler

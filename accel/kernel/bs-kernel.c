@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-kernel.c: the bs_blend accelerator kernel: a NeuroBlend-style datapath in the
  * synthesizable subset of C (static sizes, constant loop bounds, no malloc, no
  * recursion, no GLib). Vitis HLS builds it for the FPGA; the csim backend runs the

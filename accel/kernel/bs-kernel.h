@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-kernel.h: the bs_blend accelerator kernel (bs-kernel.c). Plain C, no GLib. */
 #pragma once
 

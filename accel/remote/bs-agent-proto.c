@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-agent-proto.c: frames of the agent protocol (bs-agent-proto.h). */
 #include "bs-agent-proto.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-agent-proto.h: the blendscope agent protocol (docs/agent-protocol.md), version 1.
  *
  * Length-prefixed binary frames on a byte stream (the agent's stdin/stdout, carried by

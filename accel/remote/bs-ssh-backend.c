@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-ssh-backend.c: the ssh backend (bs-ssh-backend.h). Starts
  * `ssh -o BatchMode=yes [-p PORT] [user@]host blendscope-cli agent` (the program from
  * $BS_SSH if set, for tests) with GSubprocess and speaks the agent protocol over its

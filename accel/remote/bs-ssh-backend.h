@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-ssh-backend.h: a backend on another machine, reached with OpenSSH
  * (`ssh HOST blendscope-cli agent`, docs/agent-protocol.md). Spec:
  * ssh://[user@]host[:port]/BACKEND[:options], e.g. ssh://lab@kv260/cpu:threads=2. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-xrt-api.c: loading XRT's C API (bs-xrt-api.h). The library stays resident: its
  * static state outlives every handle. */
 #include "bs-xrt-api.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-xrt-api.h: XRT's C API, loaded at run time from libxrt_coreutil.so.2 (GModule),
  * so that blendscope runs where XRT is not installed. The pointer types come from
  * XRT's own headers, so every call is checked against the real prototypes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-xrt-backend.c: the host driver of the bs_blend kernel on XRT's C API.
  *
  * open: checks the xclbin (bs-xrt-xclbin.c), opens the device, loads the xclbin,

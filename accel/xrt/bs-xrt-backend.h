@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-xrt-backend.h: the XRT backend: the bs_blend kernel on an FPGA through XRT's C
  * API (docs/accelerator.md). Options:
  *   device=N|BDF   device index (default 0) or PCI address, e.g. 0000:65:00.1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-xrt-devices.c: the XRT devices this process can open (bs-xrt-backend.h). XRT's
  * C API names no device properties, so each is listed by index; the noop device
  * opens at any index and is listed once. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-xrt-env.c: XILINX_XRT, XCL_EMULATION_MODE and XRT's log (bs-xrt-env.h).
  *
  * The private folder is <runtime dir>/blendscope-xrt: lib/ holds symbolic links to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-xrt-env.h: the process environment Debian's XRT 2.13 needs before its first
  * call, and XRT's log. XRT aborts the process when XILINX_XRT is unset, when
  * $XILINX_XRT/lib lacks its shims (Debian keeps them in the multiarch folder), or

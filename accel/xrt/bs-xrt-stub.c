@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-xrt-stub.c: the XRT backend of a build without XRT (meson -Dxrt=disabled, or no
  * libxrt-dev at build time): listed, never available, and saying why. */
 #include "bs-xrt-backend.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-xrt-xclbin.c: checking an xclbin and reading its metadata (bs-xrt-xclbin.h),
  * with the container structs of XRT's own xclbin.h. */
 #include "bs-xrt-xclbin.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-xrt-xclbin.h: reading an xclbin before XRT does. XRT 2.13 loads a truncated
  * file without complaint and fails later, or not at all; checking the container,
  * finding the kernel and its arguments here turns every such case into a clear

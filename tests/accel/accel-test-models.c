@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* accel-test-models.c: shared by the accelerator tests (accel-test-models.h). The
  * model generators follow test-cpu-backend.c's. */
 #include "accel-test-models.h"

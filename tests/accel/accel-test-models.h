@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* accel-test-models.h: what the accelerator tests share: random small models of every
  * construct the plan has (generated to pass validation), the bundled models, random
  * images, comparison against the reference interpreter, and a check of an

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`blendscope-cli bench --json` under a locale that writes decimal commas is still JSON.
 
 printf's "%g" follows LC_NUMERIC: under de_DE it wrote 0,25. The test runs the CLI with

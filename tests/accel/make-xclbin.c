@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* make-xclbin: writes a metadata-only xclbin of the bs_blend kernel for XRT's noop
  * device (no bitstream: useless on hardware).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-cpu-backend.c: the CPU backend against the reference interpreter.
  *
  * Random small models (odd channel counts and borders, strides 1 and 2, kernels 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-csim-backend.c: the accelerator kernel run on the host (csim backend).
  *
  * Random small models and every bundled model: the descriptor table and weight image

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-explore.c: the design-space search (accel/explore/).
  *
  * The Pareto front on cases small enough to check by hand; the resource model against

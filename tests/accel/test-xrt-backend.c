@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-xrt-backend.c: the XRT backend's whole host path on XRT's noop device.
  *
  * The noop device allocates buffers, takes launches and completes them (after

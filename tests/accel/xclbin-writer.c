@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* xclbin-writer.c: metadata-only xclbins (xclbin-writer.h). */
 #include "xclbin-writer.h"
 #include "kernel/bs-kernel-abi.h"

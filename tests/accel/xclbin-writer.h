@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* xclbin-writer.h: metadata-only xclbins for XRT's noop device, written with the
  * structs of Debian's xclbin.h: memory topology, IP layout, connectivity and the
  * kernel metadata (XML), no bitstream. Enough for XRT to load, open the kernel,

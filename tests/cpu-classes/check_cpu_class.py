@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """One class of x86-64 CPU: which CPU kernel sets blendscope-cli offers on it, and every
 bundled model's logits on each of them, bit-identical to the reference interpreter.
 

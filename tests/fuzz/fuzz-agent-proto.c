@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-agent-proto.c: the agent protocol's decoder (accel/remote/bs-agent-proto.c), the
  * path every byte from a remote agent (or from a host that prints something else) takes.
  * The input is a stream of frames, decoded one after another as the ssh backend reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-bsm.c: see fuzz-bsm.h. */
 #include "fuzz-bsm.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-bsm.h: turning fuzzer bytes into .bsm files that get past the checksum. */
 #pragma once
 

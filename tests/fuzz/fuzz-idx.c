@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-idx.c: libFuzzer target for the IDX reader (core/bs-idx.c), the format of the
  * Fashion-MNIST files `blendscope-cli eval --dataset` reads. Beyond "no crash, no leak,
  * no undefined behaviour": a parsed array's dimensions multiply to its element count,

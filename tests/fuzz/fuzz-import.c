@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-import.c: libFuzzer target for importing a JSON run export into a real session
  * database (sessions/bs-import.c, its JSON reader, the recorder and the store).
  *

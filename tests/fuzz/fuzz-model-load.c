@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-model-load.c: libFuzzer target for the .bsm reader and validator.
  *
  * A random mutation almost never keeps the SHA-256 (or the length fields) right, so

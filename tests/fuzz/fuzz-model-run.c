@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-model-run.c: libFuzzer target for the whole path a model file takes: load →
  * validate → plan → reference interpreter → cpu backend, once with the scalar kernels
  * and once with the best ISA this machine has (two threads, so the work is split).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-npy.c: libFuzzer target for the .npy reader (core/bs-npy.c) and its use as an
  * image batch (core/bs-image.c). Beyond "no crash, no leak, no undefined behaviour":
  * a parsed array has exactly the bytes its shape needs, errors are G_IO_ERROR or

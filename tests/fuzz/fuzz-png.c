@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-png.c: libFuzzer target for PNG input decoding (core/bs-image.c, libpng's
  * simplified API). Each input is decoded for 1 and for 3 channels at the size its
  * header gives (when that is small enough to decode quickly), and at a size it does

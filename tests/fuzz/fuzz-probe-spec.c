@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-probe-spec.c: libFuzzer target for the meter configuration reader, the probe
  * spec parser (probes/bs-probe.c: "sigrok:demo:samplerate=10:channels=A0,A1").
  *

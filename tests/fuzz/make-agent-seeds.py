@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the seed corpus of fuzz-agent-proto (tests/fuzz/corpus-agent/): a few frames of
 the agent protocol (docs/agent-protocol.md) and conversations of several. Deterministic."""
 import os

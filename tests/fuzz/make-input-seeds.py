@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the seed corpora of fuzz-npy, fuzz-idx, fuzz-png and fuzz-probe-spec (tests/fuzz/README.md).
 
 Standard library only, deterministic: run it again and unchanged seeds stay identical.

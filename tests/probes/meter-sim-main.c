@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* meter-sim-main.c: a simulated USB meter on a pseudo-terminal, as a program, for trying
  * blendscope by hand without a meter (recordings, the app's probe menu):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* meter-sim.c: the simulated meters. Frame layouts are written from the public protocol
  * descriptions (see docs/probes.md), independently of the probes' decoders. */
 #include "meter-sim.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* meter-sim.h: simulated USB power meters on a pseudo-terminal, for the probe tests.
  *
  * A simulator speaks one meter's protocol (RDTech UM24C/UM25C/UM34C, TC66C, Nordic PPK2)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* probe-capture.c: a BsProbeSink that keeps everything, for tests. */
 #include "probe-capture.h"
 

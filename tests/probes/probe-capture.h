@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* probe-capture.h: collecting a probe's samples and faults in a test. */
 #pragma once
 

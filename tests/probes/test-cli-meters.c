@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-cli-meters.c: blendscope-cli with simulated USB meters on pseudo-terminals:
  * `probes` lists a meter when told its port, `calibrate` recovers a simulated UM34C's
  * latency within 10 ms, and `record` stores a simulated PPK2's 100 kSa/s stream in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-clock-align.c: the lower-envelope rate fit on synthetic arrivals with jitter and
  * drift, latency by correlation on synthetic traces, and the whole calibration with the
  * synthetic meter on a virtual clock. The truth is built here, independently of the code

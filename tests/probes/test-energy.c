@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-energy.c: batch-means intervals (and how the independent-sample
  * interval fails on autocorrelated readings), direct integration with its minimum-sample
  * and gap rules, and the per-layer and whole-network figures. Pure functions, checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-probe-polled-meters.c: the RDTech UM24C/UM25C/UM34C and TC66C probes against their
  * simulators on pseudo-terminals (meter-sim.c): values and times match the frames the
  * simulator sent (the oracle), corrupted and short frames become faults and never

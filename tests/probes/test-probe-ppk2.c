@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-probe-ppk2.c: the Nordic PPK2 probe against its simulator on a pseudo-terminal
  * (meter-sim.c): every streamed sample's current and power equal the simulator's (the
  * oracle), the source voltage reaches the device, times follow 100 kSa/s, lost bytes are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-probe-sigrok.c: live captures from libsigrok's demo driver (real libsigrok, real
  * sessions, no hardware): power readings, V×I pairing, a session that ends by itself, and
  * bad specs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-probe-spec.c: spec strings, the registry, listing, stored calibrations, the plausible
  * range, and the synthetic source in real time. */
 #include "bs-meter-store.h"

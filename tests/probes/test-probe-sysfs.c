@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-probe-sysfs.c: the hwmon, RAPL and XMC probes on fake sysfs trees in temporary
  * folders: values and units, V×I, RAPL wrap-around, and files that vanish mid-run. */
 #include "bs-probe.h"

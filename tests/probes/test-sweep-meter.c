@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-sweep-meter.c: a per-layer sweep through a simulated UM34C at 10 Hz on a
  * pseudo-terminal, in real time: the energies it attributes to each layer must be within
  * 5 % of the energies the test made the layers draw (the oracle: ΔP × t_layer, known here,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-sweep.c: per-layer energy attribution against ground truth.
  *
  * A simulated accelerator whose power is a known function of which layer is running

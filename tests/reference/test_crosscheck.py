@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The PyTorch cross-check: the C reference interpreter against the independent oracle.
 
   OracleSelfCheck     the oracle itself: intref (PyTorch) == xc_pyref (scalar Python) on

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`blendscope-cli eval --dataset fashion-mnist` against the PyTorch integer oracle
 (tools/blendtorch/intref.py, written from the format spec alone): an untrained 1x28x28
 BlendNet exported here, the Fashion-MNIST test files read here with gzip and numpy, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Seeded random integer graphs, written straight in the .bsm vocabulary (no exporter):
 every layer kind, odd shapes and strides, kernels up to 5, paddings up to k-1, channel
 counts across the 64-bit word boundary, thermometer levels from 1 to 64, and

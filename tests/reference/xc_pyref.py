@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A second, scalar implementation of the integer semantics of docs/model-format.md
 (sections 4 and 5), in plain Python integers and loops, written to check the PyTorch
 oracle (tools/blendtorch/intref.py) on small graphs. Slow on purpose: no vectorisation,

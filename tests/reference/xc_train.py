@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A small, seeded, learnable synthetic image task and a short deterministic training loop,
 for the float-vs-integer top-1 agreement test.
 

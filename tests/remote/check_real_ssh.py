@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The ssh backend through a real OpenSSH: Debian's sshd started by this test on
 127.0.0.1 (a free port) with throw-away host and user keys in a temporary folder, and the
 real ssh client (BS_SSH is a wrapper adding the test's key and known_hosts). sshd puts the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """blendscope-cli with --backend ssh://localhost/cpu (through fake-ssh.sh and the local
 agent) against --backend cpu: `run` gives the same logits and per-layer rows; `record`
 stores the same event structure (inference, op, clock of every event, in order); killing

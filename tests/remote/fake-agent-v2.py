@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """An agent of protocol version 2 (for test-ssh-backend's version check): reads the
 client's HELLO and answers with a version-2 HELLO whose layout past the version is not
 version 1's, then waits for the client to hang up."""

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # fake-ssh.sh: stands in for ssh in the remote tests (BS_SSH=.../fake-ssh.sh): skips ssh's
 # options and the host, and runs the remote command's `blendscope-cli ARGS` as
 # "$BS_AGENT_CLI" ARGS on this machine. BS_TEST_AGENT_PIDFILE, if set, receives the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-agent-proto.c: the agent protocol's frames (accel/remote/bs-agent-proto.c):
  * every message survives encode → decode with its fields, bounds are enforced on both
  * sides, truncated and corrupt frames are refused with G_IO_ERROR_INVALID_DATA, and the

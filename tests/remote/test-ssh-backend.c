@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-ssh-backend.c: the ssh backend against `blendscope-cli agent` on this machine,
  * reached through fake-ssh.sh (BS_SSH) instead of an sshd. The oracle is the local cpu
  * backend on the same plan and images: logits bit for bit, the same events (inference,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 // bs_pe_tb.v: drives accel/kernel/rtl/bs_pe.v with the vectors gen-pe-vectors writes
 // from the C kernel's own code, and compares matches and the threshold bit with the
 // kernel's, bit for bit. Prints "PASS n" or "FAIL ..." lines; run-pe-sim.py runs it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 // dsp_logic_tb.v: checks the repository's behavioural DSP48E2 logic unit
 // (accel/kernel/rtl/bs_dsp48e2_logic.v, written from UG579's table) against yosys'
 // DSP48E1 simulation model (yosys-share/xilinx/cells_sim.v, written from the ALU's

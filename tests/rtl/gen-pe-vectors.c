@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* gen-pe-vectors: test vectors for the RTL processing element (accel/kernel/rtl/bs_pe.v),
  * computed by the bs_blend kernel's own code: this file includes bs-kernel.c, so the
  * lane cutting (lane_slice, lane_mask), the per-lane matches (lane_matches) and the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Simulates the RTL processing element (accel/kernel/rtl/) with iverilog, on test
 vectors the C kernel's own code computes (gen-pe-vectors), and checks the
 repository's DSP48E2 logic-unit model against yosys' DSP48E1 model. Speaks TAP.

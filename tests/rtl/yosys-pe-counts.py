@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Counts the RTL processing element's resources with yosys' UltraScale+ flow
 (`synth_xilinx -family xcup`), checks structural facts about them, and checks that
 the per-PE coefficients of the resource model (accel/kernel/rtl/bs-rtl-resources.h)

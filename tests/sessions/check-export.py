@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Checks blendscope exports with Python's own JSON parser, independently of the C code.
 
   check-export.py perfetto TRACE.json EXPECTED.json

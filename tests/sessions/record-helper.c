@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* record-helper.c: a recording process for the crash and two-process tests.
  *
  *   record-helper fast DB               records until killed, as fast as it can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* session-test-util.h: fixtures shared by the session store tests. */
 #pragma once
 

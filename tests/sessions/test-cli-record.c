@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-cli-record.c: `blendscope-cli record` as a process: how signals end it, what its exit
  * status says, and what it does when the disk (here: the file size limit) runs out. Each
  * test starts the real binary on the bundled BlendNet-20 with the CPU backend and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-cli-sessions.c: the session subcommands of blendscope-cli, called as the CLI
  * calls them, with their output captured. */
 #include "bs-cli.h"

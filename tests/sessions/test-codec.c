@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-codec.c: chunk encodings — round trips, sizes on realistic meter traces, and
  * damaged or hostile chunks. */
 #include "bs-codec.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-compare-data.c: what the session browser and the compare view read and write —
  * session edits, markers with ranges and notes, JSON import (round trip through
  * bs_export, and refusal of bad files without touching the store), and power traces

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-concurrency.c: two processes on one database at once — a recording process
  * (the CLI) and this one (the app), which reads the run in progress, edits it, and
  * records and deletes runs of its own meanwhile. Neither may see an error. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-corruption.c: the corruption trial. A database with three recorded runs is copied
  * 20 times and each copy gets 64 bytes flipped at a seeded random place. SQLite's own
  * integrity_check on a raw connection is the oracle for "damaged". For every copy:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-crash.c: a recording process killed with SIGKILL at random moments, many times.
  *
  * After each kill the database must pass PRAGMA integrity_check, the run must be found

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-evaluations.c: accuracy stored with a run (sessions/bs-evaluations.c, schema
  * version 3): round trip, refusals, deletion with the run, the migration from version 2,
  * the JSON export and import, and the accuracy points of a comparison. */

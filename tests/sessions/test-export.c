@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-export.c: exports of a run with overlapping ops, two probe channels and
  * markers. The JSON formats are checked by Python's json module (check-export.py), an
  * independent parser; CSV is checked here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-queries.c: the recorder, and what the queries make of what it recorded,
  * against statistics computed by hand. */
 #include "bs-counts.h"

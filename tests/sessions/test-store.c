@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-store.c: the database file: creation, migration, files we must refuse (newer,
  * foreign, corrupt, truncated) without touching them, run records, and interrupted
  * runs. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """An independent numpy executor of QONNX float semantics: the oracle of test_qonnx_import.py.
 
 Written from the op documentation (ONNX Operators.md; fastmachinelearning/qonnx

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """QONNX graphs built in code with onnx.helper, the way Brevitas and FINN export them
 (Quant/BipolarQuant nodes on weights and activations, float Conv/MatMul/BatchNorm/Add
 between them). Brevitas is not installable here, so these stand in for its files.

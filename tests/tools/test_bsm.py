@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The .bsm reader/writer of tools/blendtorch (bsm.py) without PyTorch: it must import
 and work with numpy alone, agree with the C loader (blendscope-cli info) on every bundled
 model, write back every bundled file byte for byte, and refuse what the C loader refuses.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`blendscope-cli eval` without PyTorch: its counts against an oracle that shares no code
 with it — the reference interpreter's logits (`blendscope-cli run --reference`) tallied
 here with numpy — and its errors on bad input (missing data set, wrong shape, counts that

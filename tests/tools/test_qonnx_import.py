@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """blendscope-import (tools/blendscope-import) against an independent oracle.
 
 QONNX graphs built in code (qonnx_graphs.py: a binary ResNet block, a Blend module, a

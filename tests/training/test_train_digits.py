@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Training from scratch in CI: tools/blendscope-train's digits recipe (a tiny BlendNet on
 sklearn's 8x8 digits) trains, exports, and `blendscope-cli eval` must classify the
 held-out digits at >= 90 % top-1. The C engine's count of correct images must equal the

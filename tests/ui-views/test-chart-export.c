@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-chart-export.c: charts to files other programs read. PNG: the signature, and
  * cairo reads it back at the size asked for, with the chart's pixels. SVG: Python's
  * XML parser (an independent reader) finds an <svg> root of the right size with drawn

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-compare-render.c: the compare chart, headless. A crafted comparison of three runs
  * where exactly one layer differs significantly: bar lengths proportional to the values
  * at known rows, the significant bar filled and marked, the others hollow and unmarked,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-graph.c: the model graph. Layout of every bundled model: Blend modules as boxes
  * with the main path left of the skip path, side by side, the merge below; no node box
  * overlaps another; edges are axis-parallel, join the right nodes and pass through no

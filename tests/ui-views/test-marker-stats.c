@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-marker-stats.c: duration, energy and average power between two markers, against
  * trapezoids computed by hand; the three sample layouts (int64 times, relative double
  * times, a live BsPowerSeries) agree. */

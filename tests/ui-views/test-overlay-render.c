@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-overlay-render.c: power traces of compared runs on one chart, headless. Averaged
  * profiles at known levels land at the right heights in their runs' colours; the
  * legend's swatches carry those colours (hollow for a run without power); a dense raw

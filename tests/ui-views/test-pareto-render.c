@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-pareto-render.c: accuracy against cost per image, headless. The Pareto front of
  * hand-made runs is the one worked out by hand; dots land where accuracy and cost put
  * them, in their runs' colours, filled on the front and hollow off it; runs without an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-prediction-render.c: the image and prediction tile, headless. A checkerboard
  * image is drawn by whole pixels (every screen pixel pure black or white, the squares
  * where they belong); a right and a wrong prediction draw their marks in their own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* views-test-util.c: canvases and pixel checks. */
 #include "views-test-util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* views-test-util.h: canvases and pixel checks for the headless renderer tests. */
 #pragma once
 

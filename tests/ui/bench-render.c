@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench-render.c: frame render time of the chart renderers with long histories, on a
  * cairo image surface (what the widgets draw into their cairo node), no display needed.
  *

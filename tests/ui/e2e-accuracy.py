@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """End-to-end test of accuracy as a figure of a run in the workbench.
 
 Records three evaluations with blendscope-cli (`eval --session --probe synthetic`, the

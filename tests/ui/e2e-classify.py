@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The app classifies what it shows: end to end, under Xvfb, driven over org.gtk.Actions.
 
 Starts the real application as e2e.py does (private bus, display, HOME and settings) with

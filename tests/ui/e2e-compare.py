@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """End-to-end test of the workbench's Sessions, Compare and Graph views.
 
 Starts the real application under Xvfb on a private D-Bus session bus (as e2e.py does,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A full disk stops the workbench's recording at once; the app lives on.
 
 Starts the real application as e2e.py does, under a 1 MiB file size limit (RLIMIT_FSIZE,

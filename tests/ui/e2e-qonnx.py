@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """End-to-end: the workbench opens QONNX files (docs/import.md).
 
 Starts the real application under Xvfb on a private D-Bus session bus (e2e.py's helpers)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """SIGTERM (or SIGINT) closes the workbench cleanly, with the run it is recording saved.
 
 Starts the real application as e2e.py does (Xvfb, a private D-Bus session bus, private

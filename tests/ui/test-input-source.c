@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-input-source.c: what a run classifies (ui/bs-input-source.c), no display. With
  * BLENDSCOPE_MODELS_DIR pointing at a temporary folder: the gallery beside the models is
  * the default for a 1×28×28 model, with its labels; a model it does not fit gets seeded

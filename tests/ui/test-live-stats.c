@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-live-stats.c: the live tiles' figures never mix clocks.
  *
  * Ten inferences 100 ms apart (a host that simulates 10 inferences/s), each 1.64 ms long,

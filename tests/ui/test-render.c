@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-render.c: the chart renderers with no display. Each test draws onto a cairo image
  * surface and checks the structure the renderer reports and the pixels it drew: the power
  * envelope reaches a single spike among a million samples, axes carry labels, the timeline

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """blendtorch: the PyTorch side of blendscope.
 
 bsm      -- reader and writer of .bsm model files (docs/model-format.md)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reader and writer of blendscope model files (.bsm), version 1.
 
 Written from docs/model-format.md only (it is the contract; the C reader is written

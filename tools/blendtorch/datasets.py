@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Offline data sets for the training recipes, as uint8 images (N, 1, H, W) and int64 labels.
 
   fashion-mnist  Debian package dataset-fashion-mnist: IDX files under

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The exporter: a float GraphNet (float weights + BatchNorm running statistics) and a batch
 of calibration images -> a quantised integer .bsm model (docs/exporter.md has the rules).
 

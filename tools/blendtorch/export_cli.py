@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """blendscope-export: a trained PyTorch model of one of the blendscope architectures ->
 a quantised integer .bsm model for blendscope. docs/exporter.md has the details.
 

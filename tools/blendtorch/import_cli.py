@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """blendscope-import: a QONNX model (Brevitas, FINN, qonnx) -> a .bsm model for blendscope.
 docs/import.md has the supported ops, the exactness rules and a Brevitas example.
 

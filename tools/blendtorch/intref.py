@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The integer-semantics oracle: runs a .bsm graph with PyTorch ops, exactly.
 
 Written from docs/model-format.md (sections 4-6) only. Every activation is an int64

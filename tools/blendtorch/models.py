@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Float PyTorch models of the reference architectures (DESIGN.md section 4).
 
 Every model is a `GraphNet`: an ordered list of nodes that maps one to one onto the

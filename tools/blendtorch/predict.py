@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """python3 -m blendtorch.predict: the float PyTorch model's predicted classes, for
 `blendscope-cli eval --checkpoint` (how often the integer model agrees with it).
 

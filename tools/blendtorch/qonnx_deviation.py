@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """How far the imported integer model is from the QONNX float semantics, measured on the
 calibration images (docs/import.md section 3).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reading a QONNX file into a checked, topologically ordered graph (docs/import.md).
 
 Everything that concerns the file as a file is refused here with one line: not ONNX,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """QONNX (Brevitas / FINN / qonnx) -> .bsm: the mapping onto blendscope's integer layers.
 
 docs/import.md is the contract. In short: every float tensor of the QONNX graph is held

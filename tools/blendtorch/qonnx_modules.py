@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Precision, path and module tags of an imported model (DESIGN.md section 3).
 
 QONNX has no notion of a Blend module; the graph does. Every `add` of two tensors closes

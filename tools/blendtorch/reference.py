@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The bundled reference models: one recipe, used by tools/gen-reference-models (to write
 data/models/) and by the tests (to rebuild the float model a bundled file came from).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Generate the bundled reference models, deterministically.
 
 Writes data/models/{blendnet20,blendnet20-thermo,resnet20-bnn,resnet20-int8,blendmixer}.bsm

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Requantisation helpers shared by the exporter (export.py) and the QONNX importer
 (qonnx_import.py): turning a real per-channel affine map y = M*x + A into the .bsm
 batchnorm triple (mul, add, shift) of docs/model-format.md section 5. numpy only."""

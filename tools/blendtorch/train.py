@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Training recipes: float GraphNets trained on real data, then the exporter (docs/training.md).
 
 Every recipe is seeded and runs on the CPU:

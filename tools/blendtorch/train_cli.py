@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """blendscope-train: train one recipe (tools/blendtorch/train.py) on its data set, export it
 with real training images as calibration, measure the integer model on the test split and
 write a .bsm whose [provenance] records data set, recipe, seed, epochs and the figures.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-export.c: cairo surfaces that write to a GOutputStream.
  *
  * The file is written through GIO (g_file_replace), so a failed export leaves any

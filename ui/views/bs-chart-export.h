@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-chart-export.h: any chart renderer to a PNG or SVG file (or stream). The renderer
  * is called once with a cairo_t on the file's surface, exactly as a widget calls it on
  * screen, so exports look like the view. */

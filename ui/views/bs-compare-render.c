@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-compare-render.c: totals, layer rows with grouped bars, significance. */
 #include "bs-compare-render.h"
 #include "bs-run-colors.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-compare-render.h: the comparison of 2-4 runs as a pure function of (data, viewport,
  * style) onto a cairo_t.
  *

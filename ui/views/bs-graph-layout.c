@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-graph-layout.c: columns, module boxes, lanes, nodes, then edges routed around the
  * nodes with axis-parallel segments. */
 #include "bs-graph-layout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-graph-layout.h: a model drawn as a graph — where every layer's box goes and how
  * the edges between them run. Pure function of the model and the options: the same
  * model always gets the same coordinates (in px at scale 1), so the graph view, its

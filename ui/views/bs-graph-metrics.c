@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-graph-metrics.c: per-layer figures by name. */
 #include "bs-graph-metrics.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-graph-metrics.h: the measured figures the model graph can be heat-mapped by, one per
  * model layer, from a run's layer statistics (bs_query_layer_stats). Ops are matched to
  * model layers by name: a plan op carries its primary layer's name. A layer fused into

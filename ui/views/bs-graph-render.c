@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-graph-render.c: module boxes, edges with rounded elbows and arrowheads, nodes,
  * header and legend. */
 #include "bs-graph-render.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-graph-render.h: the model graph (bs-graph-layout.h) as a pure function of (data,
  * viewport, style) onto a cairo_t.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-marker-render.c: marker lines, tabs, the band and the readout. */
 #include "bs-marker-render.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-marker-render.h: markers on any time chart — the pair A/B the user places, with
  * the band between them and the readout of bs-marker-stats (duration, average power,
  * energy), and saved markers as labelled lines. The chart says where its plot is and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-marker-stats.c: what lies between two markers, integrated by core.
  *
  * One walk serves the three sample layouts: a getter reads sample i as a time relative

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-marker-stats.h: what two markers on a power trace say — the time between them, the
  * energy drawn in that time and the average power. Pure functions of the samples.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-overlay-render.c: legend, axes, bands, lines, envelopes, markers. */
 #include "bs-overlay-render.h"
 #include "bs-run-colors.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-overlay-render.h: the power traces of the compared runs on one chart, as a pure
  * function of (data, viewport, style) onto a cairo_t.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-pareto-render.c: accuracy against cost per image, one panel per cost. The front is
  * computed when the chart is built; drawing only places what the chart holds. */
 #include "bs-pareto-render.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-pareto-render.h: the compared runs' accuracy against their cost per image, as a
  * pure function of (data, size, style) onto a cairo_t — BlendNet's argument (accuracy
  * near fixed point at near binary cost) as a picture.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-prediction-render.c: the image and prediction tile. */
 #include "bs-prediction-render.h"
 

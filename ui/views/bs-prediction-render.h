@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-prediction-render.h: the image being classified and what the model says of it, as
  * a pure function of (data, size, style) onto a cairo_t: the image scaled up by whole
  * pixels (nearest neighbour, crisp), the predicted class, its confidence, a ✓ or ✗ when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-run-colors.c: the run palette. The baseline is a neutral slate (it is what the
  * others are measured against); the others come from the Okabe–Ito set left over by
  * the precision colours: reddish purple, bluish green, vermillion. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-run-colors.h: the colours that tell compared runs apart (run 0 is the baseline), in
  * the compare chart, the power overlay and their legends.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 // bs_dsp48e2_logic.v: a behavioural model of the DSP48E2's two-input logic unit, for
 // simulation only (yosys ships DSP48E2 as a black box; Xilinx's unisim model is not
 // redistributable). Same module, parameter and port names as the primitive, so the

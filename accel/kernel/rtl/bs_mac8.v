@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 // bs_mac8.v: one MAC unit of the kernel's fixed-point convolution (run_qconv): an
 // int8 activation times an int8 weight added to an int32 accumulator each clock. Only
 // for counting resources (tests/rtl/yosys-pe-counts.py): yosys maps the product and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 // bs_pe.v: one processing element of the bs_blend kernel's binary convolution
 // (accel/kernel/bs-kernel.c, run_bconv): LANES 48-bit lanes per cycle, each an XNOR
 // (a DSP48E2 in logic mode when USE_DSP, else fabric), the mask of real channels, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 // bs_popcount48.v: the number of ones in 48 bits, as a tree: eight 6-bit groups (each
 // output bit one LUT6), then three levels of adders. Combinational.
 `timescale 1ns / 1ps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 // bs_xnor48.v: one registered 48-bit XNOR lane, q = ~(a ^ b) one clock after a, b:
 // the bitwise half of a binary dot product (docs/accelerator.md, "RTL").
 `timescale 1ns / 1ps
