@@ -858,7 +858,6 @@ test_budget_defaults (void)
   for (guint i = 0; i < G_N_ELEMENTS (builders); i++)
     {
       g_autoptr(BsModel) m = builders[i] ();
-      g_autoptr(GError) error = NULL;
       BsCounts c;
       uint64_t weights = 0, activations = 3 * 224 * 224;
 
