@@ -253,7 +253,8 @@ def _stages(widths, blocks):
     return out
 
 
-def _blend_module(net, m, x, cin, cout, stride, skip_kernel, skip_bits, act_bits, kind="blend"):
+def _blend_module(net, m, x, cin, cout, stride, skip_kernel, skip_bits, act_bits, kind="blend",
+                  skip_relu=False):
     net.group(m, kind)
     s = net.node(f"{m}.sign", "sign", [x], "main", m)
     c = net.node(f"{m}.main.conv", "conv_binary", [s], "main", m,
@@ -263,7 +264,7 @@ def _blend_module(net, m, x, cin, cout, stride, skip_kernel, skip_bits, act_bits
     k = net.node(f"{m}.skip.conv", "conv_fixed", [x], "skip", m,
                  op=nn.Conv2d(cin, cout, skip_kernel, stride, pad, bias=False),
                  kernel=skip_kernel, stride=stride, pad=pad, wbits=skip_bits)
-    b = _bn(net, f"{m}.skip.bn", [k], "skip", m, cout, 32)
+    b = _bn(net, f"{m}.skip.bn", [k], "skip", m, cout, 32, relu=skip_relu)
     y = net.node(f"{m}.add", "add", [a, b], "merge", m)
     return _bn(net, f"{m}.bn", [y], "merge", m, cout, act_bits)
 
@@ -272,13 +273,18 @@ def _blend_module(net, m, x, cin, cout, stride, skip_kernel, skip_bits, act_bits
 
 def blendnet20(widths=(16, 32, 64), blocks=6, skip_kernel=1, skip_bits=8, act_bits=8,
                thermometer=False, levels=32, input_size=32, in_channels=3,
-               num_classes=10, stem_bits=8, head_bits=8, name=None):
+               num_classes=10, stem_bits=8, head_bits=8, skip_relu=False, name=None):
     """BlendNet-20: fixed 3x3 stem (or FracBNN thermometer + binary 3x3 stem), 3 stages of
     `blocks` Blend modules (main: sign -> binary 3x3 conv -> BN; skip: fixed kxk conv ->
-    BN; merge: add -> BN), global average pool, fixed FC."""
+    BN; merge: add -> BN), global average pool, fixed FC. skip_relu: a ReLU after the skip
+    BN (the merge stays signed, for the next module's sign): without it the skip path is
+    linear and the sign is the network's only non-linearity (Fashion-MNIST, 20 000 images,
+    3 epochs: 76.4 % float top-1 without, 80.9 % with; docs/training.md)."""
     opts = dict(widths=list(widths), blocks=blocks, skip_kernel=skip_kernel, skip_bits=skip_bits,
                 act_bits=act_bits, thermometer=thermometer, levels=levels, input_size=input_size,
                 in_channels=in_channels, num_classes=num_classes)
+    if skip_relu:
+        opts["skip_relu"] = True
     if skip_kernel not in (1, 3):
         raise ValueError("skip_kernel must be 1 or 3")
     nb = len(widths) * blocks
@@ -290,7 +296,8 @@ def blendnet20(widths=(16, 32, 64), blocks=6, skip_kernel=1, skip_bits=8, act_bi
                    arch="blendnet20", options=opts)
     x = _stem(net, in_channels, widths[0], act_bits, thermometer, levels, stem_bits)
     for s, b, cin, cout, stride in _stages(widths, blocks):
-        x = _blend_module(net, f"stage{s}.{b}", x, cin, cout, stride, skip_kernel, skip_bits, act_bits)
+        x = _blend_module(net, f"stage{s}.{b}", x, cin, cout, stride, skip_kernel, skip_bits, act_bits,
+                          skip_relu=skip_relu)
     _head(net, x, widths[-1], num_classes, head_bits)
     return net
 
