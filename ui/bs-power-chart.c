@@ -243,7 +243,7 @@ bs_power_chart_init (BsPowerChart *self)
 {
   bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
-  gtk_widget_set_size_request (GTK_WIDGET (self), 320, 180);
+  gtk_widget_set_size_request (GTK_WIDGET (self), 320, 140);   /* fits 1024×768 */
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
   {

@@ -168,10 +168,11 @@ bs_prediction_tile_measure (GtkWidget *widget, GtkOrientation orientation, int f
                             int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
 {
   BsPredictionTile *self = BS_PREDICTION_TILE (widget);
-  /* Tall enough for a 28×28 image at 4× (demo: 10×) and its five lines of text. */
-  int height = self->demo ? 300 : 150;
+  /* Natural: a 28×28 image at 4× (demo: 10×) beside its five lines of text. Minimum
+   * lower, so that the live page fits a 1024×768 projector (the image scales down). */
+  int height = self->demo ? 300 : 150, min_height = self->demo ? 200 : 96;
 
-  *minimum = orientation == GTK_ORIENTATION_VERTICAL ? height : 200;
+  *minimum = orientation == GTK_ORIENTATION_VERTICAL ? min_height : 200;
   *natural = orientation == GTK_ORIENTATION_VERTICAL ? height : 480;
 }
 

@@ -1012,8 +1012,8 @@ bs_window_init (BsWindow *self)
   self->probes = g_list_store_new (BS_TYPE_CHOICE);
   setup_dropdown (self->backend_dropdown, self->backends);
   setup_dropdown (self->probe_dropdown, self->probes);
-  /* Room for "demo meter (simulated)" without crowding the run bar. */
-  gtk_widget_set_size_request (GTK_WIDGET (self->probe_dropdown), 180, -1);
+  /* Room for "demo meter (simul…" without crowding the run bar at 1024 px. */
+  gtk_widget_set_size_request (GTK_WIDGET (self->probe_dropdown), 160, -1);
   fill_backends (self);
   fill_probes_initial (self);
   fill_bundled_menu (self);

@@ -31,7 +31,7 @@ import time
 
 APP_ID = "org.blendscope.Blendscope"
 APP_PATH = "/org/blendscope/Blendscope"
-SCREEN = (1280, 800)
+SCREEN = (1280, 800)        # --screen changes it (e.g. 1024x768, a projector)
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -171,6 +171,17 @@ def screenshot(name, folder):
     return Image(path)
 
 
+def window_size():
+    """(width, height) of the app's main window, from the X server's window tree."""
+    tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
+                          check=True).stdout
+    for line in tree.splitlines():
+        m = re.search(r'"[^"]* – blendscope": .*?\)\s+(\d+)x(\d+)\+', line)
+        if m:
+            return int(m.group(1)), int(m.group(2))
+    fail("no blendscope window in the X window tree")
+
+
 def query_db(path):
     db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
     try:
@@ -229,6 +240,14 @@ def inner(args):
         subprocess.run(["gdbus", "wait", "--session", "--timeout", "20", APP_ID], check=True)
         wait_for("the window's actions", lambda: "'view'" in gdbus(
             "--object-path", window, "--method", "org.gtk.Actions.List"), 20)
+
+        # The whole window fits the screen: no control beyond its edge (a projector is
+        # 1024x768). Without a window manager the window gets its default size, grown to
+        # its minimum where that is larger.
+        size = window_size()
+        log("window %dx%d on a %dx%d screen" % (size + SCREEN))
+        if size[0] > SCREEN[0] or size[1] > SCREEN[1]:
+            fail("the window needs %dx%d, more than the %dx%d screen" % (size + SCREEN))
 
         # The demo meter is the default; say which one this build has.
         probe = describe(APP_PATH, "probe")
@@ -372,8 +391,10 @@ def inner(args):
                                                       ", ".join("%s %d px" % kv for kv in found.items())))
         if distinct < minimum_colours or stddev < minimum_stddev:
             fail("%s looks blank (%d colours, sd %.1f)" % (name, distinct, stddev))
+        # 300 px at 1280x800; the charts shrink with the screen.
+        least = int(300 * SCREEN[0] * SCREEN[1] / (1280 * 800))
         for key, n in found.items():
-            if n < 300:
+            if n < least:
                 fail("%s: only %d pixels of %s" % (name, n, key))
 
     w, h = live.width, live.height
@@ -406,8 +427,11 @@ def inner(args):
 
     if os.environ.get("BS_UPDATE_SCREENSHOTS") == "1" and args.screenshots:
         os.makedirs(args.screenshots, exist_ok=True)
+        # At another screen size the pictures are kept beside the usual ones, named by it.
+        suffix = "" if SCREEN == (1280, 800) else "-%dx%d" % SCREEN
         for name in ("live", "live-inference", "layers", "layers-ops", "demo"):
-            shutil.copy(os.path.join(shots, name + ".png"), os.path.join(args.screenshots, name + ".png"))
+            shutil.copy(os.path.join(shots, name + ".png"),
+                        os.path.join(args.screenshots, name + suffix + ".png"))
         log("screenshots copied to", args.screenshots)
     log("screenshots in", shots)
     print("ok 1 - e2e", flush=True)
@@ -422,8 +446,15 @@ def main():
                         help="the app.theme colour scheme to run under (light)")
     parser.add_argument("--run-seconds", type=float, default=7,
                         help="how long the continuous run lasts (7; e.g. 300 for a soak test)")
+    parser.add_argument("--screen", default="1280x800",
+                        help="the virtual screen, WIDTHxHEIGHT (1280x800; 1024x768: a projector)")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global SCREEN
+    try:
+        SCREEN = tuple(int(v) for v in args.screen.split("x", 1))
+    except ValueError:
+        parser.error("--screen takes WIDTHxHEIGHT, e.g. 1024x768")
     print("1..1", flush=True) if args.inner else None
     if args.inner:
         inner(args)
@@ -434,7 +465,8 @@ def main():
                "--inner", "--app", os.path.abspath(args.app)]
     if args.screenshots:
         command += ["--screenshots", args.screenshots]
-    command += ["--backend", args.backend, "--theme", args.theme, "--run-seconds", str(args.run_seconds)]
+    command += ["--backend", args.backend, "--theme", args.theme, "--run-seconds", str(args.run_seconds),
+                "--screen", args.screen]
     sys.exit(subprocess.run(command).returncode)
 
 
