@@ -4,7 +4,8 @@
 agent) against --backend cpu: `run` gives the same logits and per-layer rows; `record`
 stores the same event structure (inference, op, clock of every event, in order); killing
 the agent mid-record fails the run with a clear message and keeps the events that
-arrived. TAP output."""
+arrived. TAP output. BS_AGENT_CLI, if set, is the agent's blendscope-cli (another build,
+e.g. aarch64 under qemu)."""
 import json
 import os
 import signal
@@ -56,7 +57,10 @@ def structure(doc):
 
 def main():
     with tempfile.TemporaryDirectory(prefix="bs-remote-cli-") as tmp:
-        env = dict(os.environ, XDG_CACHE_HOME=tmp, BS_AGENT_CLI=CLI)
+        # The agent: this CLI, unless BS_AGENT_CLI names another (scripts/test: the aarch64
+        # build under qemu-aarch64, tests/remote/qemu-aarch64-agent.sh).
+        env = dict(os.environ, XDG_CACHE_HOME=tmp)
+        env.setdefault("BS_AGENT_CLI", CLI)
         print("1..13")
         # run: logits and rows
         local = cli("run", MODEL, "--backend", "cpu", "-n", "8", "--logits-out",
