@@ -37,6 +37,8 @@ struct _BsWindow
   GCancellable *probe_scan;
   gboolean syncing;
   guint banner_timeout;
+  const char *banner_page;    /* the view the banner is about (static string), or NULL */
+  gboolean banner_from_run;   /* about the run's backend, probe or model */
 
   GtkHeaderBar *header_bar;
   GtkMenuButton *open_button;
@@ -67,18 +69,42 @@ G_DEFINE_FINAL_TYPE (BsWindow, bs_window, GTK_TYPE_APPLICATION_WINDOW)
 
 /* ---- messages ---- */
 
+/* The banner's text is also the read-only state of win.banner ('' when hidden), for tests
+ * and accessibility tools. */
+static void
+set_banner_state (BsWindow *self, const char *text)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "banner");
+
+  if (action != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (text));
+}
+
+static void
+hide_banner (BsWindow *self)
+{
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
+  gtk_info_bar_set_revealed (self->banner, FALSE);
+  self->banner_page = NULL;
+  self->banner_from_run = FALSE;
+  set_banner_state (self, "");
+}
+
 static gboolean
 banner_expired (gpointer data)
 {
   BsWindow *self = data;
 
   self->banner_timeout = 0;
-  gtk_info_bar_set_revealed (self->banner, FALSE);
+  hide_banner (self);
   return G_SOURCE_REMOVE;
 }
 
-void
-bs_window_show_message (BsWindow *self, const char *text, gboolean error)
+/* A message stays until closed (errors) or for MESSAGE_SECONDS (notices), and goes
+ * earlier when it goes stale: a message about one page when another is shown, a message
+ * about the run when its backend, probe or model changes or a new run starts. */
+static void
+show_banner (BsWindow *self, const char *text, gboolean error, const char *page, gboolean from_run)
 {
   /* Errors also go to the log, for whoever started the app from a terminal (and tests). */
   if (error)
@@ -87,21 +113,29 @@ bs_window_show_message (BsWindow *self, const char *text, gboolean error)
   gtk_label_set_text (self->banner_label, text);
   gtk_info_bar_set_message_type (self->banner, error ? GTK_MESSAGE_ERROR : GTK_MESSAGE_WARNING);
   gtk_info_bar_set_revealed (self->banner, TRUE);
+  self->banner_page = page;
+  self->banner_from_run = from_run;
+  set_banner_state (self, text);
   if (!error)
     self->banner_timeout = g_timeout_add_seconds (MESSAGE_SECONDS, banner_expired, self);
+}
+
+void
+bs_window_show_message (BsWindow *self, const char *text, gboolean error)
+{
+  show_banner (self, text, error, NULL, FALSE);
 }
 
 static void
 on_banner_response (GtkInfoBar *banner, int response, BsWindow *self)
 {
-  g_clear_handle_id (&self->banner_timeout, g_source_remove);
-  gtk_info_bar_set_revealed (banner, FALSE);
+  hide_banner (self);
 }
 
 static void
 on_controller_message (BsRunController *controller, const char *text, gboolean error, BsWindow *self)
 {
-  bs_window_show_message (self, text, error);
+  show_banner (self, text, error, NULL, TRUE);
 }
 
 /* ---- choices (backends, probes) ---- */
@@ -381,12 +415,18 @@ on_controller_notify (BsRunController *controller, GParamSpec *pspec, BsWindow *
   if (g_str_equal (name, "status"))
     gtk_label_set_text (self->status_label, bs_run_controller_get_status (controller));
   else if (g_str_equal (name, "backend"))
-    select_choice (self, self->backend_dropdown, self->backends,
-                   bs_run_controller_get_backend (controller), NULL);
+    {
+      select_choice (self, self->backend_dropdown, self->backends,
+                     bs_run_controller_get_backend (controller), NULL);
+      if (self->banner_from_run)
+        hide_banner (self);   /* what the last run said about another backend */
+    }
   else if (g_str_equal (name, "probe"))
     {
       const char *probe = bs_run_controller_get_probe (controller);
       select_choice (self, self->probe_dropdown, self->probes, *probe ? probe : "none", NULL);
+      if (self->banner_from_run)
+        hide_banner (self);
     }
   else if (g_str_equal (name, "inferences"))
     {
@@ -437,8 +477,7 @@ static void
 on_run_started (BsRunController *controller, BsWindow *self)
 {
   /* A new run makes the last one's complaints stale. */
-  g_clear_handle_id (&self->banner_timeout, g_source_remove);
-  gtk_info_bar_set_revealed (self->banner, FALSE);
+  hide_banner (self);
 }
 
 static void
@@ -531,7 +570,7 @@ change_graph_metric (GSimpleAction *action, GVariant *value, gpointer data)
 static void
 change_readonly (GSimpleAction *action, GVariant *value, gpointer data)
 {
-  /* What the compare view shows; set by the window only. */
+  /* States the window reports (prediction, banner, compare summary): set by it only. */
 }
 
 static void
@@ -593,7 +632,7 @@ activate_set_markers (GSimpleAction *action, GVariant *param, gpointer data)
   bs_power_chart_set_markers (BS_POWER_CHART (bs_live_view_get_power_chart (self->live_view)), a, b);
   if (!bs_marker_stats_compute_series (bs_run_controller_get_power (self->controller), a, b, &stats))
     {
-      bs_window_show_message (self, "No power readings between the markers", FALSE);
+      show_banner (self, "No power readings between the markers", FALSE, "live", FALSE);
       return;
     }
   readout = bs_marker_stats_format (&stats);
@@ -612,7 +651,7 @@ activate_set_markers (GSimpleAction *action, GVariant *param, gpointer data)
   else
     text = g_strdup_printf ("%s · not saved (%s)", readout,
                             run < 0 ? "no recorded run" : "the run is still going");
-  bs_window_show_message (self, text, FALSE);
+  show_banner (self, text, FALSE, "live", FALSE);   /* about the live charts only */
 }
 
 /* ---- window actions ---- */
@@ -639,6 +678,8 @@ on_visible_page (GtkStack *stack, GParamSpec *pspec, BsWindow *self)
 
   if (action != NULL && name != NULL)
     g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (name));
+  if (name != NULL && self->banner_page != NULL && !g_str_equal (name, self->banner_page))
+    hide_banner (self);
 }
 
 static void
@@ -895,6 +936,7 @@ static const GActionEntry win_entries[] = {
   { "choose-probe", activate_choose },
   { "choose-input", activate_choose_input },
   { "prediction", NULL, NULL, "''", change_readonly },
+  { "banner", NULL, NULL, "''", change_readonly },
   { "zoom-in", activate_zoom },
   { "zoom-out", activate_zoom },
   { "zoom-reset", activate_zoom },

@@ -279,7 +279,11 @@ def inner(args):
             log("isa=%s refused with a message, the app goes on" % lacking)
         else:
             log("this CPU has every kernel set: the refusal of a missing one is not tested here")
+        # The failed start's banner is about the backend: choosing another one clears it.
+        wait_for("the failed start's banner", lambda: "<''>" not in describe(window, "banner"), 20)
+        log("banner after the failed start:", describe(window, "banner"))
         activate(APP_PATH, "backend", "<'%s'>" % args.backend)
+        wait_for("the stale banner to go", lambda: "<''>" in describe(window, "banner"), 10)
         if app.poll() is not None:
             fail("the app died on bad input")
 
