@@ -3,7 +3,6 @@
 #include "bs-op-table.h"
 
 #include "bs-counts.h"
-#include "bs-runs.h"
 
 static int
 find_or_add_group (GArray *groups, const char *name, const char *kind, int op)
@@ -55,8 +54,6 @@ bs_op_table_new (const BsPlan *plan)
           g_string_append (kind, bs_layer_kind_to_string (l->kind));
           bs_layer_counts (model, op->layers[i], &c);
           info->binary_macs += c.binary_macs;
-          for (int w = 0; w < BS_N_MAC_WIDTHS; w++)
-            info->fixed_macs_by_width[w] += c.fixed_macs[w];
           info->fixed_macs += bs_counts_fixed_macs (&c);
           info->param_bits += c.param_bits;
         }
@@ -134,42 +131,4 @@ bs_op_table_free (BsOpTable *table)
   g_free (table->groups);
   g_free (table->model_name);
   g_free (table);
-}
-
-static void
-clear_run_layer (gpointer p)
-{
-  BsRunLayer *layer = p;
-
-  g_free (layer->name);
-}
-
-GArray *
-bs_op_table_to_run_layers (const BsOpTable *table)
-{
-  static const int width_bits[BS_N_MAC_WIDTHS] = {
-    [BS_MAC_W4] = 4, [BS_MAC_W8] = 8, [BS_MAC_W16] = 16, [BS_MAC_W32] = 32,
-  };
-  GArray *layers = g_array_sized_new (FALSE, TRUE, sizeof (BsRunLayer), table->n_ops);
-
-  g_array_set_clear_func (layers, clear_run_layer);
-  for (int o = 0; o < table->n_ops; o++)
-    {
-      const BsOpInfo *info = &table->ops[o];
-      BsRunLayer l = { 0 };
-      int k = 0;
-
-      l.name = g_strdup (info->name);
-      l.kind = info->layer_kind;
-      l.precision = info->precision;
-      l.path = info->path;
-      l.binary_macs = info->binary_macs;
-      for (int w = 0; w < BS_N_MAC_WIDTHS && k < BS_RUN_MAX_MAC_WIDTHS; w++)
-        if (info->fixed_macs_by_width[w] > 0)
-          l.fixed_macs[k++] = (BsMacCount) { width_bits[w], info->fixed_macs_by_width[w] };
-      l.param_bits = info->param_bits;
-      l.activation_bytes = info->activation_bytes;
-      g_array_append_val (layers, l);
-    }
-  return layers;
 }
