@@ -41,6 +41,12 @@ record_options_clear (RecordOptions *opts)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RecordOptions, record_options_clear)
 
+/* Without --input: this many seeded random images, named so in the run's config. */
+#define RANDOM_IMAGES 16
+#define RANDOM_SEED 1
+#define RANDOM_INPUT "16 random images (seed 1)"
+G_STATIC_ASSERT (RANDOM_IMAGES == 16 && RANDOM_SEED == 1);
+
 /* The signal (SIGINT, SIGTERM) that cut the run short; 0 while none has. */
 static int stop_signal;
 
@@ -95,7 +101,7 @@ settings_from_options (const RecordOptions *opts, BsRunSettings *settings)
   *settings = (BsRunSettings) {
     .backend = opts->backend,
     .probe = opts->probe,
-    .input = opts->input,
+    .input = opts->input != NULL ? opts->input : RANDOM_INPUT,
     .db_path = opts->db,
     .session = opts->session,
     .notes = opts->notes,
@@ -153,7 +159,7 @@ record (const BsModel *model, const RecordOptions *opts)
   int code;
 
   batch = opts->input ? bs_image_batch_load (opts->input, model->input_shape, &error)
-                      : bs_image_batch_random (model->input_shape, 16, 1);
+                      : bs_image_batch_random (model->input_shape, RANDOM_IMAGES, RANDOM_SEED);
   if (batch == NULL || (plan = bs_plan_compile (model, &error)) == NULL)
     return bs_cli_fail (error);
   settings_from_options (opts, &settings);
