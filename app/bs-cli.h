@@ -2,8 +2,6 @@
 /* bs-cli.h: blendscope-cli subcommands. Each returns the process exit status. */
 #pragma once
 
-#include "bs-plan.h"
-
 #include <glib.h>
 #include <stdint.h>
 
