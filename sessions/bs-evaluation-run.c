@@ -2,7 +2,6 @@
 /* bs-evaluation-run.c: bs_evaluate() with a probe and a recording around it. */
 #include "bs-evaluation-run.h"
 
-#include "bs-clock.h"
 #include "bs-run-recording.h"
 
 #include <string.h>
@@ -38,12 +37,9 @@ static void
 on_fault (const BsProbeFault *fault, gpointer data)
 {
   Evaluation *e = data;
-  g_autofree char *label = g_strdup_printf ("meter %s: %s",
-                                            bs_probe_fault_kind_to_string (fault->kind),
-                                            fault->message);
+  g_autofree char *label = bs_run_recording_mark_fault (e->recording, fault);
   g_autofree char *text = g_strdup_printf ("%s (the evaluation goes on)", label);
 
-  bs_run_recording_add_marker (e->recording, fault->t_ns, label);
   message (e, text);
 }
 
@@ -52,17 +48,13 @@ static void
 start_probe (Evaluation *e)
 {
   BsProbeSink sink = { on_samples, on_fault, e };
-  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
 
   if (e->probe == NULL)
     return;
-  e->probe_running = bs_probe_start (e->probe, &sink, &error);
+  e->probe_running = bs_run_recording_start_probe (e->recording, e->probe, &sink, &text);
   if (!e->probe_running)
-    {
-      g_autofree char *text = g_strdup_printf ("%s; recording timing only", error->message);
-      bs_run_recording_add_marker (e->recording, bs_clock_now_ns (), error->message);
-      message (e, text);
-    }
+    message (e, text);
 }
 
 /* The backend's one-line description, found by the spec's name. */

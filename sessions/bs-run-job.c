@@ -50,12 +50,10 @@ report_status (Job *job, const char *format, ...)
   job->obs->status (text, job->obs->user_data);
 }
 
-/* A message that also goes into the run as a marker, so the data says what happened. */
+/* Something the user should know that does not stop the run. */
 static void
-report_and_mark (Job *job, int64_t t_ns, const char *marker, const char *text)
+report_message (Job *job, const char *text)
 {
-  if (job->recording != NULL && marker != NULL)
-    bs_run_recording_add_marker (job->recording, t_ns, marker);
   if (job->obs->message != NULL)
     job->obs->message (text, job->obs->user_data);
 }
@@ -98,12 +96,10 @@ static void
 on_fault (const BsProbeFault *fault, gpointer data)
 {
   Job *job = data;
-  g_autofree char *label = g_strdup_printf ("meter %s: %s",
-                                            bs_probe_fault_kind_to_string (fault->kind),
-                                            fault->message);
+  g_autofree char *label = bs_run_recording_mark_fault (job->recording, fault);
   g_autofree char *text = g_strdup_printf ("%s (the run goes on)", label);
 
-  report_and_mark (job, fault->t_ns, label, text);
+  report_message (job, text);
 }
 
 /* @k images from the next one, cycling through the input: in place when they are
@@ -209,7 +205,7 @@ open_probe (Job *job, GError **error)
     {
       g_autofree char *text = g_strdup_printf ("No power readings: %s. The run goes on "
                                                "without power.", local->message);
-      report_and_mark (job, 0, NULL, text);
+      report_message (job, text);
       return TRUE;
     }
   if (job->obs->power != NULL)
@@ -258,16 +254,14 @@ static void
 start_probe (Job *job)
 {
   BsProbeSink sink = { on_samples, on_fault, job };
-  g_autoptr (GError) error = NULL;
+  g_autofree char *message = NULL;
 
   if (job->probe == NULL)
     return;
-  job->probe_running = bs_probe_start (job->probe, &sink, &error);
+  job->probe_running = bs_run_recording_start_probe (job->recording, job->probe, &sink,
+                                                     &message);
   if (!job->probe_running)
-    {
-      g_autofree char *text = g_strdup_printf ("%s; recording timing only", error->message);
-      report_and_mark (job, bs_clock_now_ns (), error->message, text);
-    }
+    report_message (job, message);
 }
 
 /* ---- the sweep ---- */
@@ -313,7 +307,7 @@ run_sweep (Job *job)
 
   if (job->probe == NULL)
     {
-      report_and_mark (job, 0, NULL, "The layer sweep needs a power meter: none is open.");
+      report_message (job, "The layer sweep needs a power meter: none is open.");
       g_free (result);
       return NULL;
     }
@@ -327,7 +321,7 @@ run_sweep (Job *job)
         {
           g_autofree char *text = g_strdup_printf ("The layer sweep could not start: %s",
                                                    error->message);
-          report_and_mark (job, 0, NULL, text);
+          report_message (job, text);
         }
       bs_sweep_result_clear (result);
       g_free (result);

@@ -2,6 +2,7 @@
 /* bs-run-recording.c: a recorder with its run. */
 #include "bs-run-recording.h"
 
+#include "bs-clock.h"
 #include "bs-recorder.h"
 
 struct _BsRunRecording
@@ -73,6 +74,32 @@ gboolean
 bs_run_recording_has_failed (BsRunRecording *recording)
 {
   return g_atomic_int_get (&recording->failed);
+}
+
+char *
+bs_run_recording_mark_fault (BsRunRecording *recording, const BsProbeFault *fault)
+{
+  char *label = g_strdup_printf ("meter %s: %s", bs_probe_fault_kind_to_string (fault->kind),
+                                 fault->message);
+
+  if (recording != NULL)
+    bs_run_recording_add_marker (recording, fault->t_ns, label);
+  return label;
+}
+
+gboolean
+bs_run_recording_start_probe (BsRunRecording *recording, BsProbe *probe,
+                              const BsProbeSink *sink, char **message)
+{
+  g_autoptr (GError) error = NULL;
+
+  *message = NULL;
+  if (bs_probe_start (probe, sink, &error))
+    return TRUE;
+  if (recording != NULL)
+    bs_run_recording_add_marker (recording, bs_clock_now_ns (), error->message);
+  *message = g_strdup_printf ("%s; recording timing only", error->message);
+  return FALSE;
 }
 
 gboolean

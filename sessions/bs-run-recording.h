@@ -25,6 +25,15 @@ gboolean bs_run_recording_push_samples (BsRunRecording *recording, const BsSampl
 void bs_run_recording_add_marker (BsRunRecording *recording, int64_t t_ns, const char *label);
 gboolean bs_run_recording_has_failed (BsRunRecording *recording);
 
+/* The probe's part of a run, shared by the run job and the evaluation run; @recording
+ * may be NULL (a run not recorded). A meter fault is marked in the run at its time;
+ * returns the marker's label ("meter stalled: …") for a message. */
+char *bs_run_recording_mark_fault (BsRunRecording *recording, const BsProbeFault *fault);
+/* Starts @probe into @sink. One that will not start leaves timing only: FALSE, marked in
+ * the run, and *message says so. */
+gboolean bs_run_recording_start_probe (BsRunRecording *recording, BsProbe *probe,
+                                       const BsProbeSink *sink, char **message);
+
 /* Ends the run with @status after the producers stopped; FALSE with @error when the
  * store failed (what was committed before is kept). */
 gboolean bs_run_recording_end (BsRunRecording *recording, BsRunStatus status, GError **error);
