@@ -24,7 +24,7 @@ typedef struct
   const char *const *tags;    /* NULL-terminated; may be NULL */
   int n_inferences;           /* > 0: this many */
   double duration_s;          /* > 0 (with n_inferences 0): this long; both 0: until cancelled */
-  gboolean sweep;             /* after the inferences, the per-layer power sweep */
+  gboolean sweep;             /* after the inferences (at least one), the per-layer power sweep */
   int64_t sweep_busy_ns;      /* 0: bs_sweep_config_init()'s */
   int64_t sweep_idle_ns;
   int64_t sweep_network_ns;

@@ -349,7 +349,9 @@ static gboolean
 run_phase (Job *job, BsRunJobResult *result, GError **error)
 {
   const BsRunSettings *s = job->settings;
-  int64_t until = s->n_inferences <= 0 && s->duration_s > 0
+  /* A sweep's layer loops replay the inputs of the last inference: at least one first. */
+  int64_t count = s->sweep ? MAX (1, s->n_inferences) : s->n_inferences;
+  int64_t until = count <= 0 && s->duration_s > 0
                     ? bs_clock_now_ns () + (int64_t) (s->duration_s * 1e9) : 0;
   gboolean ok;
 
@@ -357,7 +359,7 @@ run_phase (Job *job, BsRunJobResult *result, GError **error)
     job->obs->phase (BS_RUN_JOB_RUNNING, result->run_id, job->obs->user_data);
   report_status (job, s->n_inferences <= 0 && s->duration_s <= 0 ? "Running until stopped…"
                                                                     : "Running…");
-  ok = run_inferences (job, s->n_inferences, until, &result->n_inferences, error);
+  ok = run_inferences (job, count, until, &result->n_inferences, error);
   if (!ok)
     g_prefix_error (error, "The backend failed after %" G_GINT64_FORMAT " inferences: ",
                     result->n_inferences);
