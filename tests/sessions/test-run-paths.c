@@ -126,15 +126,16 @@ record_with_app (Fixture *f, const char *db)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* Each query in parentheses: one element, not two literals missing a comma. */
 static const char *const queries[] = {
   /* The run, without its times, counts of what was measured and who recorded it. */
-  "SELECT m.sha256, m.from_file, m.name, m.n_layers, s.name, r.backend, r.device, r.host, "
-  "r.config, r.notes, r.status, r.clock_offset_ns, r.clock_rate, "
-  "(SELECT group_concat (tag, ',') FROM (SELECT tag FROM run_tags WHERE run_id = r.id "
-  " ORDER BY tag)) "
-  "FROM runs r JOIN models m ON m.id = r.model_id LEFT JOIN sessions s ON s.id = r.session_id",
-  "SELECT op, name, kind, precision, path, binary_macs, param_bits, activation_bytes "
-  "FROM run_layers ORDER BY op",
+  ("SELECT m.sha256, m.from_file, m.name, m.n_layers, s.name, r.backend, r.device, r.host, "
+   "r.config, r.notes, r.status, r.clock_offset_ns, r.clock_rate, "
+   "(SELECT group_concat (tag, ',') FROM (SELECT tag FROM run_tags WHERE run_id = r.id "
+   " ORDER BY tag)) "
+   "FROM runs r JOIN models m ON m.id = r.model_id LEFT JOIN sessions s ON s.id = r.session_id"),
+  ("SELECT op, name, kind, precision, path, binary_macs, param_bits, activation_bytes "
+   "FROM run_layers ORDER BY op"),
   "SELECT op, bits, macs FROM run_layer_fixed_macs ORDER BY op, bits",
   "SELECT channel, quantity, unit, name, resolution FROM channels ORDER BY channel, quantity",
 };
