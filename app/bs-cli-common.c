@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-common.c: helpers shared by the subcommands. */
 #include "bs-cli.h"
-#include "bs-counts.h"
-#include "bs-runs.h"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -112,41 +110,4 @@ bs_cli_watch_stop_signals (int *stop_signal)
       g_source_unref (source);
     }
   return context;
-}
-
-/* One row per plan op (fused layers share one row), tagged by the op's primary layer and
- * counting the ops of every layer it computes. */
-GArray *
-bs_cli_op_table (const BsPlan *plan)
-{
-  GArray *rows = g_array_sized_new (FALSE, TRUE, sizeof (BsRunLayer), plan->n_ops);
-
-  for (int o = 0; o < plan->n_ops; o++)
-    {
-      const BsPlanOp *op = &plan->ops[o];
-      const BsLayer *primary = bs_model_layer (plan->model, op->primary);
-      BsRunLayer row = { 0 };
-      int n_widths = MIN (BS_N_MAC_WIDTHS, BS_RUN_MAX_MAC_WIDTHS);
-      static const int width_bits[] = { 4, 8, 16, 32 };
-
-      row.name = (char *) bs_plan_op_name (plan, o);
-      row.kind = primary->kind;
-      row.precision = primary->precision;
-      row.path = primary->path;
-      for (int w = 0; w < n_widths; w++)
-        row.fixed_macs[w].bits = width_bits[w];
-      for (int i = 0; i < op->n_layers; i++)
-        {
-          BsCounts c;
-
-          bs_layer_counts (plan->model, op->layers[i], &c);
-          row.binary_macs += c.binary_macs;
-          for (int w = 0; w < n_widths; w++)
-            row.fixed_macs[w].macs += c.fixed_macs[w];
-          row.param_bits += c.param_bits;
-          row.activation_bytes = c.activation_bytes;  /* the op's output: its last layer's */
-        }
-      g_array_append_val (rows, row);
-    }
-  return rows;
 }

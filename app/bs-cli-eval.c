@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-eval.c: `blendscope-cli eval MODEL`: accuracy on labelled images (top-1, top-5,
- * per class, confusion matrix). The use case itself is accel/bs-evaluate.c; this file
- * parses options and prints. */
+ * per class, confusion matrix). The use case itself is accel/bs-evaluate.c, recorded as
+ * a run by sessions/bs-evaluation-run.c; this file parses options and prints. */
 #include "bs-cli.h"
 #include "bs-clock.h"
 #include "bs-dataset.h"
-#include "bs-evaluate.h"
+#include "bs-evaluation-run.h"
 #include "bs-evaluations.h"
 #include "bs-float-model.h"
-#include "bs-probe.h"
-#include "bs-recorder.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -48,21 +46,6 @@ eval_options_clear (EvalOptions *opts)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvalOptions, eval_options_clear)
 
-/* --session: the evaluation recorded as a run (its layer events: latency per image),
- * the accuracy stored with it. */
-typedef struct
-{
-  const EvalOptions *opts;
-  const BsModel *model;
-  const char *command_line;
-  BsRecorder *recorder;
-  GArray *ops;
-  BsProbe *probe;            /* --probe: power sampled while the images run; else NULL */
-  GArray *channels;
-  int64_t run;               /* -1 until begun */
-  gint store_failed;         /* atomic: the recorder refused events */
-} Recording;
-
 typedef struct
 {
   GMainContext *signals;
@@ -70,111 +53,22 @@ typedef struct
   int64_t started_ns;
   int64_t last_print_ns;
   gboolean printed;
-  Recording *recording;      /* NULL without --session */
+  const EvalOptions *opts;
 } Progress;
 
 static void
-push_samples (const BsSample *samples, guint n, gpointer user_data)
+on_message (const char *text, gpointer user_data)
 {
-  Recording *rec = user_data;
-
-  if (!bs_recorder_push_samples (rec->recorder, samples, n))
-    g_atomic_int_set (&rec->store_failed, TRUE);
+  fprintf (stderr, "blendscope-cli: %s\n", text);
 }
 
-/* A meter that goes away mid-run: say so, mark the moment in the run, keep running. */
 static void
-on_fault (const BsProbeFault *fault, gpointer user_data)
-{
-  Recording *rec = user_data;
-  g_autofree char *label = g_strdup_printf ("meter %s: %s",
-                                            bs_probe_fault_kind_to_string (fault->kind),
-                                            fault->message);
-  fprintf (stderr, "blendscope-cli: %s (the evaluation continues)\n", label);
-  bs_recorder_add_marker (rec->recorder, fault->t_ns, label);
-}
-
-static char *
-device_of (const Recording *rec)
-{
-  if (rec->probe == NULL)
-    return g_strdup ("evaluation, no power probe");
-  return g_strdup_printf ("evaluation; probe %s (%s)%s", bs_probe_get_spec (rec->probe),
-                          bs_probe_get_label (rec->probe),
-                          bs_probe_is_simulated (rec->probe) ? ", SIMULATED power" : "");
-}
-
-/* The probe samples from the run's start; one that will not start leaves timing only. */
-static void
-start_probe (Recording *rec)
-{
-  BsProbeSink sink = { push_samples, on_fault, rec };
-  g_autoptr (GError) error = NULL;
-
-  if (rec->probe != NULL && !bs_probe_start (rec->probe, &sink, &error))
-    {
-      fprintf (stderr, "blendscope-cli: %s; recording timing only\n", error->message);
-      bs_recorder_add_marker (rec->recorder, bs_clock_now_ns (), error->message);
-    }
-}
-
-static gboolean
-begin_recording (const BsPlan *plan, gpointer user_data, GError **error)
-{
-  Progress *p = user_data;
-  Recording *rec = p->recording;
-  BsRunInfo info = { 0 };
-  g_autofree char *device = NULL;
-
-  if (rec == NULL)
-    return TRUE;
-  if (rec->opts->probe != NULL && (rec->probe = bs_probe_open (rec->opts->probe, error)) == NULL)
-    return FALSE;
-  rec->recorder = bs_recorder_new (rec->opts->db, error);
-  if (rec->recorder == NULL)
-    return FALSE;
-  rec->ops = bs_cli_op_table (plan);
-  device = device_of (rec);
-  info.backend = rec->opts->backend;
-  info.device = device;
-  info.config = rec->command_line;
-  info.session = rec->opts->session;
-  info.layers = (const BsRunLayer *) rec->ops->data;
-  info.n_layers = rec->ops->len;
-  if (rec->probe != NULL)
-    {
-      rec->channels = bs_cli_channel_table (rec->probe);
-      info.channels = (const BsChannelInfo *) rec->channels->data;
-      info.n_channels = rec->channels->len;
-    }
-  rec->run = bs_recorder_begin_run (rec->recorder, rec->model, &info, error);
-  if (rec->run < 0)
-    return FALSE;
-  fprintf (stderr, "eval: recording run %" G_GINT64_FORMAT " in session '%s' (%s)\n", rec->run,
-           rec->opts->session, rec->opts->db);
-  start_probe (rec);
-  return TRUE;
-}
-
-/* Before the run ends: nothing may push samples into a finished run. */
-static void
-stop_probe (Recording *rec)
-{
-  if (rec->probe != NULL)
-    {
-      bs_probe_stop (rec->probe);
-      g_clear_pointer (&rec->probe, bs_probe_close);
-    }
-}
-
-/* On the backend's thread between inferences. */
-static void
-push_events (const BsLayerEvent *events, int n, gpointer user_data)
+on_phase (BsRunJobPhase phase, int64_t run, gpointer user_data)
 {
   Progress *p = user_data;
 
-  if (p->recording != NULL && !bs_recorder_push_events (p->recording->recorder, events, n))
-    g_atomic_int_set (&p->recording->store_failed, TRUE);
+  fprintf (stderr, "eval: recording run %" G_GINT64_FORMAT " in session '%s' (%s)\n", run,
+           p->opts->session, p->opts->db);
 }
 
 static gboolean
@@ -186,8 +80,6 @@ on_progress (int done, int total, gpointer user_data)
   while (g_main_context_iteration (p->signals, FALSE))
     ;
   if (p->stop_signal != 0)
-    return FALSE;
-  if (p->recording != NULL && g_atomic_int_get (&p->recording->store_failed))
     return FALSE;
   if (now - p->started_ns >= PROGRESS_INTERVAL_NS && now - p->last_print_ns >= PROGRESS_INTERVAL_NS)
     {
@@ -441,56 +333,56 @@ run_evaluation (const BsEvaluation *eval, const FloatComparison *cmp)
   return e;
 }
 
-/* Ends the recorded run (complete once every image ran, even if the float model then
- * failed: the accuracy stands without it) and stores the accuracy with it. */
+/* The accuracy, stored with the recorded run (complete once every image ran, even if
+ * the float model then failed: the accuracy stands without it). */
 static gboolean
-finish_recording (Recording *rec, const BsEvaluation *eval, const FloatComparison *cmp,
-                  BsRunStatus status, GError **error)
+store_accuracy (const EvalOptions *opts, int64_t run, const BsEvaluation *eval,
+                const FloatComparison *cmp, GError **error)
 {
-  g_autoptr (BsStore) store = NULL;
+  g_autoptr (BsStore) store = bs_store_open (opts->db, BS_STORE_OPEN_DURABLE, error);
   g_autoptr (BsRunEvaluation) stored = NULL;
 
-  stop_probe (rec);
-  if (rec->recorder == NULL)
-    return TRUE;
-  if (!bs_recorder_end_run (rec->recorder, status, error))
-    return FALSE;
-  g_clear_pointer (&rec->recorder, bs_recorder_free);
-  if (status != BS_RUN_COMPLETE)
-    return TRUE;
-  store = bs_store_open (rec->opts->db, BS_STORE_OPEN_DURABLE, error);
   stored = run_evaluation (eval, cmp);
-  return store != NULL && bs_store_set_run_evaluation (store, rec->run, stored, error);
+  return store != NULL && bs_store_set_run_evaluation (store, run, stored, error);
 }
 
 static void
-recording_clear (Recording *rec)
+settings_from_options (const EvalOptions *opts, const BsDataset *set, BsRunSettings *settings)
 {
-  stop_probe (rec);
-  g_clear_pointer (&rec->recorder, bs_recorder_free);
-  g_clear_pointer (&rec->ops, g_array_unref);
-  g_clear_pointer (&rec->channels, g_array_unref);
+  *settings = (BsRunSettings) {
+    .backend = opts->backend,
+    .probe = opts->probe,
+    .input = opts->images,
+    .dataset = set->name,
+    .db_path = opts->session != NULL ? opts->db : NULL,
+    .session = opts->session,
+    .n_inferences = opts->limit > 0 ? MIN (opts->limit, set->images->n_images)
+                                     : set->images->n_images,
+  };
 }
 
 static int
 evaluate_and_report (const BsModel *model, const char *model_path, const EvalOptions *opts,
-                     const BsDataset *set, const BsEvaluateHooks *hooks, FloatComparison *cmp)
+                     const BsDataset *set, Progress *progress, FloatComparison *cmp)
 {
-  Progress *progress = hooks->user_data;
-  Recording *rec = progress->recording;
   g_autoptr (GError) error = NULL;
   g_autoptr (GError) store_error = NULL;
-  g_autoptr (BsEvaluation) eval = bs_evaluate (model, opts->backend, set, hooks, &error);
+  g_autoptr (BsEvaluation) eval = NULL;
+  BsRunSettings settings;
+  BsRunJobObserver observer = { .message = on_message, .phase = on_phase, .user_data = progress };
+  int64_t run;
 
+  settings_from_options (opts, set, &settings);
+  eval = bs_evaluation_run (model, set, &settings, opts->limit, on_progress, &observer, &run,
+                            &store_error, &error);
   if (progress->printed && isatty (2))
     fprintf (stderr, "\n");
   if (eval != NULL && opts->checkpoint != NULL)
     compare_with_float (opts->checkpoint, model_path, set, eval, cmp, &error);
-  if (rec != NULL
-      && !finish_recording (rec, eval, cmp, eval != NULL ? BS_RUN_COMPLETE
-                                              : progress->stop_signal ? BS_RUN_ABORTED
-                                              : BS_RUN_FAILED, &store_error))
-    fprintf (stderr, "blendscope-cli: run %" G_GINT64_FORMAT ": %s\n", rec->run,
+  if (run >= 0 && eval != NULL && store_error == NULL)
+    store_accuracy (opts, run, eval, cmp, &store_error);
+  if (store_error != NULL)
+    fprintf (stderr, "blendscope-cli: run %" G_GINT64_FORMAT ": %s\n", run,
              store_error->message);
   if (error != NULL)
     {
@@ -501,24 +393,20 @@ evaluate_and_report (const BsModel *model, const char *model_path, const EvalOpt
     print_json (model, eval, cmp);
   else
     print_text (model, eval, cmp);
-  if (rec != NULL && store_error == NULL)
-    printf ("\nrecorded as run %" G_GINT64_FORMAT " in session '%s' (%s)\n", rec->run,
+  if (run >= 0 && store_error == NULL)
+    printf ("\nrecorded as run %" G_GINT64_FORMAT " in session '%s' (%s)\n", run,
             opts->session, opts->db);
   return store_error != NULL ? 1 : 0;
 }
 
 static int
-evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts,
-          const char *command_line)
+evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (BsDataset) set = load_dataset (opts, model->input_shape, &error);
   g_autoptr (GMainContext) signals = NULL;
   Progress progress = { 0 };
   FloatComparison cmp = { 0 };
-  Recording recording = { opts, model, command_line, NULL, NULL, NULL, NULL, -1, FALSE };
-  BsEvaluateHooks hooks = { opts->limit, on_progress, push_events, begin_recording, &progress };
-  int status;
 
   if (set == NULL)
     return bs_cli_fail (error);
@@ -532,10 +420,8 @@ evaluate (const BsModel *model, const char *model_path, const EvalOptions *opts,
   signals = bs_cli_watch_stop_signals (&progress.stop_signal);
   progress.signals = signals;
   progress.started_ns = bs_clock_now_ns ();
-  progress.recording = opts->session != NULL ? &recording : NULL;
-  status = evaluate_and_report (model, model_path, opts, set, &hooks, &cmp);
-  recording_clear (&recording);
-  return status;
+  progress.opts = opts;
+  return evaluate_and_report (model, model_path, opts, set, &progress, &cmp);
 }
 
 static gboolean
@@ -591,8 +477,6 @@ bs_cli_eval (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (BsModel) model = NULL;
 
-  g_autofree char *command_line = g_strjoinv (" ", argv);
-
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, "Measure a model's accuracy on labelled images: top-1, "
                                          "top-5, per class and the confusion matrix.");
@@ -607,5 +491,5 @@ bs_cli_eval (int argc, char **argv)
     opts.backend = g_strdup ("cpu");
   if (opts.db == NULL)
     opts.db = bs_cli_default_db ();
-  return evaluate (model, argv[1], &opts, command_line);
+  return evaluate (model, argv[1], &opts);
 }

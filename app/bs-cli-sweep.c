@@ -3,71 +3,58 @@
  *
  * Meters are slow and layers last microseconds, so each plan op is looped at steady state
  * on the backend (its layer-loop mode) while the meter samples, with idle gaps between
- * for the baseline; probes/bs-sweep.c turns the readings into energies with intervals. */
-#include "bs-backend.h"
+ * for the baseline; probes/bs-sweep.c turns the readings into energies with intervals.
+ * The backend is driven by the run job (sessions/bs-run-job.c, its sweep adapter). */
 #include "bs-cli.h"
 #include "bs-image.h"
 #include "bs-model.h"
 #include "bs-plan.h"
 #include "bs-probe.h"
-#include "bs-sweep.h"
+#include "bs-run-job.h"
 
 #include <stdio.h>
 
 typedef struct
 {
-  BsBackend *backend;
   const BsPlan *plan;
-  const BsImageBatch *batch;
-  int32_t *logits;
-} SweepTarget;
+  const BsRunSettings *settings;
+  char *power;                 /* the probe's label, once open */
+  gboolean simulated;
+} Sweep;
 
-static const char *
-op_name (guint op, gpointer user_data)
+static void
+on_power (const char *label, gboolean simulated, gpointer user_data)
 {
-  SweepTarget *t = user_data;
-  return bs_plan_op_name (t->plan, (int) op);
-}
+  Sweep *sweep = user_data;
 
-static BsPrecision
-op_precision (guint op, gpointer user_data)
-{
-  SweepTarget *t = user_data;
-  return bs_model_layer (t->plan->model, t->plan->ops[op].primary)->precision;
-}
-
-static gboolean
-loop_op (guint op, int64_t duration_ns, int64_t *iterations, gpointer user_data, GError **error)
-{
-  SweepTarget *t = user_data;
-  uint64_t n = 0;
-  gboolean ok = bs_backend_layer_loop (t->backend, (int) op, duration_ns, &n, error);
-
-  *iterations = (int64_t) n;
-  return ok;
+  sweep->power = g_strdup (label);
+  sweep->simulated = simulated;
 }
 
 static void
-idle (int64_t duration_ns, gpointer user_data)
+on_phase (BsRunJobPhase phase, int64_t run, gpointer user_data)
 {
-  g_usleep (duration_ns / 1000);
-}
+  Sweep *sweep = user_data;
+  const BsRunSettings *s = sweep->settings;
+  BsSweepConfig config;
 
-static gboolean
-run_network (int64_t duration_ns, int64_t *inferences, gpointer user_data, GError **error)
-{
-  SweepTarget *t = user_data;
-  int64_t end = bs_clock_now_ns () + duration_ns;
-
-  for (*inferences = 0; bs_clock_now_ns () < end; (*inferences)++)
-    if (!bs_backend_run (t->backend, bs_image_batch_image (t->batch, *inferences % t->batch->n_images),
-                         1, t->logits, NULL, NULL, error))
-      return FALSE;
-  return TRUE;
+  bs_sweep_config_init (&config);
+  if (phase == BS_RUN_JOB_SWEEPING)
+    fprintf (stderr, "sweeping %d ops of %s on %s with %s%s: about %.0f s\n",
+             sweep->plan->n_ops, sweep->plan->model->name, s->backend, sweep->power,
+             sweep->simulated ? " (SIMULATED power)" : "",
+             (sweep->plan->n_ops * (s->sweep_busy_ns + s->sweep_idle_ns)
+              + config.network_ns) / 1e9);
 }
 
 static void
-progress (const char *what, gpointer user_data)
+on_message (const char *text, gpointer user_data)
+{
+  fprintf (stderr, "blendscope-cli: %s\n", text);
+}
+
+static void
+on_progress (const char *what, gpointer user_data)
 {
   fprintf (stderr, "  %s\n", what);
 }
@@ -78,47 +65,35 @@ sweep (const BsModel *model, const char *backend_spec, const char *probe_spec, d
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (BsPlan) plan = NULL;
-  g_autoptr (BsBackend) backend = NULL;
   g_autoptr (BsImageBatch) batch = bs_image_batch_random (model->input_shape, 4, 1);
-  BsShape out = bs_model_output_shape (model);
-  g_autofree int32_t *logits = g_new0 (int32_t, out.c * out.h * out.w);
-  SweepTarget t = { 0 };
-  BsSweepTarget target = { 0 };
-  BsSweepConfig config;
-  BsSweepResult result = { 0 };
-  g_autofree char *table = NULL;
-  BsProbe *probe;
-  gboolean ok;
+  /* One inference first: layer loops replay the inputs of the last one. Not recorded. */
+  BsRunSettings settings = {
+    .backend = backend_spec, .probe = probe_spec, .n_inferences = 1, .sweep = TRUE,
+    .sweep_busy_ns = (int64_t) (busy_s * 1e9), .sweep_idle_ns = (int64_t) (idle_s * 1e9),
+  };
+  Sweep s = { NULL, &settings, NULL, FALSE };
+  BsRunJobObserver observer = {
+    .message = on_message, .power = on_power, .phase = on_phase,
+    .sweep_progress = on_progress, .user_data = &s,
+  };
+  BsRunJobResult result;
+  int code = 1;
 
-  if ((plan = bs_plan_compile (model, &error)) == NULL
-      || (backend = bs_backend_open (backend_spec, &error)) == NULL
-      || !bs_backend_prepare (backend, plan, &error)
-      /* layer_loop replays the inputs of the last inference: run one first. */
-      || !bs_backend_run (backend, batch->pixels, 1, logits, NULL, NULL, &error))
+  if ((plan = bs_plan_compile (model, &error)) == NULL)
     return bs_cli_fail (error);
-  if ((probe = bs_probe_open (probe_spec, &error)) == NULL)
-    return bs_cli_fail (error);
+  s.plan = plan;
+  if (!bs_run_job_run (model, plan, batch, &settings, &observer, NULL, &result, &error))
+    code = bs_cli_fail (error);
+  else if (result.sweep != NULL)
+    {
+      g_autofree char *table = bs_sweep_result_format (result.sweep);
 
-  t = (SweepTarget) { backend, plan, batch, logits };
-  target = (BsSweepTarget) { (guint) plan->n_ops, op_name, op_precision, loop_op, idle,
-                             run_network, &t };
-  bs_sweep_config_init (&config);
-  config.busy_ns = (int64_t) (busy_s * 1e9);
-  config.idle_ns = (int64_t) (idle_s * 1e9);
-  config.progress = progress;
-  fprintf (stderr, "sweeping %d ops of %s on %s with %s%s: about %.0f s\n", plan->n_ops,
-           model->name, backend_spec, bs_probe_get_label (probe),
-           bs_probe_is_simulated (probe) ? " (SIMULATED power)" : "",
-           plan->n_ops * (busy_s + idle_s) + config.network_ns / 1e9);
-
-  ok = bs_sweep_run (probe, &target, &config, &result, &error);
-  bs_probe_close (probe);
-  if (!ok)
-    return bs_cli_fail (error);
-  table = bs_sweep_result_format (&result);
-  fputs (table, stdout);
-  bs_sweep_result_clear (&result);
-  return 0;
+      fputs (table, stdout);
+      code = 0;
+    }
+  bs_run_job_result_clear (&result);
+  g_free (s.power);
+  return code;
 }
 
 int

@@ -2,8 +2,6 @@
 /* bs-cli.h: blendscope-cli subcommands. Each returns the process exit status. */
 #pragma once
 
-#include "bs-plan.h"
-
 #include <glib.h>
 #include <stdint.h>
 
@@ -46,14 +44,6 @@ char *bs_cli_batch_spec (const char *spec, int batch, GError **error);
  * (nohup, a background job of a non-interactive shell) stays ignored: whoever started us
  * asked for the work not to be cut by it. Unref the context to restore the defaults. */
 GMainContext *bs_cli_watch_stop_signals (int *stop_signal);
-/* The run's op table (BsRunLayer, as bs-runs.h): one row per plan op, fused layers
- * sharing one row tagged by the op's primary layer and counting the ops of every layer
- * it computes. The names are the plan's (keep it alive). */
-GArray *bs_cli_op_table (const BsPlan *plan);
-/* bs-cli-probe-channels.c: the probe's channels as BsChannelInfo (bs-runs.h), for
- * BsRunInfo.channels; the names are the probe's. */
-typedef struct _BsProbe BsProbe;
-GArray *bs_cli_channel_table (BsProbe *probe);
 /* "3x32x32" */
 char *bs_cli_format_shape (int c, int h, int w);
 /* 1234567 -> "1.23 M" */

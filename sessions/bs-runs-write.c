@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-runs-write.c: the records a recorder writes when a run starts and ends. Each
  * function runs inside the caller's transaction. */
+#include "bs-run-layers.h"
 #include "bs-store-private.h"
 
 #include <string.h>

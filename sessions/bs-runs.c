@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-runs.c: reading and editing run and session records. */
 #include "bs-runs.h"
-#include "bs-counts.h"
 #include "bs-store-private.h"
 
 #include <string.h>
@@ -52,60 +51,6 @@ run_layer_array_new (void)
   GArray *layers = g_array_new (FALSE, TRUE, sizeof (BsRunLayer));
 
   g_array_set_clear_func (layers, clear_run_layer);
-  return layers;
-}
-
-G_STATIC_ASSERT (BS_N_MAC_WIDTHS <= BS_RUN_MAX_MAC_WIDTHS);
-
-/* bs_layer_counts() needs the shapes bs_model_validate() derives; a model built in
- * memory and never validated has none. */
-static gboolean
-has_derived_shapes (const BsModel *model)
-{
-  for (int i = 0; i < bs_model_n_layers (model); i++)
-    {
-      const BsShape *s = &bs_model_layer (model, i)->out_shape;
-      if (s->c <= 0 || s->h <= 0 || s->w <= 0)
-        return FALSE;
-    }
-  return bs_model_n_layers (model) > 0;
-}
-
-static void
-fill_counts (const BsModel *model, int i, BsRunLayer *op)
-{
-  static const int width_bits[BS_N_MAC_WIDTHS] = {
-    [BS_MAC_W4] = 4, [BS_MAC_W8] = 8, [BS_MAC_W16] = 16, [BS_MAC_W32] = 32,
-  };
-  BsCounts c;
-  int k = 0;
-
-  bs_layer_counts (model, i, &c);
-  op->binary_macs = c.binary_macs;
-  op->param_bits = c.param_bits;
-  op->activation_bytes = c.activation_bytes;
-  for (int w = 0; w < BS_N_MAC_WIDTHS; w++)
-    if (c.fixed_macs[w] > 0)
-      op->fixed_macs[k++] = (BsMacCount) { width_bits[w], c.fixed_macs[w] };
-}
-
-GArray *
-bs_run_layers_from_model (const BsModel *model)
-{
-  GArray *layers = run_layer_array_new ();
-  gboolean counted = has_derived_shapes (model);
-
-  for (int i = 0; i < bs_model_n_layers (model); i++)
-    {
-      const BsLayer *l = bs_model_layer (model, i);
-      BsRunLayer op = {
-        .name = g_strdup (l->name), .kind = l->kind, .precision = l->precision, .path = l->path,
-      };
-
-      if (counted)
-        fill_counts (model, i, &op);
-      g_array_append_val (layers, op);
-    }
   return layers;
 }
 

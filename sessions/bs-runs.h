@@ -48,11 +48,6 @@ typedef struct
 
 uint64_t bs_run_layer_fixed_macs (const BsRunLayer *layer);
 
-/* One op per model layer, with the model's tags and, for a validated model (as
- * bs_model_load() returns), its bs_layer_counts(); zero counts otherwise. The array
- * frees the names. */
-GArray *bs_run_layers_from_model (const BsModel *model);
-
 /* A probe channel. Channels not described get the name "channel N" and the default
  * resolution for their quantity. */
 typedef struct

@@ -2,8 +2,7 @@
 /* bs-op-table.c: plan ops as the views see them. */
 #include "bs-op-table.h"
 
-#include "bs-counts.h"
-#include "bs-runs.h"
+#include "bs-run-layers.h"
 
 static int
 find_or_add_group (GArray *groups, const char *name, const char *kind, int op)
@@ -30,6 +29,8 @@ bs_op_table_new (const BsPlan *plan)
   const BsModel *model = plan->model;
   BsOpTable *table = g_new0 (BsOpTable, 1);
   g_autoptr (GArray) groups = g_array_new (FALSE, TRUE, sizeof (BsOpGroup));
+  /* The counts are those a recorded run stores: one builder for both. */
+  g_autoptr (GArray) rows = bs_run_layers_from_plan (plan);
 
   table->n_ops = plan->n_ops;
   table->ops = g_new0 (BsOpInfo, plan->n_ops);
@@ -38,33 +39,21 @@ bs_op_table_new (const BsPlan *plan)
     {
       const BsPlanOp *op = &plan->ops[o];
       const BsLayer *primary = bs_model_layer (model, op->primary);
+      const BsRunLayer *row = &g_array_index (rows, BsRunLayer, o);
       BsOpInfo *info = &table->ops[o];
       GString *kind = g_string_new (NULL);
 
-      info->name = g_strdup (primary->name);
-      info->layer_kind = primary->kind;
-      info->precision = primary->precision;
-      info->path = primary->path;
+      info->name = g_strdup (row->name);
+      info->layer_kind = row->kind;
+      info->precision = row->precision;
+      info->path = row->path;
+      info->binary_macs = row->binary_macs;
+      info->fixed_macs = bs_run_layer_fixed_macs (row);
+      info->param_bits = row->param_bits;
+      info->activation_bytes = row->activation_bytes;
       for (int i = 0; i < op->n_layers; i++)
-        {
-          const BsLayer *l = bs_model_layer (model, op->layers[i]);
-          BsCounts c;
-
-          if (i > 0)
-            g_string_append (kind, " + ");
-          g_string_append (kind, bs_layer_kind_to_string (l->kind));
-          bs_layer_counts (model, op->layers[i], &c);
-          info->binary_macs += c.binary_macs;
-          for (int w = 0; w < BS_N_MAC_WIDTHS; w++)
-            info->fixed_macs_by_width[w] += c.fixed_macs[w];
-          info->fixed_macs += bs_counts_fixed_macs (&c);
-          info->param_bits += c.param_bits;
-        }
-      {
-        BsCounts c;
-        bs_layer_counts (model, op->layers[op->n_layers - 1], &c);
-        info->activation_bytes = c.activation_bytes;
-      }
+        g_string_append_printf (kind, "%s%s", i > 0 ? " + " : "",
+                                bs_layer_kind_to_string (bs_model_layer (model, op->layers[i])->kind));
       info->kind = g_string_free (kind, FALSE);
 
       /* Blend modules are the unit people reason in; outside them, the path (stem, head). */
@@ -134,42 +123,4 @@ bs_op_table_free (BsOpTable *table)
   g_free (table->groups);
   g_free (table->model_name);
   g_free (table);
-}
-
-static void
-clear_run_layer (gpointer p)
-{
-  BsRunLayer *layer = p;
-
-  g_free (layer->name);
-}
-
-GArray *
-bs_op_table_to_run_layers (const BsOpTable *table)
-{
-  static const int width_bits[BS_N_MAC_WIDTHS] = {
-    [BS_MAC_W4] = 4, [BS_MAC_W8] = 8, [BS_MAC_W16] = 16, [BS_MAC_W32] = 32,
-  };
-  GArray *layers = g_array_sized_new (FALSE, TRUE, sizeof (BsRunLayer), table->n_ops);
-
-  g_array_set_clear_func (layers, clear_run_layer);
-  for (int o = 0; o < table->n_ops; o++)
-    {
-      const BsOpInfo *info = &table->ops[o];
-      BsRunLayer l = { 0 };
-      int k = 0;
-
-      l.name = g_strdup (info->name);
-      l.kind = info->layer_kind;
-      l.precision = info->precision;
-      l.path = info->path;
-      l.binary_macs = info->binary_macs;
-      for (int w = 0; w < BS_N_MAC_WIDTHS && k < BS_RUN_MAX_MAC_WIDTHS; w++)
-        if (info->fixed_macs_by_width[w] > 0)
-          l.fixed_macs[k++] = (BsMacCount) { width_bits[w], info->fixed_macs_by_width[w] };
-      l.param_bits = info->param_bits;
-      l.activation_bytes = info->activation_bytes;
-      g_array_append_val (layers, l);
-    }
-  return layers;
 }

@@ -2,7 +2,8 @@
 /* bs-op-table.h: what the views know about each plan op (the unit a backend times):
  * its name, kind, precision, path, the group it is drawn in (a Blend module, the stem,
  * the head) and its op counts. Built once per model from the compiled plan, shared by the
- * timeline, the layer table and the breakdown, so that all of them agree. */
+ * timeline, the layer table and the breakdown, so that all of them agree. What a run
+ * stores of its ops is built by sessions/bs-run-layers.c, from the same plan. */
 #pragma once
 
 #include <glib.h>
@@ -23,7 +24,6 @@ typedef struct
   int group;             /* index into groups */
   uint64_t binary_macs;  /* per inference, summed over the fused layers */
   uint64_t fixed_macs;
-  uint64_t fixed_macs_by_width[4];  /* BS_MAC_W4 ... BS_MAC_W32 */
   uint64_t param_bits;
   uint64_t activation_bytes;
 } BsOpInfo;
@@ -52,8 +52,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsOpTable, bs_op_table_free)
 /* A table from plain arrays, for tests and benchmarks: @precisions and @groups per op. */
 BsOpTable *bs_op_table_new_synthetic (int n_ops, const BsPrecision *precisions,
                                       const int *groups, int n_groups);
-
-/* The run's layer table as sessions/ stores it (BsRunLayer by op; frees its names). */
-GArray *bs_op_table_to_run_layers (const BsOpTable *table);
 
 G_END_DECLS

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-run-controller.c: one worker thread per run.
  *
- * The worker opens the backend, prepares the plan, opens the probe and the recorder, runs
- * inferences and (in sweep mode) the per-layer sweep, and closes everything. Backend
- * events (on the worker) and probe samples (on the probe's thread) go straight to the
- * recorder, which is thread-safe, and into a pending buffer under a mutex; a timeout on
- * the main context drains that buffer at most every BS_RUN_CONTROLLER_UPDATE_MS into the
- * live stores and emits "updated". State changes and messages are posted with
- * g_main_context_invoke, so every signal is emitted on the main thread. */
+ * The worker runs the run job (sessions/bs-run-job.c: backend, probe, recording,
+ * inferences and, in sweep mode, the per-layer sweep) with the settings of this
+ * controller. What the job observes (backend events on the worker, probe samples on the
+ * probe's thread) goes into a pending buffer under a mutex; a timeout on the main
+ * context drains that buffer at most every BS_RUN_CONTROLLER_UPDATE_MS into the live
+ * stores and emits "updated". State changes and messages are posted with
+ * g_main_context_invoke, so every signal is emitted on the main thread. Stop cancels the
+ * job's GCancellable. */
 #include "bs-run-controller.h"
 
-#include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,13 +18,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "bs-backend.h"
 #include "bs-bundled.h"
 #include "bs-image.h"
 #include "bs-input-source.h"
 #include "bs-plan.h"
-#include "bs-probe.h"
-#include "bs-recorder.h"
+#include "bs-run-job.h"
 #include "bs-store.h"
 
 #define SPAN_CAPACITY (1 << 20)        /* layer events kept for the timeline: 24 MB */
@@ -85,12 +83,12 @@ struct _RunJob
    * and cannot change while a job exists. */
   char *backend_spec;
   char *probe_spec;
+  char *input;
   char *db_path;
   char *session;
   BsRunMode mode;
   int n_inferences;
   gboolean record;
-  int64_t t0;
   int64_t sweep_busy_ns;
   int64_t sweep_idle_ns;
   const BsModel *model;
@@ -100,11 +98,10 @@ struct _RunJob
   const int32_t *labels;       /* NULL: unknown */
   int n_logits;
 
-  gint stop;                   /* atomic */
+  GCancellable *cancellable;   /* stop */
   gboolean finished;           /* main thread */
 
   GMutex lock;                 /* guards everything below */
-  BsBackend *backend;          /* while open, for bs_backend_cancel */
   GArray *events;              /* BsLayerEvent, pending for the UI */
   GArray *inference_sizes;     /* int: events per inference, in order */
   GArray *samples;             /* BsSample, power readings pending for the UI */
@@ -114,11 +111,7 @@ struct _RunJob
   int32_t *latest_logits;      /* its logits */
   BsClassTally tally;          /* of every inference so far */
 
-  /* Worker (and probe thread) only. */
-  BsRecorder *recorder;
-  gboolean recorder_failed;
   int power_channel;           /* the channel drawn: the first power channel seen */
-  int32_t last_inference;
 };
 
 enum
@@ -428,9 +421,6 @@ on_events (const BsLayerEvent *events, int n, gpointer data)
   RunJob *job = data;
   int size = n;
 
-  if (job->recorder != NULL && !g_atomic_int_get (&job->recorder_failed)
-      && !bs_recorder_push_events (job->recorder, events, n))
-    g_atomic_int_set (&job->recorder_failed, TRUE);   /* end_run reports why */
   g_mutex_lock (&job->lock);
   g_array_append_vals (job->events, events, n);
   g_array_append_val (job->inference_sizes, size);
@@ -444,9 +434,6 @@ on_samples (const BsSample *samples, guint n, gpointer data)
 {
   RunJob *job = data;
 
-  if (job->recorder != NULL && !g_atomic_int_get (&job->recorder_failed)
-      && !bs_recorder_push_samples (job->recorder, samples, n))
-    g_atomic_int_set (&job->recorder_failed, TRUE);
   g_mutex_lock (&job->lock);
   for (guint i = 0; i < n; i++)
     {
@@ -461,14 +448,14 @@ on_samples (const BsSample *samples, guint n, gpointer data)
   g_mutex_unlock (&job->lock);
 }
 
+/* The worker or the probe's thread: shown with the next flush. */
 static void
-on_fault (const BsProbeFault *fault, gpointer data)
+on_message (const char *text, gpointer data)
 {
   RunJob *job = data;
-  char *text = g_strdup_printf ("Power meter: %s The run goes on.", fault->message);
 
   g_mutex_lock (&job->lock);
-  g_ptr_array_add (job->messages, text);
+  g_ptr_array_add (job->messages, g_strdup (text));
   schedule_flush_locked (job);
   g_mutex_unlock (&job->lock);
 }
@@ -483,280 +470,6 @@ lower_priority (void)
    * value) yield to the main thread. Linux applies nice per thread. */
   if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 5) != 0)
     g_debug ("could not lower the worker's priority");
-}
-
-/* Asked to stop, or the recording failed (a full disk): running on would record nothing,
- * so the run ends at once and end_run says why. */
-static gboolean
-stopping (RunJob *job)
-{
-  return g_atomic_int_get (&job->stop) != 0 || g_atomic_int_get (&job->recorder_failed);
-}
-
-static void
-set_backend_locked (RunJob *job, BsBackend *backend)
-{
-  g_mutex_lock (&job->lock);
-  job->backend = backend;
-  if (backend != NULL && stopping (job))
-    bs_backend_cancel (backend);
-  g_mutex_unlock (&job->lock);
-}
-
-/* The worker, after each backend call of k images from @first: the tally (an argmax
- * per image, cheap next to an inference) and the last image for the view. */
-static void
-note_classifications (RunJob *job, int first, int k, const int32_t *logits)
-{
-  BsClassTally add = { 0, 0, 0 };
-
-  for (int i = 0; i < k; i++)
-    {
-      BsPrediction p = bs_predict (logits + (gsize) i * job->n_logits, job->n_logits, NAN);
-
-      add.n_classified++;
-      if (job->labels != NULL)
-        {
-          add.n_labelled++;
-          add.n_correct += p.cls == job->labels[first + i];
-        }
-    }
-  g_mutex_lock (&job->lock);
-  job->tally.n_classified += add.n_classified;
-  job->tally.n_labelled += add.n_labelled;
-  job->tally.n_correct += add.n_correct;
-  if (k > 0)
-    {
-      job->latest_image = first + k - 1;
-      memcpy (job->latest_logits, logits + (gsize) (k - 1) * job->n_logits,
-              sizeof (int32_t) * job->n_logits);
-    }
-  /* Usually scheduled already by the layer events; a backend without them still shows. */
-  schedule_flush_locked (job);
-  g_mutex_unlock (&job->lock);
-}
-
-/* Runs inferences until @n are done (n < 0: until stopped). FALSE with @error on a
- * backend failure; a stop is not an error. */
-static gboolean
-run_inferences (RunJob *job, BsBackend *backend, int n, int64_t until_ns, int64_t *done_out,
-                GError **error)
-{
-  const BsImageBatch *images = job->images;
-  BsShape out = bs_model_output_shape (job->model);
-  gsize n_logits = (gsize) out.c * out.h * out.w;
-  g_autofree int32_t *logits = g_new (int32_t, n_logits * RUN_BATCH);
-  int64_t done = 0;
-  int image = 0;
-
-  while (!stopping (job) && (n < 0 || done < n) && (until_ns == 0 || bs_clock_now_ns () < until_ns))
-    {
-      int k = MIN (RUN_BATCH, images->n_images - image);
-      g_autoptr (GError) local = NULL;
-
-      if (n >= 0)
-        k = (int) MIN ((int64_t) k, n - done);
-      if (!bs_backend_run (backend, bs_image_batch_image (images, image), k, logits, on_events,
-                           job, &local))
-        {
-          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            break;
-          g_propagate_error (error, g_steal_pointer (&local));
-          *done_out += done;
-          return FALSE;
-        }
-      note_classifications (job, image, k, logits);
-      done += k;
-      image = (image + k) % images->n_images;
-    }
-  *done_out += done;
-  return TRUE;
-}
-
-/* The sweep target, on the worker. */
-typedef struct
-{
-  RunJob *job;
-  BsBackend *backend;
-} SweepCtx;
-
-static const char *
-sweep_layer_name (guint layer, gpointer data)
-{
-  SweepCtx *ctx = data;
-  return ctx->job->ops->ops[layer].name;
-}
-
-static BsPrecision
-sweep_layer_precision (guint layer, gpointer data)
-{
-  SweepCtx *ctx = data;
-  return ctx->job->ops->ops[layer].precision;
-}
-
-static gboolean
-sweep_layer_loop (guint layer, int64_t duration_ns, int64_t *iterations, gpointer data,
-                  GError **error)
-{
-  SweepCtx *ctx = data;
-  uint64_t n = 0;
-  gboolean ok = bs_backend_layer_loop (ctx->backend, (int) layer, duration_ns, &n, error);
-
-  *iterations = (int64_t) n;
-  return ok;
-}
-
-static void
-sweep_idle (int64_t duration_ns, gpointer data)
-{
-  SweepCtx *ctx = data;
-  int64_t end = bs_clock_now_ns () + duration_ns;
-
-  while (!stopping (ctx->job) && bs_clock_now_ns () < end)
-    g_usleep (MIN (20000, MAX (1, (end - bs_clock_now_ns ()) / 1000)));
-}
-
-static gboolean
-sweep_network (int64_t duration_ns, int64_t *inferences, gpointer data, GError **error)
-{
-  SweepCtx *ctx = data;
-
-  *inferences = 0;
-  return run_inferences (ctx->job, ctx->backend, -1, bs_clock_now_ns () + duration_ns,
-                         inferences, error);
-}
-
-static void
-sweep_progress (const char *what, gpointer data)
-{
-  SweepCtx *ctx = data;
-  const char *layer = strstr (what, "layer ");
-  unsigned k, n;
-
-  /* "layer 3/76: ..." says how far the sweep is. */
-  if (layer != NULL && sscanf (layer, "layer %u/%u", &k, &n) == 2 && n > 0)
-    post (ctx->job, POST_PROGRESS, (int) (1000.0 * (k - 1) / n), NULL, FALSE, NULL);
-  post_status (ctx->job, "Layer sweep: %s", what);
-  if (ctx->job->recorder != NULL && !g_atomic_int_get (&ctx->job->recorder_failed))
-    bs_recorder_add_marker (ctx->job->recorder, bs_clock_now_ns (), what);
-}
-
-static void
-sweep_fault (const BsProbeFault *fault, gpointer data)
-{
-  SweepCtx *ctx = data;
-  on_fault (fault, ctx->job);
-}
-
-static BsSweepResult *
-run_sweep (RunJob *job, BsBackend *backend, BsProbe *probe)
-{
-  SweepCtx ctx = { job, backend };
-  BsSweepTarget target = {
-    .n_layers = (guint) job->ops->n_ops,
-    .layer_name = sweep_layer_name,
-    .layer_precision = sweep_layer_precision,
-    .run_layer_loop = sweep_layer_loop,
-    .idle = sweep_idle,
-    .run_network = sweep_network,
-    .user_data = &ctx,
-  };
-  BsSweepConfig config;
-  BsSweepResult *result = g_new0 (BsSweepResult, 1);
-  g_autoptr (GError) error = NULL;
-
-  bs_sweep_config_init (&config);
-  config.busy_ns = job->sweep_busy_ns;
-  config.idle_ns = job->sweep_idle_ns;
-  config.network_ns = 4 * job->sweep_busy_ns;
-  config.progress = sweep_progress;
-  config.fault = sweep_fault;
-  config.user_data = &ctx;
-  if (!bs_sweep_run (probe, &target, &config, result, &error))
-    {
-      g_autofree char *text = g_strdup_printf ("The layer sweep could not start: %s", error->message);
-      post (job, POST_ERROR, 0, text, FALSE, NULL);
-      sweep_free (result);
-      return NULL;
-    }
-  if (stopping (job))
-    {
-      /* A stopped sweep has failed layers that say nothing about the device. */
-      sweep_free (result);
-      return NULL;
-    }
-  return result;
-}
-
-/* Through json-glib: a probe spec may hold quotes or backslashes (its escapes). */
-static char *
-describe_config (RunJob *job)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "app");
-  json_builder_add_string_value (b, "blendscope");
-  json_builder_set_member_name (b, "mode");
-  json_builder_add_string_value (b, bs_run_mode_to_string (job->mode));
-  json_builder_set_member_name (b, "inferences");
-  json_builder_add_int_value (b, job->n_inferences);
-  json_builder_set_member_name (b, "probe");
-  json_builder_add_string_value (b, job->probe_spec != NULL ? job->probe_spec : "");
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
-}
-
-/* The probe's channels as known at the start, with their names and the resolution each
- * is worth storing at (a PPK2 resolves nanoamperes; the store's default is 1 µA).
- * Channels a probe announces later are added by the recorder as they come. */
-static GArray *
-probe_channel_table (BsProbe *probe)
-{
-  guint n = probe != NULL ? bs_probe_get_n_channels (probe) : 0;
-  GArray *channels = g_array_sized_new (FALSE, TRUE, sizeof (BsChannelInfo), n);
-
-  for (guint i = 0; i < n; i++)
-    {
-      const BsProbeChannel *pc = bs_probe_get_channel (probe, i);
-      BsChannelInfo info = { (int32_t) i, pc->quantity, pc->name, pc->resolution };
-      g_array_append_val (channels, info);
-    }
-  return channels;
-}
-
-static gboolean
-open_recorder (RunJob *job, BsProbe *probe, int64_t *run_id, GError **error)
-{
-  g_autoptr (GArray) layers = bs_op_table_to_run_layers (job->ops);
-  g_autoptr (GArray) channels = probe_channel_table (probe);
-  g_autofree char *config = describe_config (job);
-  const char *tags[] = { "workbench", NULL };
-  BsRunInfo info = {
-    .backend = job->backend_spec,
-    .device = probe != NULL ? bs_probe_get_label (probe) : "",
-    .config = config,
-    .session = job->session != NULL && *job->session ? job->session : NULL,
-    .tags = tags,
-    .t0_ns = job->t0,
-    .layers = (const BsRunLayer *) layers->data,
-    .n_layers = layers->len,
-    .channels = (const BsChannelInfo *) channels->data,
-    .n_channels = channels->len,
-  };
-
-  job->recorder = bs_recorder_new (job->db_path, error);
-  if (job->recorder == NULL)
-    return FALSE;
-  *run_id = bs_recorder_begin_run (job->recorder, job->model, &info, error);
-  if (*run_id < 0)
-    {
-      g_clear_pointer (&job->recorder, bs_recorder_free);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 typedef struct
@@ -787,142 +500,158 @@ finish_free (gpointer data)
   g_free (f);
 }
 
+/* The worker, after each backend call of @k images from @first (cycling through the
+ * input): the tally (an argmax per image, cheap next to an inference) and the last image
+ * for the view. */
+static void
+on_inferred (int first, int k, const int32_t *logits, gpointer data)
+{
+  RunJob *job = data;
+  BsClassTally add = { 0, 0, 0 };
+  int n_images = job->images->n_images;
+
+  for (int i = 0; i < k; i++)
+    {
+      BsPrediction p = bs_predict (logits + (gsize) i * job->n_logits, job->n_logits, NAN);
+
+      add.n_classified++;
+      if (job->labels != NULL)
+        {
+          add.n_labelled++;
+          add.n_correct += p.cls == job->labels[(first + i) % n_images];
+        }
+    }
+  g_mutex_lock (&job->lock);
+  job->tally.n_classified += add.n_classified;
+  job->tally.n_labelled += add.n_labelled;
+  job->tally.n_correct += add.n_correct;
+  if (k > 0)
+    {
+      job->latest_image = (first + k - 1) % n_images;
+      memcpy (job->latest_logits, logits + (gsize) (k - 1) * job->n_logits,
+              sizeof (int32_t) * job->n_logits);
+    }
+  /* Usually scheduled already by the layer events; a backend without them still shows. */
+  schedule_flush_locked (job);
+  g_mutex_unlock (&job->lock);
+}
+
+static void
+on_status (const char *text, gpointer data)
+{
+  post (data, POST_STATUS, 0, text, FALSE, NULL);
+}
+
+static void
+on_power (const char *label, gboolean simulated, gpointer data)
+{
+  post (data, POST_POWER_LABEL, 0, label, simulated, NULL);
+}
+
+static void
+on_phase (BsRunJobPhase phase, int64_t run_id, gpointer data)
+{
+  post (data, POST_STATE, phase == BS_RUN_JOB_SWEEPING ? BS_RUN_STATE_SWEEPING
+                                                       : BS_RUN_STATE_RUNNING,
+        NULL, FALSE, NULL);
+}
+
+static void
+on_sweep_progress (const char *what, gpointer data)
+{
+  RunJob *job = data;
+  const char *layer = strstr (what, "layer ");
+  unsigned k, n;
+
+  /* "layer 3/76: ..." says how far the sweep is. */
+  if (layer != NULL && sscanf (layer, "layer %u/%u", &k, &n) == 2 && n > 0)
+    post (job, POST_PROGRESS, (int) (1000.0 * (k - 1) / n), NULL, FALSE, NULL);
+  post_status (job, "Layer sweep: %s", what);
+}
+
+/* The run job's settings from this job's copy of the controller's. */
+static void
+job_settings (RunJob *job, BsRunSettings *s)
+{
+  static const char *const tags[] = { "workbench", NULL };
+
+  *s = (BsRunSettings) {
+    .backend = job->backend_spec,
+    .probe = job->probe_spec,
+    .input = job->input,
+    .db_path = job->record ? job->db_path : NULL,
+    .session = job->session,
+    .tags = tags,
+    .batch = RUN_BATCH,
+    .power_optional = TRUE,
+  };
+  if (job->mode == BS_RUN_MODE_COUNT)
+    s->n_inferences = job->n_inferences;
+  else if (job->mode == BS_RUN_MODE_SWEEP)
+    {
+      s->n_inferences = SWEEP_WARMUP;
+      s->sweep = TRUE;
+      s->sweep_busy_ns = job->sweep_busy_ns;
+      s->sweep_idle_ns = job->sweep_idle_ns;
+      s->sweep_network_ns = 4 * job->sweep_busy_ns;
+    }
+}
+
+/* The sentence the status line keeps, and the errors said on the way. */
+static char *
+summarize (RunJob *job, gboolean ok, const BsRunJobResult *result, const GError *error)
+{
+  GString *summary = g_string_new (NULL);
+
+  if (!ok)
+    {
+      post (job, POST_ERROR, 0, error->message, FALSE, NULL);
+      g_string_assign (summary, error->message);
+    }
+  else
+    g_string_printf (summary, "%s: %" G_GINT64_FORMAT " inferences%s on %s",
+                     result->status == BS_RUN_ABORTED ? "Stopped" : "Finished",
+                     result->n_inferences, result->sweep != NULL ? " and a layer sweep" : "",
+                     job->backend_spec);
+  if (result->store_error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("The run was not fully recorded: %s "
+                                               "(what was committed before is kept)",
+                                               result->store_error->message);
+      post (job, POST_ERROR, 0, text, FALSE, NULL);
+    }
+  else if (ok && result->run_id >= 0)
+    g_string_append_printf (summary, ", recorded as run %" G_GINT64_FORMAT, result->run_id);
+  return g_string_free (summary, FALSE);
+}
+
 static gpointer
 worker (gpointer data)
 {
   RunJob *job = data;
   g_autoptr (GError) error = NULL;
-  BsBackend *backend = NULL;
-  BsProbe *probe = NULL;
-  BsSweepResult *sweep = NULL;
-  int64_t run_id = -1, done = 0;
-  gboolean ok = TRUE, probe_running = FALSE;
-  BsRunStatus status = BS_RUN_COMPLETE;
-  GString *summary = g_string_new (NULL);
-  Finish *finish;
+  BsRunSettings settings;
+  BsRunJobObserver observer = {
+    .status = on_status, .message = on_message, .power = on_power, .phase = on_phase,
+    .events = on_events, .samples = on_samples, .inferred = on_inferred,
+    .sweep_progress = on_sweep_progress, .user_data = job,
+  };
+  BsRunJobResult result;
+  Finish *finish = g_new0 (Finish, 1);
+  gboolean ok;
 
   lower_priority ();
+  job_settings (job, &settings);
+  ok = bs_run_job_run (job->model, job->plan, job->images, &settings, &observer,
+                       job->cancellable, &result, &error);
+  if (result.sweep != NULL)
+    post (job, POST_SWEEP, 0, NULL, FALSE, g_steal_pointer (&result.sweep));
 
-  post_status (job, "Opening %s…", job->backend_spec);
-  backend = bs_backend_open (job->backend_spec, &error);
-  if (backend == NULL)
-    {
-      g_string_printf (summary, "Backend “%s” cannot run: %s", job->backend_spec, error->message);
-      ok = FALSE;
-      goto out;
-    }
-  set_backend_locked (job, backend);
-  post_status (job, "Preparing %s on %s…", job->model->name, job->backend_spec);
-  if (!bs_backend_prepare (backend, job->plan, &error))
-    {
-      g_string_printf (summary, "Backend “%s” could not prepare the model: %s",
-                       job->backend_spec, error->message);
-      ok = FALSE;
-      goto out;
-    }
-
-  if (job->probe_spec != NULL && *job->probe_spec && g_strcmp0 (job->probe_spec, "none") != 0)
-    {
-      post_status (job, "Opening the power meter…");
-      probe = bs_probe_open (job->probe_spec, &error);
-      if (probe == NULL)
-        {
-          g_autofree char *text = g_strdup_printf ("No power readings: %s. The run goes on "
-                                                   "without power.", error->message);
-          post (job, POST_MESSAGE, 0, text, FALSE, NULL);
-          g_clear_error (&error);
-        }
-      else
-        post (job, POST_POWER_LABEL, 0, bs_probe_get_label (probe), bs_probe_is_simulated (probe), NULL);
-    }
-
-  if (job->record && !open_recorder (job, probe, &run_id, &error))
-    {
-      g_string_printf (summary, "Not started: the run could not be recorded to %s: %s",
-                       job->db_path, error->message);
-      ok = FALSE;
-      goto out;
-    }
-
-  if (probe != NULL)
-    {
-      BsProbeSink sink = { on_samples, on_fault, job };
-      if (!bs_probe_start (probe, &sink, &error))
-        {
-          g_autofree char *text = g_strdup_printf ("The power meter did not start: %s. The run "
-                                                   "goes on without power.", error->message);
-          post (job, POST_MESSAGE, 0, text, FALSE, NULL);
-          g_clear_error (&error);
-        }
-      else
-        probe_running = TRUE;
-    }
-
-  post (job, POST_STATE, BS_RUN_STATE_RUNNING, NULL, FALSE, NULL);
-  post_status (job, job->mode == BS_RUN_MODE_CONTINUOUS ? "Running until stopped…"
-                                                         : "Running…");
-  ok = run_inferences (job, backend,
-                       job->mode == BS_RUN_MODE_COUNT ? job->n_inferences
-                       : job->mode == BS_RUN_MODE_SWEEP ? SWEEP_WARMUP : -1,
-                       0, &done, &error);
-  if (!ok)
-    g_string_printf (summary, "The backend failed after %" G_GINT64_FORMAT " inferences: %s",
-                     done, error->message);
-
-  if (probe_running)
-    bs_probe_stop (probe);
-
-  if (ok && job->mode == BS_RUN_MODE_SWEEP && !stopping (job))
-    {
-      if (probe == NULL)
-        post (job, POST_MESSAGE, 0, "The layer sweep needs a power meter: none is open.", FALSE, NULL);
-      else
-        {
-          post (job, POST_STATE, BS_RUN_STATE_SWEEPING, NULL, FALSE, NULL);
-          sweep = run_sweep (job, backend, probe);
-        }
-    }
-
-  if (!ok)
-    status = BS_RUN_FAILED;
-  else if (stopping (job) && job->mode != BS_RUN_MODE_CONTINUOUS)
-    status = BS_RUN_ABORTED;
-  if (ok)
-    g_string_printf (summary, "%s: %" G_GINT64_FORMAT " inferences%s on %s",
-                     status == BS_RUN_ABORTED ? "Stopped" : "Finished", done,
-                     sweep != NULL ? " and a layer sweep" : "", job->backend_spec);
-
-out:
-  if (!ok && summary->len > 0)
-    post (job, POST_ERROR, 0, summary->str, FALSE, NULL);
-  if (job->recorder != NULL)
-    {
-      g_autoptr (GError) end_error = NULL;
-      post_status (job, "Saving the run…");
-      if (!bs_recorder_end_run (job->recorder, ok ? status : BS_RUN_FAILED, &end_error))
-        {
-          g_autofree char *text = g_strdup_printf ("The run was not fully recorded: %s "
-                                                   "(what was committed before is kept)",
-                                                   end_error->message);
-          post (job, POST_ERROR, 0, text, FALSE, NULL);
-        }
-      else if (ok)
-        g_string_append_printf (summary, ", recorded as run %" G_GINT64_FORMAT, run_id);
-      g_clear_pointer (&job->recorder, bs_recorder_free);
-    }
-  if (probe != NULL)
-    bs_probe_close (probe);
-  set_backend_locked (job, NULL);
-  if (backend != NULL)
-    bs_backend_close (backend);
-  if (sweep != NULL)
-    post (job, POST_SWEEP, 0, NULL, FALSE, sweep);
-
-  finish = g_new0 (Finish, 1);
   finish->job = job;
-  finish->run_id = job->record && ok ? run_id : -1;
-  finish->summary = g_string_free (summary, FALSE);
+  finish->run_id = ok ? result.run_id : -1;
+  finish->summary = summarize (job, ok, &result, error);
   finish->failed = !ok;
+  bs_run_job_result_clear (&result);
   g_main_context_invoke_full (job->main_context, G_PRIORITY_DEFAULT, finish_dispatch, finish,
                               finish_free);
   return NULL;
@@ -933,6 +662,7 @@ job_free (RunJob *job)
 {
   g_free (job->backend_spec);
   g_free (job->probe_spec);
+  g_free (job->input);
   g_free (job->db_path);
   g_free (job->session);
   g_array_unref (job->events);
@@ -941,6 +671,7 @@ job_free (RunJob *job)
   g_ptr_array_unref (job->messages);
   g_free (job->latest_logits);
   g_mutex_clear (&job->lock);
+  g_object_unref (job->cancellable);
   g_main_context_unref (job->main_context);
   g_free (job);
 }
@@ -997,6 +728,9 @@ bs_run_controller_start_with_mode (BsRunController *self, BsRunMode mode, GError
   job->main_context = g_main_context_ref_thread_default ();
   job->backend_spec = g_strdup (self->backend);
   job->probe_spec = g_strdup (self->probe);
+  job->input = g_strdup (self->input->path != NULL ? self->input->path
+                                                   : self->input->description);
+  job->cancellable = g_cancellable_new ();
   job->db_path = self->db_path != NULL ? g_strdup (self->db_path) : bs_store_default_path ();
   job->session = g_strdup (self->session);
   job->mode = mode;
@@ -1020,7 +754,7 @@ bs_run_controller_start_with_mode (BsRunController *self, BsRunMode mode, GError
   g_mutex_init (&job->lock);
 
   /* The live stores start over here, before the worker can produce anything. */
-  job->t0 = self->t0 = bs_clock_now_ns ();
+  self->t0 = bs_clock_now_ns ();
   bs_power_series_clear (self->power);
   bs_span_store_clear (self->spans, self->t0, self->ops);
   bs_live_stats_reset (self->stats, self->ops->n_ops, self->t0);
@@ -1042,13 +776,10 @@ bs_run_controller_stop (BsRunController *self)
 {
   RunJob *job = self->job;
 
-  if (job == NULL || g_atomic_int_get (&job->stop))
+  if (job == NULL || g_cancellable_is_cancelled (job->cancellable))
     return;
-  g_atomic_int_set (&job->stop, 1);
-  g_mutex_lock (&job->lock);
-  if (job->backend != NULL)
-    bs_backend_cancel (job->backend);
-  g_mutex_unlock (&job->lock);
+  /* The job cancels the backend's call in progress. */
+  g_cancellable_cancel (job->cancellable);
   set_state (self, BS_RUN_STATE_STOPPING);
   set_status (self, "Stopping…");
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* bs-run-controller.h: the model of a run, for the UI. It owns the model, the backend,
- * the probe and the recorder; the run itself executes on a worker thread (the probe
- * delivers on its own), and the UI gets throttled updates on the main thread: at most
- * one "updated" per BS_RUN_CONTROLLER_UPDATE_MS, however fast inferences come.
+/* bs-run-controller.h: the model of a run, for the UI. It owns the model, the settings
+ * and the live data; the run itself is the run job (sessions/bs-run-job.h: backend,
+ * probe, recording), executed on a worker thread (the probe delivers on its own), and
+ * the UI gets throttled updates on the main thread: at most one "updated" per
+ * BS_RUN_CONTROLLER_UPDATE_MS, however fast inferences come.
  *
  * Everything here is called on the main thread. Errors never abort: a model that fails
  * to load is a GError; a backend that cannot run, a meter that is missing or goes away,
