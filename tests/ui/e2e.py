@@ -383,7 +383,10 @@ def inner(args):
     n_inferences, latency, has_power = result["summary"]
     log("recorded run %d: %d inferences, %d events, %d samples, latency %.0f us, %.1f s"
         % (run_id, n_inferences, n_events, n_samples, latency / 1e3, duration / 1e9))
-    if n_inferences < 50 or not has_power:
+    # Enough inferences for the summary's percentiles. csim simulates the kernel on the
+    # host, several times slower under ASan: 10 there (measured 18-19 in 20 s at load 13).
+    least = 10 if args.backend.startswith("csim") else 50
+    if n_inferences < least or not has_power:
         fail("summaries: %r" % (result["summary"],))
 
     # ---- the pixels ----
