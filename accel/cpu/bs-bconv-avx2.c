@@ -30,17 +30,23 @@ widen_bytes (__m256i b)
 /* The popcounts of one chunk (16 channels from o) for the P pixels at off: p[i][h]
  * gets pixel i's channels 8h..8h+7. The byte counters stay in registers and are
  * widened into p every 31 words and at the end. Always inlined, with constant
- * indices into p after unrolling: p stays in registers. */
+ * indices into p after unrolling: p stays in registers. short_window (a constant):
+ * the window has at most 31 words, so p is only written at the end and is not live
+ * in the loop (eight more ymm live there made the byte counters spill). */
 static BS_AVX2_INLINE void
-accumulate (const BsCpuBconvPacked *pk, const uint8_t *const *rows, const gsize *off,
-            int32_t o, __m256i p[P][2])
+accumulate_t (const BsCpuBconvPacked *pk, const uint8_t *const *rows, const gsize *off,
+              int32_t o, __m256i p[P][2], const gboolean short_window)
 {
   const __m256i lut = _mm256_setr_epi8 (0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
   const __m256i low = _mm256_set1_epi8 (0x0f);
-  const __m256i mask = _mm256_set1_epi32 ((int) pk->seg_mask);
-  const gboolean masked = pk->seg_mask != ~0u;
+  const uint32_t seg_mask = pk->seg_mask;
   const int32_t kds = pk->kds, cpad = pk->cpad;
+  /* A masked last word (its bytes past the segment are the next pixel's) is peeled
+   * off the loop and masked in a general register: a mask and an all-ones vector
+   * live in the loop would take two of the 16 ymm registers and make the eight byte
+   * counters spill. */
+  const int32_t unmasked = seg_mask != ~0u ? kds - 1 : kds;
   const uint32_t *w = pk->w + o;
   __m256i b00 = _mm256_setzero_si256 (), b01 = b00, b10 = b00, b11 = b00;
   __m256i b20 = b00, b21 = b00, b30 = b00, b31 = b00;
@@ -53,45 +59,61 @@ accumulate (const BsCpuBconvPacked *pk, const uint8_t *const *rows, const gsize 
   p[i][0] = _mm256_add_epi32 (p[i][0], widen_bytes (b0));  \
   p[i][1] = _mm256_add_epi32 (p[i][1], widen_bytes (b1));  \
   b0 = b1 = _mm256_setzero_si256 ();
+#define STEP(xi, m, b0, b1)                                                              \
+  x = _mm256_set1_epi32 ((int) (bs_conv_load32 (xi + 4 * k) & (m)));                    \
+  b0 = _mm256_add_epi8 (b0, popcount_bytes (_mm256_xor_si256 (x, w0), lut, low));        \
+  b1 = _mm256_add_epi8 (b1, popcount_bytes (_mm256_xor_si256 (x, w1), lut, low));
+#define WORD(m)                                                                          \
+  {                                                                                      \
+    __m256i w0 = _mm256_load_si256 ((const __m256i *) w);                                \
+    __m256i w1 = _mm256_load_si256 ((const __m256i *) (w + 8));                          \
+    __m256i x;                                                                           \
+                                                                                         \
+    STEP (x0, m, b00, b01)                                                               \
+    STEP (x1, m, b10, b11)                                                               \
+    STEP (x2, m, b20, b21)                                                               \
+    STEP (x3, m, b30, b31)                                                               \
+    /* Byte counts reach 8 per word: flush before 256. */                                \
+    if (!short_window && G_UNLIKELY (++count == 31))                                     \
+      {                                                                                  \
+        FLUSH (0, b00, b01)                                                              \
+        FLUSH (1, b10, b11)                                                              \
+        FLUSH (2, b20, b21)                                                              \
+        FLUSH (3, b30, b31)                                                              \
+        count = 0;                                                                       \
+      }                                                                                  \
+  }
   for (int32_t dy = 0; dy < pk->n_seg; dy++)
     {
       const uint8_t *x0 = rows[dy] + off[0], *x1 = rows[dy] + off[1];
       const uint8_t *x2 = rows[dy] + off[2], *x3 = rows[dy] + off[3];
+      int32_t k = 0;
 
-      for (int32_t k = 0; k < kds; k++, w += cpad)
+      for (; k < unmasked; k++, w += cpad)
+        WORD (~0u)
+      if (k < kds)
         {
-          __m256i w0 = _mm256_load_si256 ((const __m256i *) w);
-          __m256i w1 = _mm256_load_si256 ((const __m256i *) (w + 8));
-          /* The segment's last word: its bytes past the segment are the next
-           * pixel's. */
-          __m256i m = masked && k == kds - 1 ? mask : _mm256_set1_epi32 (-1);
-          __m256i x;
-
-#define STEP(xi, b0, b1)                                                                 \
-          x = _mm256_and_si256 (_mm256_set1_epi32 ((int) bs_conv_load32 (xi + 4 * k)), m); \
-          b0 = _mm256_add_epi8 (b0, popcount_bytes (_mm256_xor_si256 (x, w0), lut, low)); \
-          b1 = _mm256_add_epi8 (b1, popcount_bytes (_mm256_xor_si256 (x, w1), lut, low));
-          STEP (x0, b00, b01)
-          STEP (x1, b10, b11)
-          STEP (x2, b20, b21)
-          STEP (x3, b30, b31)
-#undef STEP
-          /* Byte counts reach 8 per word: flush before 256. */
-          if (G_UNLIKELY (++count == 31))
-            {
-              FLUSH (0, b00, b01)
-              FLUSH (1, b10, b11)
-              FLUSH (2, b20, b21)
-              FLUSH (3, b30, b31)
-              count = 0;
-            }
+          WORD (seg_mask)
+          w += cpad;
         }
     }
+#undef WORD
+#undef STEP
   FLUSH (0, b00, b01)
   FLUSH (1, b10, b11)
   FLUSH (2, b20, b21)
   FLUSH (3, b30, b31)
 #undef FLUSH
+}
+
+static BS_AVX2_INLINE void
+accumulate (const BsCpuBconvPacked *pk, const uint8_t *const *rows, const gsize *off,
+            int32_t o, __m256i p[P][2])
+{
+  if (pk->n_seg * pk->kds <= 31)
+    accumulate_t (pk, rows, off, o, p, TRUE);
+  else
+    accumulate_t (pk, rows, off, o, p, FALSE);
 }
 
 /* The popcount of 8 channels (o..o+7) less what the zeroed taps of a border window
@@ -241,12 +263,12 @@ bs_bconv_avx2 (const BsCpuOpArgs *args, const BsCpuTile *tile)
   bs_conv_drive (args, tile, pk, &geom, pk->cout, &hooks);
 }
 
-/* The AVX2 peak: the accumulation above on L1-resident operands (62-word windows,
- * 4 chunks). */
+/* The AVX2 peak: the accumulation above on L1-resident operands (31-word windows,
+ * the longest that need no flush in the loop, 4 chunks). */
 static uint64_t
 popcount_peak_avx2 (uint64_t iterations)
 {
-  enum { KD = 62, C = 4 };
+  enum { KD = 31, C = 4 };
   uint32_t row[P * KD + 16] __attribute__ ((aligned (64)));
   uint32_t weights[KD][C * 16] __attribute__ ((aligned (64)));
   BsCpuBconvPacked pk = { 0 };

@@ -56,13 +56,18 @@ typedef struct
   const BsCpuTile *tiles;
 } OpJob;
 
-/* One round of split-images: lane k runs images[k] into logits[k]. */
+/* One round of split-images: images [0, n) into logits, one lane per task. With
+ * claim, each lane takes the next image left until none is; without, lane k runs
+ * image k (n ≤ n_lanes) and keeps its events for the caller. */
 typedef struct
 {
   BsCpuBackend *self;
   const uint8_t *images;
   int32_t *logits;
   gsize in_size, out_size;
+  int n;
+  gboolean claim;
+  gint next;                  /* the next image to claim */
 } ImagesJob;
 
 static gboolean
@@ -380,25 +385,34 @@ read_logits (BsCpuBackend *self, Lane *lane, int32_t *logits)
 static void
 run_image_task (gpointer data, int task)
 {
-  const ImagesJob *job = data;
+  ImagesJob *job = data;
   BsCpuBackend *self = job->self;
+  int k = job->claim ? g_atomic_int_add (&job->next, 1) : task;
 
-  run_inference (self, &self->lanes[task], job->images + task * job->in_size,
-                 self->n_inferences + task);
-  read_logits (self, &self->lanes[task], job->logits + task * job->out_size);
+  while (k < job->n)
+    {
+      run_inference (self, &self->lanes[task], job->images + k * job->in_size,
+                     self->n_inferences + k);
+      read_logits (self, &self->lanes[task], job->logits + k * job->out_size);
+      k = job->claim ? g_atomic_int_add (&job->next, 1) : job->n;
+    }
 }
 
-/* Runs images [0, n) (n ≤ n_lanes) at once, one per lane, and reports their events
- * in inference order. The hook sees every op of every lane, from its thread. */
+/* Runs images [0, n) at once and reports their events in inference order. Split
+ * images with events: n ≤ n_lanes, one per lane. Without events the lanes claim
+ * the images, n of any number: a lane whose thread the OS has descheduled then
+ * holds up no other until the round's end (rounds of one image per lane waited
+ * for the slowest lane at every image). The hook sees every op of every lane, from
+ * its thread. */
 static void
 run_round (BsCpuBackend *self, const uint8_t *images, int n, int32_t *logits, gsize in_size,
            gsize out_size, BsLayerEventFunc func, gpointer user_data)
 {
   if (self->split_images)
     {
-      ImagesJob job = { self, images, logits, in_size, out_size };
+      ImagesJob job = { self, images, logits, in_size, out_size, n, func == NULL, 0 };
 
-      bs_cpu_pool_run (self->pool, run_image_task, &job, n);
+      bs_cpu_pool_run (self->pool, run_image_task, &job, MIN (n, self->n_lanes));
     }
   else
     {
@@ -424,11 +438,14 @@ cpu_run (BsBackend *backend, const uint8_t *images, int n_images, int32_t *logit
   gsize in_size = (gsize) in->shape.c * in->shape.h * in->shape.w;
   gsize out_size = (gsize) out->shape.c * out->shape.h * out->shape.w;
 
-  for (int n = 0; n < n_images; n += self->n_lanes)
+  /* Rounds of claimed images are longer (fewer joins), short enough to cancel. */
+  int step = self->split_images && func == NULL ? 16 * self->n_lanes : self->n_lanes;
+
+  for (int n = 0; n < n_images; n += step)
     {
       if (bs_backend_set_error_if_cancelled (backend, error))
         return FALSE;
-      run_round (self, images + n * in_size, MIN (self->n_lanes, n_images - n),
+      run_round (self, images + n * in_size, MIN (step, n_images - n),
                  logits + n * out_size, in_size, out_size, func, user_data);
     }
   return TRUE;
