@@ -17,8 +17,8 @@ import torch
 from . import bsm, export, intref, models
 
 ARCH_OPTIONS = {  # which command-line options each architecture takes
-    "blendnet20": ["widths", "blocks", "skip_kernel", "skip_bits", "act_bits", "thermometer",
-                   "levels", "input_size", "in_channels", "num_classes"],
+    "blendnet20": ["widths", "blocks", "skip_kernel", "skip_bits", "skip_relu", "act_bits",
+                   "thermometer", "levels", "input_size", "in_channels", "num_classes"],
     "resnet20-bnn": ["widths", "blocks", "act_bits", "thermometer", "levels", "input_size",
                      "in_channels", "num_classes"],
     "resnet20-int8": ["widths", "blocks", "wbits", "act_bits", "input_size", "in_channels",
@@ -109,6 +109,8 @@ def main():
     arch.add_argument("--thermometer", action="store_true",
                       help="FracBNN input: thermometer encoding + binary 3x3 stem")
     arch.add_argument("--levels", type=int, help="thermometer levels per colour channel (32)")
+    arch.add_argument("--skip-relu", dest="skip_relu", action="store_true",
+                      help="BlendNet: a ReLU after the skip path's BatchNorm")
     arch.add_argument("--input-size", type=int, help="input height = width (32)")
     arch.add_argument("--in-channels", type=int, help="input channels (3)")
     arch.add_argument("--num-classes", type=int, help="classes (10)")
@@ -152,10 +154,13 @@ def main():
     if ck_arch and args.arch and ck_arch != args.arch:
         die(f"the checkpoint says arch={ck_arch}, the command line {args.arch}")
 
-    opts = {k: v for k, v in ck_opts.items() if k in ARCH_OPTIONS[arch_name]}
+    unknown = sorted(set(ck_opts) - set(ARCH_OPTIONS[arch_name]))
+    if unknown:  # dropping one would build another network than the one trained
+        die(f"the checkpoint's {arch_name} has option(s) {', '.join(unknown)} this tool does not know")
+    opts = dict(ck_opts)
     for key in ARCH_OPTIONS[arch_name]:
         v = getattr(args, key, None)
-        if key == "thermometer":
+        if key in ("thermometer", "skip_relu"):
             if v:
                 opts[key] = True
             continue

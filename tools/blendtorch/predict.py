@@ -72,7 +72,10 @@ def architecture(ck_arch, ck_opts, model_path):
             die(f"the checkpoint names no architecture and {model_path} records none "
                 f"(its [provenance] has no arch= of {', '.join(ARCH_OPTIONS)})")
         return arch, opts
-    ck_opts = {k: _normal(v) for k, v in ck_opts.items() if k in ARCH_OPTIONS.get(ck_arch, [])}
+    unknown = sorted(set(ck_opts) - set(ARCH_OPTIONS.get(ck_arch, [])))
+    if unknown:  # dropping one would build another network than the one trained
+        die(f"the checkpoint's {ck_arch} has option(s) {', '.join(unknown)} this tool does not know")
+    ck_opts = {k: _normal(v) for k, v in ck_opts.items()}
     if arch is not None:
         differ = [k for k, v in ck_opts.items() if k in opts and opts[k] != v]
         if arch != ck_arch or differ:

@@ -50,16 +50,16 @@ FMNIST = dict(input_size=28, in_channels=1)
 RECIPES = OrderedDict([
     ("fmnist-blendnet", Recipe(
         "fashion-mnist", "blendnet20",
-        dict(FMNIST, widths=[16, 32, 64], blocks=1, skip_kernel=3),
-        epochs=3, lr=2e-3, weight_decay=5e-5, seed=14, shift=0, flip=True, name="fmnist-blendnet")),
+        dict(FMNIST, widths=[16, 32, 64], blocks=1, skip_kernel=3, skip_relu=True),
+        epochs=10, lr=2e-3, weight_decay=5e-5, seed=14, shift=0, flip=True, name="fmnist-blendnet")),
     ("fmnist-resnet-int8", Recipe(
         "fashion-mnist", "resnet20-int8",
         dict(FMNIST, widths=[16, 32, 64], blocks=1),
-        epochs=3, lr=2e-3, weight_decay=5e-5, seed=15, shift=0, flip=True, name="fmnist-resnet-int8")),
+        epochs=10, lr=2e-3, weight_decay=5e-5, seed=15, shift=0, flip=True, name="fmnist-resnet-int8")),
     ("fmnist-resnet-bnn", Recipe(
         "fashion-mnist", "resnet20-bnn",
         dict(FMNIST, widths=[16, 32, 64], blocks=1),
-        epochs=3, lr=2e-3, weight_decay=5e-5, seed=16, shift=0, flip=True, name="fmnist-resnet-bnn")),
+        epochs=6, lr=2e-3, weight_decay=5e-5, seed=16, shift=0, flip=True, name="fmnist-resnet-bnn")),
     ("fmnist-blendmixer", Recipe(
         "fashion-mnist", "blendmixer",
         dict(FMNIST, dim=64, layers=2, patch=4),
