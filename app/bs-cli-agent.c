@@ -29,7 +29,11 @@ typedef struct
   GOutputStream *out;
   GMutex write_lock;
   gboolean write_failed;             /* under write_lock */
-  int64_t clock_offset;              /* BS_AGENT_CLOCK_OFFSET_NS: a shifted clock, for tests */
+  /* For tests, a clock like another machine's: BS_AGENT_CLOCK_OFFSET_NS ahead of ours at
+   * the start and gaining BS_AGENT_CLOCK_DRIFT_PPM. */
+  int64_t clock_offset;
+  double clock_drift_ppm;
+  int64_t clock_start;
   char *cache_dir;
   GHashTable *models;                /* sha256 → GBytes */
 
@@ -63,10 +67,18 @@ agent_log (const char *format, ...)
   fprintf (stderr, "blendscope-cli agent: %s\n", text);
 }
 
+/* A time of this machine's clock on the agent's (shifted) clock. */
+static int64_t
+agent_time (Agent *a, int64_t host_ns)
+{
+  return host_ns + a->clock_offset
+         + (int64_t) (a->clock_drift_ppm * 1e-6 * (double) (host_ns - a->clock_start));
+}
+
 static int64_t
 agent_now (Agent *a)
 {
-  return bs_clock_now_ns () + a->clock_offset;
+  return agent_time (a, bs_clock_now_ns ());
 }
 
 static gboolean
@@ -285,8 +297,8 @@ on_events (const BsLayerEvent *events, int n_events, gpointer user_data)
   for (int i = 0; i < n_events; i++)
     {
       BsLayerEvent e = events[i];
-      e.t_start_ns += a->clock_offset;
-      e.t_end_ns += a->clock_offset;
+      e.t_start_ns = agent_time (a, e.t_start_ns);
+      e.t_end_ns = agent_time (a, e.t_end_ns);
       g_array_append_val (a->pending, e);
     }
   a->n_done++;
@@ -453,6 +465,7 @@ bs_cli_agent (int argc, char **argv)
     "- serve the agent protocol on stdin/stdout (started by `ssh HOST blendscope-cli agent`)");
   g_autoptr (GInputStream) in = NULL;
   const char *shift = g_getenv ("BS_AGENT_CLOCK_OFFSET_NS");
+  const char *drift = g_getenv ("BS_AGENT_CLOCK_DRIFT_PPM");
   Agent a = { 0 };
   int fd, status;
 
@@ -482,6 +495,12 @@ bs_cli_agent (int argc, char **argv)
     {
       a.clock_offset = g_ascii_strtoll (shift, NULL, 10);
       agent_log ("clock shifted by %" G_GINT64_FORMAT " ns (BS_AGENT_CLOCK_OFFSET_NS)", a.clock_offset);
+    }
+  a.clock_start = bs_clock_now_ns ();
+  if (drift != NULL)
+    {
+      a.clock_drift_ppm = g_ascii_strtod (drift, NULL);
+      agent_log ("clock drifting by %+g ppm (BS_AGENT_CLOCK_DRIFT_PPM)", a.clock_drift_ppm);
     }
   if (!no_cache)
     a.cache_dir = cache_dir ? g_strdup (cache_dir)

@@ -6,6 +6,7 @@
 #include "bs-export.h"
 #include "bs-queries.h"
 #include "bs-run-data.h"
+#include "bs-run-links.h"
 #include "bs-runs.h"
 #include "bs-store.h"
 
@@ -355,6 +356,29 @@ print_evaluation (const BsRunEvaluation *e)
             100.0 * e->float_agree / e->n_images, e->float_checkpoint);
 }
 
+/* A run on another host: its clock against ours, and what that means for a meter on
+ * this machine: a layer shorter than the clock's uncertainty cannot be told apart from
+ * its neighbours in the power trace. */
+static void
+print_link (const BsRunLink *link, GArray *stats, gboolean has_power)
+{
+  g_autofree char *described = bs_run_link_describe (link);
+  int short_layers = 0;
+
+  printf ("  remote        %s\n", described);
+  if (!has_power)
+    return;
+  for (guint i = 0; i < stats->len; i++)
+    {
+      const BsLayerStats *st = &g_array_index (stats, BsLayerStats, i);
+      if (st->energy_n > 0 && st->time_ns.median < 2.0 * link->uncertainty_ns)
+        short_layers++;
+    }
+  printf ("  energy        layer times are the remote host's, aligned to this machine's meter"
+          " within ± %.3f ms:\n                %d layers last less than twice that; their"
+          " energy may belong to their neighbours\n", link->uncertainty_ns / 1e6, short_layers);
+}
+
 static int
 show_run (BsStore *store, int64_t id)
 {
@@ -362,6 +386,7 @@ show_run (BsStore *store, int64_t id)
   g_autoptr (BsRun) run = bs_store_get_run (store, id, &error);
   g_autoptr (GArray) stats = NULL;
   g_autoptr (BsRunEvaluation) evaluation = NULL;
+  g_autoptr (BsRunLink) link = NULL;
   BsRunTotals totals;
 
   if (run == NULL)
@@ -370,9 +395,13 @@ show_run (BsStore *store, int64_t id)
   if (stats == NULL || !bs_query_run_totals (store, id, &totals, &error))
     return bs_cli_fail (error);
   evaluation = bs_store_get_run_evaluation (store, id, &error);
+  if (error == NULL)
+    link = bs_store_get_run_link (store, id, &error);
   if (error != NULL)
     return bs_cli_fail (error);
   print_run_header (run);
+  if (link != NULL)
+    print_link (link, stats, totals.has_power);
   if (evaluation != NULL)
     print_evaluation (evaluation);
   print_totals (&totals);

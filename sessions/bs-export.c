@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-export.c: CSV and JSON exports, and the writer the formats share. */
 #include "bs-evaluations.h"
+#include "bs-run-links.h"
 #include "bs-export-private.h"
 #include "bs-queries.h"
 #include "bs-run-data.h"
@@ -650,6 +651,41 @@ json_evaluation (BsStore *store, BsExportWriter *w, int64_t run, GError **error)
   return TRUE;
 }
 
+/* The run's link to another host (schema version 4), or null; t_ref relative to t0. */
+static gboolean
+json_link (BsStore *store, BsExportWriter *w, int64_t run, int64_t t0_ns, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (BsRunLink) l = bs_store_get_run_link (store, run, &local);
+
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (l == NULL)
+    {
+      bs_export_puts (w, ",\"link\":null");
+      return TRUE;
+    }
+  bs_export_puts (w, ",\"link\":{");
+  json_key_string (w, "remote", l->remote, FALSE);
+  json_key_string (w, "software", l->software, TRUE);
+  json_key_string (w, "cpu", l->cpu, TRUE);
+  json_key_string (w, "kernel", l->kernel, TRUE);
+  bs_export_printf (w, ",\"rtt_ns\":%" G_GINT64_FORMAT ",\"t_ref_ns\":%" G_GINT64_FORMAT
+                    ",\"offset_ns\":%" G_GINT64_FORMAT ",\"uncertainty_ns\":%" G_GINT64_FORMAT
+                    ",\"n_exchanges\":%" G_GINT64_FORMAT, l->rtt_ns, l->t_ref_ns - t0_ns,
+                    l->offset_ns, l->uncertainty_ns, l->n_exchanges);
+  if (l->drift_fitted)
+    {
+      bs_export_puts (w, ",\"drift_ppm\":");
+      bs_export_json_double (w, l->drift_ppm);
+    }
+  bs_export_puts (w, "}");
+  return TRUE;
+}
+
 static gboolean
 export_json (BsStore *store, RunData *d, BsExportWriter *w, GError **error)
 {
@@ -659,6 +695,7 @@ export_json (BsStore *store, RunData *d, BsExportWriter *w, GError **error)
   if (!json_stats (store, w, d->run->id, error)
       || !json_markers (store, w, d->run->id, d->run->t0_ns, error)
       || !json_evaluation (store, w, d->run->id, error)
+      || !json_link (store, w, d->run->id, d->run->t0_ns, error)
       || !json_channels (store, w, d->run->id, d->run->t0_ns, error))
     return FALSE;
   json_events (w, d);

@@ -11,6 +11,7 @@
 #include "bs-budget.h"
 #include "bs-json-reader.h"
 #include "bs-evaluations.h"
+#include "bs-run-links.h"
 #include "bs-markers.h"
 #include "bs-record.h"
 #include "bs-runs.h"
@@ -71,6 +72,7 @@ typedef struct
   GArray *channels;          /* ChannelData */
   GArray *markers;           /* MarkerData */
   BsRunEvaluation *evaluation;  /* the run's stored accuracy, when the export has one */
+  BsRunLink *link;              /* a run on another host; t_ref_ns relative to t0 */
   GArray *ev_inference;      /* int64 */
   GArray *ev_op;             /* int64 */
   GArray *ev_start;          /* int64 */
@@ -143,6 +145,7 @@ parsed_clear (Parsed *d)
   g_array_unref (d->channels);
   g_array_unref (d->markers);
   g_clear_pointer (&d->evaluation, bs_run_evaluation_free);
+  g_clear_pointer (&d->link, bs_run_link_free);
   g_array_unref (d->ev_inference);
   g_array_unref (d->ev_op);
   g_array_unref (d->ev_start);
@@ -530,6 +533,51 @@ parse_evaluation (BsJsonReader *r, Parsed *d)
   return ok && !bs_json_failed (r);
 }
 
+/* "link": {...} or null. Values are checked when stored (bs-run-links.c). */
+static gboolean
+parse_link (BsJsonReader *r, Parsed *d)
+{
+  BsRunLink *l;
+  char *key;
+  gboolean ok;
+
+  if (bs_json_peek (r) == BS_JSON_NULL)
+    return bs_json_skip (r);
+  l = g_new0 (BsRunLink, 1);
+  l->rtt_ns = l->uncertainty_ns = -1;
+  ok = bs_json_begin_object (r);
+  while (ok && bs_json_next_member (r, &key))
+    {
+      g_autofree char *k = key;
+
+      if (g_str_equal (k, "remote"))
+        ok = read_text (r, &l->remote);
+      else if (g_str_equal (k, "software"))
+        ok = read_text (r, &l->software);
+      else if (g_str_equal (k, "cpu"))
+        ok = read_text (r, &l->cpu);
+      else if (g_str_equal (k, "kernel"))
+        ok = read_text (r, &l->kernel);
+      else if (g_str_equal (k, "rtt_ns"))
+        ok = bs_json_read_int64 (r, &l->rtt_ns);
+      else if (g_str_equal (k, "t_ref_ns"))
+        ok = bs_json_read_int64 (r, &l->t_ref_ns);
+      else if (g_str_equal (k, "offset_ns"))
+        ok = bs_json_read_int64 (r, &l->offset_ns);
+      else if (g_str_equal (k, "uncertainty_ns"))
+        ok = bs_json_read_int64 (r, &l->uncertainty_ns);
+      else if (g_str_equal (k, "n_exchanges"))
+        ok = bs_json_read_int64 (r, &l->n_exchanges);
+      else if (g_str_equal (k, "drift_ppm"))
+        ok = (l->drift_fitted = bs_json_read_double (r, &l->drift_ppm));
+      else
+        ok = bs_json_skip (r);
+    }
+  g_clear_pointer (&d->link, bs_run_link_free);
+  d->link = l;
+  return ok && !bs_json_failed (r);
+}
+
 static gboolean
 parse_array_of (BsJsonReader *r, Parsed *d, gboolean (*element) (BsJsonReader *, Parsed *))
 {
@@ -615,6 +663,8 @@ parse_document (BsJsonReader *r, Parsed *d)
         ok = parse_array_of (r, d, parse_marker);
       else if (g_str_equal (k, "evaluation"))
         ok = parse_evaluation (r, d);
+      else if (g_str_equal (k, "link"))
+        ok = parse_link (r, d);
       else if (g_str_equal (k, "events"))
         ok = parse_events (r, d);
       else
@@ -754,6 +804,15 @@ add_markers (BsStore *store, int64_t run, Parsed *d, GError **error)
   return TRUE;
 }
 
+static gboolean
+store_link (BsStore *store, int64_t run, Parsed *d, GError **error)
+{
+  BsRunLink link = *d->link;
+
+  link.t_ref_ns += d->run.t0_ns;
+  return bs_store_set_run_link (store, run, &link, error);
+}
+
 static int64_t
 write_run (BsStore *store, Parsed *d, const char *session, GError **error)
 {
@@ -835,7 +894,8 @@ write_run (BsStore *store, Parsed *d, const char *session, GError **error)
         {
           if (add_markers (store, run, d, &local)
               && (d->evaluation == NULL
-                  || bs_store_set_run_evaluation (store, run, d->evaluation, &local)))
+                  || bs_store_set_run_evaluation (store, run, d->evaluation, &local))
+              && (d->link == NULL || store_link (store, run, d, &local)))
             return run;
         }
       else

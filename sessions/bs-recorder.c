@@ -753,6 +753,13 @@ finish_run (BsRecorder *rec, BsRunStatus status, int64_t t_end_ns, GError **erro
   return TRUE;
 }
 
+BsStore *
+bs_recorder_get_store (BsRecorder *rec)
+{
+  g_return_val_if_fail (rec->thread == NULL, NULL);
+  return rec->store;
+}
+
 gboolean
 bs_recorder_end_run (BsRecorder *rec, BsRunStatus status, GError **error)
 {

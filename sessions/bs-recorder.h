@@ -55,6 +55,9 @@ gboolean bs_recorder_end_run_at (BsRecorder *recorder, BsRunStatus status, int64
                                  GError **error);
 
 /* How much of the current run is committed (durable). Thread-safe. */
+/* The recorder's connection, for rows about the run just ended (bs_run_recording_set_link):
+ * only between runs, from the thread that ended it, when no writer thread uses it. */
+BsStore *bs_recorder_get_store (BsRecorder *recorder);
 void bs_recorder_get_committed (BsRecorder *recorder, int64_t *n_events, int64_t *n_samples);
 
 G_END_DECLS

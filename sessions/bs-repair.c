@@ -161,6 +161,7 @@ static const struct
   { "event_chunks", "run_id = ?1" },
   { "markers", "run_id = ?1" },
   { "run_evaluations", "run_id = ?1" },
+  { "run_links", "run_id = ?1" },
 };
 
 /* Copies the rows of @table matching @where (bound to @run) as they are: both files have

@@ -114,6 +114,7 @@ bs_run_description_free (BsRunDescription *d)
     return;
   g_free (d->config);
   g_free (d->device);
+  g_free (d->host);
   g_array_unref (d->layers);
   g_array_unref (d->channels);
   g_free (d);
@@ -125,6 +126,7 @@ bs_run_description_fill_info (const BsRunDescription *d, const BsRunSettings *s,
   *info = (BsRunInfo) {
     .backend = s->backend,
     .device = d->device,
+    .host = d->host,
     .config = d->config,
     .session = s->session != NULL && *s->session ? s->session : NULL,
     .notes = s->notes,

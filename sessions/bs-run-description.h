@@ -42,6 +42,7 @@ typedef struct
 {
   char *config;               /* JSON object of the settings that shape the data */
   char *device;               /* backend and probe, one line */
+  char *host;                 /* where the backend runs; NULL: this machine */
   GArray *layers;             /* BsRunLayer by op (bs-run-layers.h) */
   GArray *channels;           /* BsChannelInfo; names are the probe's (keep it open) */
 } BsRunDescription;

@@ -214,21 +214,65 @@ open_probe (Job *job, GError **error)
   return TRUE;
 }
 
-/* A remote backend: the host's facts and the link's clock offset, kept with the run. */
+/* ---- a backend on another host ---- */
+
+/* The run's host for a remote backend, in the shape of the local one
+ * (bs-runs-write.c): "lab@kv260 (Linux 5.15.0, Cortex-A53; remote, blendscope 0.1.0
+ * agent)". NULL for a local backend: the store describes this machine. */
+static char *
+describe_remote_host (BsBackend *backend)
+{
+  BsRemoteLink remote;
+
+  if (!bs_ssh_backend_get_link (backend, &remote))
+    return NULL;
+  return g_strdup_printf ("%s (%s, %s; remote, %s agent)", remote.host, remote.kernel,
+                          remote.cpu, remote.software);
+}
+
+/* The link's facts as the run stores them (run_links). */
+static void
+run_link_from (const BsRemoteLink *remote, BsRunLink *link)
+{
+  *link = (BsRunLink) {
+    .remote = (char *) remote->host, .software = (char *) remote->software,
+    .cpu = (char *) remote->cpu, .kernel = (char *) remote->kernel,
+    .rtt_ns = remote->clock.best_rtt_ns, .t_ref_ns = remote->clock.t_ref_ns,
+    .offset_ns = remote->clock.offset_ns, .drift_fitted = remote->clock.drift_fitted,
+    .drift_ppm = remote->clock.drift_ppm, .uncertainty_ns = remote->clock.uncertainty_ns,
+    .n_exchanges = remote->clock.n_exchanges,
+  };
+}
+
+/* The run's host is the remote one, and a marker at the start says how its clock was
+ * found then; the link's row at the end holds the estimate from the whole run. */
 static void
 mark_remote_link (Job *job)
 {
-  int64_t offset, rtt;
-  const char *software, *cpu, *kernel;
-  g_autofree char *text = NULL;
+  BsRemoteLink remote;
+  BsRunLink link;
+  g_autofree char *text = NULL, *described = NULL;
 
-  if (!bs_ssh_backend_get_link (job->backend, &offset, &rtt, &software, &cpu, &kernel))
+  if (!bs_ssh_backend_get_link (job->backend, &remote))
     return;
-  text = g_strdup_printf ("remote: %s; agent %s on %s (%s); clock offset %+" G_GINT64_FORMAT
-                          " ns (agent minus host), uncertainty %" G_GINT64_FORMAT
-                          " ns (round trip)", job->settings->backend, software, cpu, kernel,
-                          offset, rtt);
+  run_link_from (&remote, &link);
+  described = bs_run_link_describe (&link);
+  text = g_strdup_printf ("remote: %s (at the start)", described);
   bs_run_recording_add_marker (job->recording, bs_clock_now_ns (), text);
+}
+
+static void
+store_remote_link (Job *job, BsRunJobResult *result)
+{
+  BsRemoteLink remote;
+  BsRunLink link;
+  g_autoptr (GError) local = NULL;
+
+  if (!bs_ssh_backend_get_link (job->backend, &remote))
+    return;
+  run_link_from (&remote, &link);
+  if (!bs_run_recording_set_link (job->recording, &link, &local) && result->store_error == NULL)
+    result->store_error = g_steal_pointer (&local);
 }
 
 static gboolean
@@ -239,6 +283,7 @@ begin_recording (Job *job, GError **error)
   job->description = bs_run_description_new (job->settings, job->plan,
                                               bs_backend_get_class (job->backend)->description,
                                               job->probe);
+  job->description->host = describe_remote_host (job->backend);
   job->recording = bs_run_recording_begin (job->settings, job->model, job->description, error);
   if (job->recording == NULL)
     {
@@ -377,7 +422,8 @@ end_recording (Job *job, BsRunJobResult *result)
   if (job->recording == NULL)
     return;
   report_status (job, "Saving the run…");
-  bs_run_recording_end (job->recording, result->status, &result->store_error);
+  if (bs_run_recording_end (job->recording, result->status, &result->store_error))
+    store_remote_link (job, result);
   bs_run_recording_get_committed (job->recording, &result->n_events, &result->n_samples);
 }
 

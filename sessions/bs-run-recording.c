@@ -108,6 +108,13 @@ bs_run_recording_end (BsRunRecording *recording, BsRunStatus status, GError **er
   return bs_recorder_end_run (recording->recorder, status, error);
 }
 
+gboolean
+bs_run_recording_set_link (BsRunRecording *recording, const BsRunLink *link, GError **error)
+{
+  return bs_store_set_run_link (bs_recorder_get_store (recording->recorder), recording->run,
+                                link, error);
+}
+
 void
 bs_run_recording_get_committed (BsRunRecording *recording, int64_t *n_events, int64_t *n_samples)
 {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "bs-run-description.h"
+#include "bs-run-links.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,9 @@ gboolean bs_run_recording_start_probe (BsRunRecording *recording, BsProbe *probe
 /* Ends the run with @status after the producers stopped; FALSE with @error when the
  * store failed (what was committed before is kept). */
 gboolean bs_run_recording_end (BsRunRecording *recording, BsRunStatus status, GError **error);
+/* After bs_run_recording_end(): the link of a run recorded on another host. */
+gboolean bs_run_recording_set_link (BsRunRecording *recording, const BsRunLink *link,
+                                    GError **error);
 void bs_run_recording_get_committed (BsRunRecording *recording, int64_t *n_events,
                                      int64_t *n_samples);
 /* Ends a run still in progress as 'aborted'. */

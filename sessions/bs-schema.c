@@ -165,10 +165,28 @@ static const char migration_3[] =
   "  float_agree INTEGER CHECK (float_agree BETWEEN 0 AND n_images)"
   ");";
 
+/* 4: runs recorded on another host (the ssh backend): the host, what runs there, and its
+ * clock against ours as estimated during the run (sessions/bs-run-links.h). */
+static const char migration_4[] =
+  "CREATE TABLE run_links ("
+  "  run_id INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,"
+  "  remote TEXT NOT NULL,"               /* [user@]host, as given to ssh */
+  "  software TEXT NOT NULL,"
+  "  cpu TEXT NOT NULL,"
+  "  kernel TEXT NOT NULL,"
+  "  rtt_ns INTEGER NOT NULL CHECK (rtt_ns >= 0),"
+  "  t_ref_ns INTEGER NOT NULL,"          /* our clock */
+  "  offset_ns INTEGER NOT NULL,"         /* the agent's clock minus ours at t_ref_ns */
+  "  drift_ppm REAL,"                     /* NULL: not fitted (too short a run) */
+  "  uncertainty_ns INTEGER NOT NULL CHECK (uncertainty_ns >= 0),"
+  "  n_exchanges INTEGER NOT NULL CHECK (n_exchanges > 0)"
+  ");";
+
 static const char *const migrations[BS_STORE_SCHEMA_VERSION] = {
   migration_1,
   migration_2,
   migration_3,
+  migration_4,
 };
 
 gboolean

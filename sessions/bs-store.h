@@ -36,7 +36,7 @@ typedef enum
 
 /* The schema version this build writes (PRAGMA user_version). Older files are migrated
  * forward on open; newer ones are refused. */
-#define BS_STORE_SCHEMA_VERSION 3
+#define BS_STORE_SCHEMA_VERSION 4
 
 typedef struct _BsStore BsStore;
 

@@ -3,8 +3,10 @@
  * `ssh -o BatchMode=yes [-p PORT] [user@]host blendscope-cli agent` (the program from
  * $BS_SSH if set, for tests) with GSubprocess and speaks the agent protocol over its
  * stdin/stdout: HELLO and PINGs estimate the clock offset, prepare sends the model by
- * hash, run maps onto RUN / EVENTS / RUN_END, cancel onto CANCEL. Event times arrive on
- * the agent's clock and are converted to ours with the offset. ssh's stderr is kept
+ * hash, run maps onto RUN / EVENTS / RUN_END, cancel onto CANCEL. During a run a PING goes
+ * out every RUN_PING_INTERVAL_NS, so that the offset's drift is followed
+ * (bs-link-clock.h). Event times arrive on the agent's clock and are converted to ours
+ * with the estimate at the time. ssh's stderr is kept
  * (the last few KiB) for error messages. Never tried against a real remote board. */
 #include "bs-ssh-backend.h"
 #include "remote/bs-agent-proto.h"
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #define N_PINGS 8
+#define RUN_PING_INTERVAL_NS (100 * G_GINT64_CONSTANT (1000000))
 #define STDERR_TAIL 2048
 
 typedef struct
@@ -28,7 +31,12 @@ typedef struct
   GMutex tail_lock;
   GString *tail;               /* the end of ssh's stderr */
   gboolean broken;             /* the link failed: no more messages */
-  int64_t offset_ns, rtt_ns;
+  BsLinkClock *clock;
+  BsLinkClockEstimate estimate;  /* of every exchange so far */
+  uint64_t next_seq;
+  gboolean ping_out;           /* a PING awaits its PONG */
+  uint64_t ping_seq;
+  int64_t ping_t0;             /* when it went out; also when the last one did */
   char *software, *cpu, *kernel;
   int32_t n_ops, n_logits;
   uint32_t image_size;
@@ -256,7 +264,56 @@ expect (BsSshBackend *self, BsAgentMsgType type, const char *when, GError **erro
   return msg;
 }
 
-/* HELLO, then PINGs: the offset from the exchange with the smallest round trip. */
+/* ---- the agent's clock ---- */
+
+/* An exchange that contradicts itself (a negative round trip) is not taken. */
+static void
+take_exchange (BsSshBackend *self, int64_t t0, int64_t t1, int64_t t2, int64_t t3)
+{
+  if (bs_link_clock_add (self->clock, t0, t1, t2, t3))
+    bs_link_clock_estimate (self->clock, &self->estimate);
+}
+
+static gboolean
+send_ping (BsSshBackend *self, const char *when, GError **error)
+{
+  BsAgentMsg ping = { .type = BS_AGENT_MSG_PING, .seq = self->next_seq++ };
+
+  g_assert (!self->ping_out);
+  ping.t0 = bs_clock_now_ns ();
+  if (!send_msg (self, &ping, when, error))
+    return FALSE;
+  self->ping_out = TRUE;
+  self->ping_seq = ping.seq;
+  self->ping_t0 = ping.t0;
+  return TRUE;
+}
+
+static gboolean
+take_pong (BsSshBackend *self, const BsAgentMsg *pong, GError **error)
+{
+  int64_t t3 = bs_clock_now_ns ();
+
+  if (!self->ping_out || pong->seq != self->ping_seq || pong->t0 != self->ping_t0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "ssh://%s: a PONG does not answer the PING sent", self->host);
+      self->broken = TRUE;
+      return FALSE;
+    }
+  self->ping_out = FALSE;
+  take_exchange (self, pong->t0, pong->t1, pong->t2, t3);
+  return TRUE;
+}
+
+/* An agent time on our clock, by the estimate at that moment. */
+static int64_t
+to_our_clock (const BsSshBackend *self, int64_t agent_ns)
+{
+  return agent_ns - bs_link_clock_offset_at (&self->estimate, agent_ns - self->estimate.offset_ns);
+}
+
+/* HELLO, then PINGs: offset and uncertainty from the exchanges (bs-link-clock.h). */
 static gboolean
 handshake (BsSshBackend *self, GError **error)
 {
@@ -264,7 +321,7 @@ handshake (BsSshBackend *self, GError **error)
                        .software = "blendscope " BS_VERSION };
   g_autoptr (BsAgentMsg) reply = NULL;
   g_autoptr (GError) local = NULL;
-  int64_t t3, rtt;
+  int64_t t3;
 
   hello.t0 = bs_clock_now_ns ();
   if (!send_msg (self, &hello, "at the start", &local)
@@ -301,34 +358,27 @@ handshake (BsSshBackend *self, GError **error)
   self->software = g_strdup (reply->software);
   self->cpu = g_strdup (reply->cpu);
   self->kernel = g_strdup (reply->kernel);
-  self->offset_ns = bs_agent_clock_offset (hello.t0, reply->t1, reply->t2, t3, &self->rtt_ns);
+  take_exchange (self, hello.t0, reply->t1, reply->t2, t3);
   for (int i = 0; i < N_PINGS; i++)
     {
-      BsAgentMsg ping = { .type = BS_AGENT_MSG_PING, .seq = i };
       g_autoptr (BsAgentMsg) pong = NULL;
-      int64_t offset;
 
-      ping.t0 = bs_clock_now_ns ();
-      if (!send_msg (self, &ping, "during the clock exchange", error)
-          || (pong = expect (self, BS_AGENT_MSG_PONG, "a PING", error)) == NULL)
+      if (!send_ping (self, "during the clock exchange", error)
+          || (pong = expect (self, BS_AGENT_MSG_PONG, "a PING", error)) == NULL
+          || !take_pong (self, pong, error))
         return FALSE;
-      t3 = bs_clock_now_ns ();
-      if (pong->seq != (uint64_t) i || pong->t0 != ping.t0)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "ssh://%s: a PONG does not answer its PING", self->host);
-          return FALSE;
-        }
-      offset = bs_agent_clock_offset (ping.t0, pong->t1, pong->t2, t3, &rtt);
-      if (rtt >= 0 && rtt < self->rtt_ns)
-        {
-          self->rtt_ns = rtt;
-          self->offset_ns = offset;
-        }
+    }
+  if (self->estimate.n_exchanges == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "ssh://%s: no clock exchange with the agent was consistent (a round trip"
+                   " shorter than the agent's own answer time)", self->host);
+      return FALSE;
     }
   g_printerr ("blendscope: ssh://%s: agent %s on %s (%s); clock offset %+.3f ms, uncertainty"
-              " %.3f ms (round trip)\n", self->host, self->software, self->cpu, self->kernel,
-              self->offset_ns / 1e6, self->rtt_ns / 1e6);
+              " %.3f ms (round trip %.3f ms)\n", self->host, self->software, self->cpu,
+              self->kernel, self->estimate.offset_ns / 1e6, self->estimate.uncertainty_ns / 1e6,
+              self->estimate.best_rtt_ns / 1e6);
   return TRUE;
 }
 
@@ -368,6 +418,7 @@ ssh_open (GHashTable *options, GError **error)
   self = g_new0 (BsSshBackend, 1);
   g_mutex_init (&self->tail_lock);
   self->tail = g_string_new (NULL);
+  self->clock = bs_link_clock_new ();
   if (!parse_url (self, url, error))
     {
       ssh_close (&self->parent);
@@ -439,6 +490,7 @@ ssh_close (BsBackend *backend)
   g_free (self->software);
   g_free (self->cpu);
   g_free (self->kernel);
+  bs_link_clock_free (self->clock);
   g_free (self);
 }
 
@@ -515,8 +567,8 @@ deliver (BsSshBackend *self, GArray *events, BsLayerEventFunc func, gpointer use
                        "ssh://%s: an event names op %d of %d", self->host, e[i].op, self->n_ops);
           return FALSE;
         }
-      e[i].t_start_ns -= self->offset_ns;
-      e[i].t_end_ns -= self->offset_ns;
+      e[i].t_start_ns = to_our_clock (self, e[i].t_start_ns);
+      e[i].t_end_ns = to_our_clock (self, e[i].t_end_ns);
     }
   for (guint i = 0; i < events->len;)
     {
@@ -529,6 +581,19 @@ deliver (BsSshBackend *self, GArray *events, BsLayerEventFunc func, gpointer use
       i = j;
     }
   return TRUE;
+}
+
+/* A PING still out when a run ends is answered next: read its PONG, so that the next
+ * request finds a quiet stream. */
+static gboolean
+await_pong (BsSshBackend *self, const char *when, GError **error)
+{
+  g_autoptr (BsAgentMsg) pong = NULL;
+
+  if (!self->ping_out)
+    return TRUE;
+  pong = expect (self, BS_AGENT_MSG_PONG, when, error);
+  return pong != NULL && take_pong (self, pong, error);
 }
 
 static gboolean
@@ -562,6 +627,11 @@ run_chunk (BsSshBackend *self, const uint8_t *images, int n, int32_t *logits,
               return FALSE;
             }
         }
+      else if (in->type == BS_AGENT_MSG_PONG)
+        {
+          if (!take_pong (self, in, error))
+            return FALSE;
+        }
       else if (in->type == BS_AGENT_MSG_RUN_END)
         {
           gsize size = g_bytes_get_size (in->data);
@@ -576,6 +646,8 @@ run_chunk (BsSshBackend *self, const uint8_t *images, int n, int32_t *logits,
               return FALSE;
             }
           memcpy (logits, g_bytes_get_data (in->data, NULL), size);
+          if (!await_pong (self, when, error))
+            return FALSE;
           if (in->code != 0)
             {
               bs_agent_set_error_from_code (error, in->code, in->text);
@@ -597,6 +669,9 @@ run_chunk (BsSshBackend *self, const uint8_t *images, int n, int32_t *logits,
           self->broken = TRUE;
           return FALSE;
         }
+      if (!self->ping_out && bs_clock_now_ns () - self->ping_t0 >= RUN_PING_INTERVAL_NS
+          && !send_ping (self, when, error))
+        return FALSE;
       if (!cancel_sent && bs_backend_is_cancelled (&self->parent))
         {
           BsAgentMsg cancel = { .type = BS_AGENT_MSG_CANCEL };
@@ -641,23 +716,17 @@ ssh_layer_loop (BsBackend *backend, int op, int64_t duration_ns, uint64_t *itera
 }
 
 gboolean
-bs_ssh_backend_get_link (BsBackend *backend, int64_t *offset_ns, int64_t *rtt_ns,
-                         const char **software, const char **cpu, const char **kernel)
+bs_ssh_backend_get_link (BsBackend *backend, BsRemoteLink *link)
 {
   BsSshBackend *self = (BsSshBackend *) backend;
 
   if (bs_backend_get_class (backend) != &bs_ssh_backend_class)
     return FALSE;
-  if (offset_ns)
-    *offset_ns = self->offset_ns;
-  if (rtt_ns)
-    *rtt_ns = self->rtt_ns;
-  if (software)
-    *software = self->software;
-  if (cpu)
-    *cpu = self->cpu;
-  if (kernel)
-    *kernel = self->kernel;
+  link->host = self->host;
+  link->software = self->software;
+  link->cpu = self->cpu;
+  link->kernel = self->kernel;
+  link->clock = self->estimate;
   return TRUE;
 }
 

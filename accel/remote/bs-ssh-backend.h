@@ -5,15 +5,23 @@
 #pragma once
 
 #include "bs-backend.h"
+#include "remote/bs-link-clock.h"
 
 G_BEGIN_DECLS
 
 extern const BsBackendClass bs_ssh_backend_class;
 
-/* The link of an open ssh backend: the agent's clock minus ours (NTP-style, from the
- * exchange with the smallest round trip) and that round trip, the uncertainty of the
- * offset; the agent's software, CPU and kernel. FALSE for other backends. */
-gboolean bs_ssh_backend_get_link (BsBackend *backend, int64_t *offset_ns, int64_t *rtt_ns,
-                                  const char **software, const char **cpu, const char **kernel);
+typedef struct
+{
+  const char *host;            /* [user@]host, as given to ssh */
+  const char *software;        /* the agent's "blendscope VERSION" */
+  const char *cpu;
+  const char *kernel;
+  BsLinkClockEstimate clock;   /* the agent's clock against ours, from every exchange */
+} BsRemoteLink;
+
+/* The link of an open ssh backend; the strings live as long as the backend. FALSE for
+ * other backends. */
+gboolean bs_ssh_backend_get_link (BsBackend *backend, BsRemoteLink *link);
 
 G_END_DECLS

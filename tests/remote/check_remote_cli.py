@@ -61,7 +61,7 @@ def main():
         # build under qemu-aarch64, tests/remote/qemu-aarch64-agent.sh).
         env = dict(os.environ, XDG_CACHE_HOME=tmp)
         env.setdefault("BS_AGENT_CLI", CLI)
-        print("1..13")
+        print("1..16")
         # run: logits and rows
         local = cli("run", MODEL, "--backend", "cpu", "-n", "8", "--logits-out",
                     os.path.join(tmp, "l.npy"), env=env)
@@ -88,9 +88,29 @@ def main():
         ok(structure(da) == structure(db_) and len(structure(da)) == 10 * len(da["layers"]),
            "record: same events (inference, op, clock), %d of them" % len(structure(da)))
         marks = [m["label"] for m in db_["markers"]]
-        ok(any(m.startswith("remote: ssh://localhost/cpu; agent blendscope") and "clock offset" in m
-               and "uncertainty" in m for m in marks),
-           "record: the remote host's facts and the clock offset are stored as a marker: %s" % marks)
+        ok(any(m.startswith("remote: localhost: blendscope") and "clock offset" in m
+               and "round trip" in m and m.endswith("(at the start)") for m in marks),
+           "record: the remote host's facts and the clock offset at the start are a marker: %s" % marks)
+        link = db_.get("link")
+        ok(da.get("link", "absent") is None and link is not None
+           and link["remote"] == "localhost" and link["software"].startswith("blendscope ")
+           and "Linux" in link["kernel"] and link["n_exchanges"] >= 9
+           and 0 <= link["rtt_ns"] and link["uncertainty_ns"] >= link["rtt_ns"] // 2
+           and abs(link["offset_ns"]) <= 1000000 + link["uncertainty_ns"],
+           "record: the run's link is stored (host, software, kernel, offset within 1 ms of 0,"
+           " uncertainty ≥ rtt/2): %s" % link)
+        ok(db_["run"]["host"].startswith("localhost (") and "remote" in db_["run"]["host"]
+           and "remote" not in da["run"]["host"],
+           "record: the run's host is the remote one: %s" % db_["run"]["host"])
+        # A run long enough for power readings: the link bounds the energy attribution.
+        long = cli("record", MODEL, "--backend", "ssh://localhost/cpu", "--probe", "synthetic",
+                   "--db", db, "-n", "1500", env=env)
+        shown = cli("show", "3", "--db", db, env=env)
+        ok(long.returncode == 0 and shown.returncode == 0
+           and "  remote        localhost: blendscope" in shown.stdout
+           and "layer times are the remote host's" in shown.stdout,
+           "show: the link, and what its uncertainty means for energy attribution: "
+           + " | ".join(l.strip() for l in shown.stdout.splitlines() if "remote" in l or "energy  " in l))
         ok([l["name"] for l in da["layers"]] == [l["name"] for l in db_["layers"]],
            "record: same layer table")
         ok(db_["run"]["backend"] == "ssh://localhost/cpu" and db_["run"]["status"] == "complete",
@@ -112,7 +132,7 @@ def main():
         ok(p.returncode == 1 and "failed after" in err and "dropped during the run" in err
            and "killed by signal 9" in err, "record, agent killed: exit 1, clear message: "
            + err.strip().replace("\n", " | "))
-        dk = export(db, 3, env)
+        dk = export(db, 4, env)
         n_ev = len(structure(dk))
         ok(dk["run"]["status"] == "failed", "record, agent killed: the run is marked failed")
         ok(n_ev > 0 and n_ev % len(dk["layers"]) == 0,

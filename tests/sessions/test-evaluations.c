@@ -152,7 +152,8 @@ test_deleted_with_run (Fixture *f, gconstpointer data)
 static void
 make_version_2 (const char *db)
 {
-  bs_test_sql_exec (db, "DROP TABLE run_evaluations; PRAGMA wal_checkpoint(TRUNCATE); "
+  bs_test_sql_exec (db, "DROP TABLE run_links; DROP TABLE run_evaluations; "
+                        "PRAGMA wal_checkpoint(TRUNCATE); "
                         "PRAGMA user_version = 2;");
   g_assert_cmpint (bs_test_sql_int (db, "SELECT count(*) FROM sqlite_master WHERE name = "
                                         "'run_evaluations'"), ==, 0);
@@ -168,7 +169,7 @@ test_migration_from_2 (Fixture *f, gconstpointer data)
 
   make_version_2 (f->db);
   store = open_store (f->db);
-  g_assert_cmpint (bs_test_sql_int (f->db, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (bs_test_sql_int (f->db, "PRAGMA user_version"), ==, BS_STORE_SCHEMA_VERSION);
   run = bs_store_get_run (store, f->runs[1], &error);     /* the old runs stay */
   g_assert_no_error (error);
   g_assert_cmpstr (run->backend, ==, "cpu");

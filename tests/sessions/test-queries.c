@@ -349,7 +349,8 @@ test_migrate_energy_sd (Fixture *f, gconstpointer data)
     g_autoptr (BsComparison) c = bs_query_compare (store, pair, 2, &error);   /* stores summaries */
     g_assert_no_error (error);
   }
-  bs_test_sql_exec (f->path, "DROP TABLE run_evaluations;"   /* version 3's */
+  bs_test_sql_exec (f->path, "DROP TABLE run_links;"         /* version 4's */
+                             "DROP TABLE run_evaluations;"   /* version 3's */
                              "ALTER TABLE layer_summaries DROP COLUMN energy_sd_j;"
                              "ALTER TABLE run_summaries DROP COLUMN energy_per_inference_sd_j;"
                              "UPDATE layer_summaries SET version = 1;"
