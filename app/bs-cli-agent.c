@@ -149,6 +149,7 @@ send_hello (Agent *a, int64_t t1)
       if (strcmp ((*k)->name, "ssh") != 0 && (*k)->available (&reason))
         g_ptr_array_add (caps, (char *) (*k)->name);
     }
+  g_ptr_array_add (caps, (char *) BS_AGENT_CAPABILITY_DEVICES);
   g_ptr_array_add (caps, NULL);
   msg.software = "blendscope " BS_VERSION;
   msg.cpu = cpu;
@@ -160,6 +161,17 @@ send_hello (Agent *a, int64_t t1)
 }
 
 /* ---- models ---- */
+
+/* `blendscope-cli devices` of this machine, for `devices --host`. */
+static void
+send_devices (Agent *a)
+{
+  char *report = bs_cli_devices_report ();
+  g_autoptr (GBytes) data = g_bytes_new_take (report, strlen (report));
+  BsAgentMsg msg = { .type = BS_AGENT_MSG_DEVICES_LIST, .data = data };
+
+  send_msg (a, &msg);
+}
 
 static char *
 cache_path (Agent *a, const char *sha)
@@ -418,6 +430,9 @@ serve (Agent *a, GInputStream *in)
           }
         case BS_AGENT_MSG_MODEL_QUERY:
           answer_model_query (a, msg->sha256);
+          break;
+        case BS_AGENT_MSG_DEVICES:
+          send_devices (a);
           break;
         case BS_AGENT_MSG_MODEL_DATA:
           take_model (a, msg);

@@ -13,6 +13,8 @@ int bs_cli_calibrate (int argc, char **argv);
 int bs_cli_record (int argc, char **argv);
 int bs_cli_sweep (int argc, char **argv);
 int bs_cli_devices (int argc, char **argv);
+/* What `devices` prints about this machine; the agent sends it to `devices --host`. */
+char *bs_cli_devices_report (void);
 int bs_cli_explore (int argc, char **argv);
 int bs_cli_agent (int argc, char **argv);
 /* bs-cli-sessions.c */

@@ -36,7 +36,7 @@ bs_agent_msg_type_to_string (BsAgentMsgType type)
 {
   static const char *const names[] = {
     NULL, "HELLO", "PING", "PONG", "MODEL_QUERY", "MODEL_STATUS", "MODEL_DATA", "OPEN",
-    "OPENED", "RUN", "EVENTS", "RUN_END", "CANCEL", "ERROR", "BYE",
+    "OPENED", "RUN", "EVENTS", "RUN_END", "CANCEL", "ERROR", "BYE", "DEVICES", "DEVICES_LIST",
   };
   return type >= 1 && type <= BS_AGENT_MSG_LAST ? names[type] : "unknown";
 }
@@ -173,6 +173,9 @@ bs_agent_msg_encode (const BsAgentMsg *msg, GError **error)
     case BS_AGENT_MSG_MODEL_DATA:
       ok = put_sha (b, msg->sha256, error) && put_bytes (b, msg->data, error);
       break;
+    case BS_AGENT_MSG_DEVICES_LIST:
+      ok = put_bytes (b, msg->data, error);
+      break;
     case BS_AGENT_MSG_OPEN:
       ok = put_sha (b, msg->sha256, error) && put_string (b, msg->spec, error);
       break;
@@ -220,6 +223,7 @@ bs_agent_msg_encode (const BsAgentMsg *msg, GError **error)
       break;
     case BS_AGENT_MSG_CANCEL:
     case BS_AGENT_MSG_BYE:
+    case BS_AGENT_MSG_DEVICES:
       break;
     default:
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -436,6 +440,12 @@ bs_agent_msg_decode_payload (BsAgentMsgType type, const uint8_t *payload, gsize 
       get_sha (&c, msg->sha256);
       msg->data = get_bytes (&c, "the model");
       break;
+    case BS_AGENT_MSG_DEVICES_LIST:
+      msg->data = get_bytes (&c, "the list");
+      if (!c.failed && !g_utf8_validate (g_bytes_get_data (msg->data, NULL),
+                                         (gssize) g_bytes_get_size (msg->data), NULL))
+        fail (&c, "the list", "is not UTF-8");
+      break;
     case BS_AGENT_MSG_OPEN:
       get_sha (&c, msg->sha256);
       msg->spec = get_string (&c, "the backend spec");
@@ -501,6 +511,7 @@ bs_agent_msg_decode_payload (BsAgentMsgType type, const uint8_t *payload, gsize 
       break;
     case BS_AGENT_MSG_CANCEL:
     case BS_AGENT_MSG_BYE:
+    case BS_AGENT_MSG_DEVICES:
       break;
     default:
       fail (&c, "the type", "is unknown");

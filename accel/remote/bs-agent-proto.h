@@ -22,6 +22,8 @@ G_BEGIN_DECLS
 #define BS_AGENT_MAX_STRING 4096              /* bytes, every string field */
 #define BS_AGENT_MAX_STRINGS 64               /* capabilities */
 #define BS_AGENT_MAX_EVENTS (1u << 20)        /* per EVENTS message */
+/* In an agent's HELLO: it answers DEVICES (an agent without it would stop at the type). */
+#define BS_AGENT_CAPABILITY_DEVICES "devices"
 
 typedef enum
 {
@@ -39,7 +41,9 @@ typedef enum
   BS_AGENT_MSG_CANCEL = 12,      /* client: stop the run between inferences */
   BS_AGENT_MSG_ERROR = 13,       /* agent: code (a GIOErrorEnum), text */
   BS_AGENT_MSG_BYE = 14,         /* client: the agent exits */
-  BS_AGENT_MSG_LAST = BS_AGENT_MSG_BYE
+  BS_AGENT_MSG_DEVICES = 15,     /* client: what the agent's machine has (capability "devices") */
+  BS_AGENT_MSG_DEVICES_LIST = 16,/* agent: data (UTF-8 text, `blendscope-cli devices` there) */
+  BS_AGENT_MSG_LAST = BS_AGENT_MSG_DEVICES_LIST
 } BsAgentMsgType;
 
 /* One message, flat: each type uses the fields its comment above names. Strings are
@@ -56,7 +60,7 @@ typedef struct
   int64_t t0, t1, t2;        /* HELLO, PING, PONG: ns, t0 client clock, t1/t2 agent clock */
   char sha256[65];           /* MODEL_*, OPEN: 64 lowercase hex digits */
   gboolean have;             /* MODEL_STATUS */
-  GBytes *data;              /* MODEL_DATA, RUN (images), RUN_END (int32 logits) */
+  GBytes *data;              /* MODEL_DATA, RUN (images), RUN_END (int32 logits), DEVICES_LIST */
   char *spec;                /* OPEN */
   int32_t n_ops, n_logits;   /* OPENED */
   uint32_t image_size;       /* OPENED */

@@ -38,6 +38,7 @@ typedef struct
   uint64_t ping_seq;
   int64_t ping_t0;             /* when it went out; also when the last one did */
   char *software, *cpu, *kernel;
+  GStrv capabilities;          /* the agent's HELLO */
   int32_t n_ops, n_logits;
   uint32_t image_size;
 } BsSshBackend;
@@ -358,6 +359,7 @@ handshake (BsSshBackend *self, GError **error)
   self->software = g_strdup (reply->software);
   self->cpu = g_strdup (reply->cpu);
   self->kernel = g_strdup (reply->kernel);
+  self->capabilities = g_strdupv (reply->capabilities);
   take_exchange (self, hello.t0, reply->t1, reply->t2, t3);
   for (int i = 0; i < N_PINGS; i++)
     {
@@ -490,6 +492,7 @@ ssh_close (BsBackend *backend)
   g_free (self->software);
   g_free (self->cpu);
   g_free (self->kernel);
+  g_strfreev (self->capabilities);
   bs_link_clock_free (self->clock);
   g_free (self);
 }
@@ -728,6 +731,43 @@ bs_ssh_backend_get_link (BsBackend *backend, BsRemoteLink *link)
   link->kernel = self->kernel;
   link->clock = self->estimate;
   return TRUE;
+}
+
+char *
+bs_ssh_list_devices (const char *host, GError **error)
+{
+  const char *bare = g_str_has_prefix (host, "ssh://") ? host + 6 : host;
+  /* A link opened for no backend: the agent opens one only when asked (OPEN). */
+  g_autofree char *url = g_strdup_printf ("ssh://%s/-", bare);
+  g_autoptr (GHashTable) options = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (BsAgentMsg) list = NULL;
+  BsAgentMsg ask = { .type = BS_AGENT_MSG_DEVICES };
+  BsSshBackend *self;
+  char *report = NULL;
+
+  if (*bare == 0 || strchr (bare, '/') != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "'%s' is not [user@]host[:port]", host);
+      return NULL;
+    }
+  g_hash_table_insert (options, (char *) "url", url);
+  self = (BsSshBackend *) ssh_open (options, error);
+  if (self == NULL)
+    return NULL;
+  if (self->capabilities == NULL
+      || !g_strv_contains ((const char *const *) self->capabilities, BS_AGENT_CAPABILITY_DEVICES))
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                 "the agent on %s (%s) cannot list its devices: install blendscope %s there",
+                 self->host, self->software, BS_VERSION);
+  else if (send_msg (self, &ask, "asking for the devices", error)
+           && (list = expect (self, BS_AGENT_MSG_DEVICES_LIST, "the devices", error)) != NULL)
+    report = g_strdup_printf ("%s: %s on %s (%s), through ssh\n\n%.*s", self->host,
+                              self->software, self->cpu, self->kernel,
+                              (int) g_bytes_get_size (list->data),
+                              (const char *) g_bytes_get_data (list->data, NULL));
+  ssh_close (&self->parent);
+  return report;
 }
 
 const BsBackendClass bs_ssh_backend_class = {

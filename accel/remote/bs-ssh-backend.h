@@ -24,4 +24,8 @@ typedef struct
  * other backends. */
 gboolean bs_ssh_backend_get_link (BsBackend *backend, BsRemoteLink *link);
 
+/* What the machine at [user@]host[:port] has, as its `blendscope-cli devices` prints it,
+ * headed by the agent's software, CPU and kernel. */
+char *bs_ssh_list_devices (const char *host, GError **error);
+
 G_END_DECLS

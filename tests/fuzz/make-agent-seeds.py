@@ -31,12 +31,15 @@ end = frame(11, struct.pack("<II", 1, 0) + struct.pack("<I", 8) + struct.pack("<
 cancel = frame(12)
 error = frame(13, struct.pack("<I", 15) + s("no backend called 'gpu'"))
 bye = frame(14)
+devices = frame(15)
+devices_list = frame(16, struct.pack("<I", 21) + b"Backends:\n  cpu  ok\n\n")
 
 seeds = {
     "hello.bin": hello, "hello-v2.bin": hello_v2, "ping.bin": ping, "pong.bin": pong,
     "query.bin": query, "status.bin": status, "model.bin": model, "open.bin": opn,
     "opened.bin": opened, "run.bin": run, "events.bin": events, "run-end.bin": end,
-    "cancel.bin": cancel, "error.bin": error, "bye.bin": bye,
+    "cancel.bin": cancel, "error.bin": error, "bye.bin": bye, "devices.bin": devices,
+    "devices-list.bin": devices_list,
     "agent-side.bin": hello + pong + status + opened + events + events + end,
     "client-side.bin": hello + ping + query + model + opn + run + cancel + bye,
 }

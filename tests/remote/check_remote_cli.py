@@ -61,7 +61,7 @@ def main():
         # build under qemu-aarch64, tests/remote/qemu-aarch64-agent.sh).
         env = dict(os.environ, XDG_CACHE_HOME=tmp)
         env.setdefault("BS_AGENT_CLI", CLI)
-        print("1..16")
+        print("1..18")
         # run: logits and rows
         local = cli("run", MODEL, "--backend", "cpu", "-n", "8", "--logits-out",
                     os.path.join(tmp, "l.npy"), env=env)
@@ -77,6 +77,17 @@ def main():
            "run: same per-layer rows (%d)" % len(rows(local.stdout)))
         ok("clock offset" in remote.stderr and "uncertainty" in remote.stderr,
            "run: the clock offset and its uncertainty are logged")
+
+        # devices --host: the agent's report is this machine's `devices` (same machine here)
+        mine = cli("devices", env=env)
+        theirs = cli("devices", "--host", "lab@localhost:2222", env=env)
+        head, _, body = theirs.stdout.partition("\n\n")
+        ok(mine.returncode == 0 and theirs.returncode == 0 and body == mine.stdout
+           and head.startswith("lab@localhost: blendscope ") and head.endswith(", through ssh"),
+           "devices --host: the agent's report, headed by its host: " + head)
+        bad = cli("devices", "--host", "x/y", env=env)
+        ok(bad.returncode == 1 and "is not [user@]host[:port]" in bad.stderr,
+           "devices --host with a bad host: exit 1, clear message")
 
         # record: event structure
         db = os.path.join(tmp, "s.db")

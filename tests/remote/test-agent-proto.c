@@ -43,7 +43,8 @@ test_round_trip (void)
   const char *caps[] = { "cpu", "csim", NULL };
   BsAgentMsg m = { 0 };
   g_autoptr (BsAgentMsg) hello = NULL, pong = NULL, data = NULL, open = NULL, opened = NULL,
-                         events = NULL, end = NULL, err = NULL, bye = NULL, status = NULL;
+                         events = NULL, end = NULL, err = NULL, bye = NULL, status = NULL,
+                         devices = NULL, list = NULL;
   BsLayerEvent ev[2] = { { 3, 7, -5, 1000000000000, BS_CLOCK_HOST },
                          { 3, 8, 1000000000001, 1000000000002, BS_CLOCK_MODELLED } };
   int32_t logits[3] = { -1, 0, 2147483647 };
@@ -154,6 +155,15 @@ test_round_trip (void)
   memset (&m, 0, sizeof m);
   m.type = BS_AGENT_MSG_BYE;
   bye = round_trip (&m);
+
+  memset (&m, 0, sizeof m);
+  m.type = BS_AGENT_MSG_DEVICES;
+  devices = round_trip (&m);
+  m.type = BS_AGENT_MSG_DEVICES_LIST;
+  m.data = g_bytes_new_static ("Backends:\n  cpu  available  µ\n", strlen ("Backends:\n  cpu  available  µ\n"));
+  list = round_trip (&m);
+  g_assert_true (g_bytes_equal (list->data, m.data));
+  g_bytes_unref (m.data);
 }
 
 static void
@@ -178,6 +188,7 @@ test_refused (void)
   uint8_t str[12 + 8] = { 'B', 'S', 'A', 'G', 13, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f };
   uint8_t extra[12 + 1] = { 'B', 'S', 'A', 'G', 12, 0, 0, 0, 1, 0, 0, 0, 0 };
   uint8_t other[12 + 6] = { 'B', 'S', 'A', 'G', 1, 0, 0, 0, 6, 0, 0, 0, 7, 0, 0, 0, 0xde, 0xad };
+  uint8_t list[12 + 6] = { 'B', 'S', 'A', 'G', 16, 0, 0, 0, 6, 0, 0, 0, 2, 0, 0, 0, 'a', 0xff };
   g_autoptr (GError) error = NULL;
   g_autoptr (BsAgentMsg) hello = NULL;
 
@@ -187,6 +198,7 @@ test_refused (void)
   expect_invalid (events, sizeof events, "does not match");
   expect_invalid (str, sizeof str, "longer than the limit");
   expect_invalid (extra, sizeof extra, "after its last field");
+  expect_invalid (list, sizeof list, "is not UTF-8");
   /* Another version's HELLO: the version is read, nothing else. */
   hello = bs_agent_msg_decode (other, sizeof other, NULL, &error);
   g_assert_no_error (error);
