@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-cli-record.c: `blendscope-cli record MODEL`: run on a backend while a probe samples
- * power, and record both to the session database as they happen. The run itself is
+ * power, and record both to the session database as they happen; with several --backend,
+ * on all of them at once (a lab: sessions/bs-lab-run.c). The run itself is
  * sessions/bs-run-job.c; this file parses options and prints. */
 #include "bs-cli.h"
 #include "bs-image.h"
+#include "bs-lab-run.h"
 #include "bs-model.h"
 #include "bs-plan.h"
 #include "bs-probe.h"
@@ -15,7 +17,7 @@
 
 typedef struct
 {
-  char *backend;
+  char **backends;             /* --backend, repeatable; at least one once parsed */
   char *probe;
   char *session;
   char *db;
@@ -31,7 +33,7 @@ typedef struct
 static void
 record_options_clear (RecordOptions *opts)
 {
-  g_free (opts->backend);
+  g_strfreev (opts->backends);
   g_free (opts->probe);
   g_free (opts->session);
   g_free (opts->db);
@@ -99,7 +101,7 @@ static void
 settings_from_options (const RecordOptions *opts, BsRunSettings *settings)
 {
   *settings = (BsRunSettings) {
-    .backend = opts->backend,
+    .backend = opts->backends[0],
     .probe = opts->probe,
     .input = opts->input != NULL ? opts->input : RANDOM_INPUT,
     .db_path = opts->db,
@@ -141,6 +143,65 @@ report (const RecordOptions *opts, const BsRunJobResult *result, const GError *e
   return result->status == BS_RUN_ABORTED ? 128 + stop_signal : 0;
 }
 
+/* Several backends at once: the main thread watches for signals while the jobs run. */
+typedef struct
+{
+  const BsModel *model;
+  const BsImageBatch *images;
+  const BsRunSettings *settings;
+  const char *const *backends;
+  GCancellable *cancellable;
+  GPtrArray *runs;
+  gint done;                   /* atomic */
+} Lab;
+
+static gpointer
+lab_main (gpointer data)
+{
+  Lab *lab = data;
+  static const BsRunJobObserver observer = { .message = on_message };
+
+  lab->runs = bs_lab_run (lab->model, lab->images, lab->settings, lab->backends, &observer,
+                          lab->cancellable);
+  g_atomic_int_set (&lab->done, TRUE);
+  return NULL;
+}
+
+static int
+record_lab (const BsModel *model, const BsImageBatch *images, const RecordOptions *opts,
+            const BsRunSettings *settings, GMainContext *signals, GCancellable *cancellable)
+{
+  Lab lab = { model, images, settings, (const char *const *) opts->backends, cancellable };
+  GThread *thread;
+  int code = 0;
+
+  printf ("recording %s on %u backends at once (power from %s on the first only)\n",
+          model->name, g_strv_length (opts->backends),
+          settings->probe != NULL ? settings->probe : "no probe");
+  thread = g_thread_new ("bs-lab", lab_main, &lab);
+  while (!g_atomic_int_get (&lab.done))
+    {
+      while (g_main_context_iteration (signals, FALSE))
+        ;
+      if (stop_signal != 0)
+        g_cancellable_cancel (cancellable);
+      g_usleep (20000);
+    }
+  g_thread_join (thread);
+  for (guint i = 0; i < lab.runs->len; i++)
+    {
+      const BsLabRun *run = g_ptr_array_index (lab.runs, i);
+
+      int run_code;
+
+      printf ("\n==== %s\n", run->backend);
+      run_code = report (opts, &run->result, run->error);
+      code = MAX (code, run_code);
+    }
+  g_ptr_array_unref (lab.runs);
+  return code;
+}
+
 static int
 record (const BsModel *model, const RecordOptions *opts)
 {
@@ -150,7 +211,7 @@ record (const BsModel *model, const RecordOptions *opts)
   g_autoptr (GMainContext) signals = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   BsRunSettings settings;
-  Watch watch = { NULL, cancellable, model->name, opts->backend, NULL };
+  Watch watch = { NULL, cancellable, model->name, opts->backends[0], NULL };
   BsRunJobObserver observer = {
     .message = on_message, .power = on_power, .phase = on_phase, .inferred = on_inferred,
     .user_data = &watch,
@@ -169,6 +230,8 @@ record (const BsModel *model, const RecordOptions *opts)
   /* From the start until the run is finished, a signal ends it cleanly. */
   signals = bs_cli_watch_stop_signals (&stop_signal);
   watch.signals = signals;
+  if (opts->backends[1] != NULL)
+    return record_lab (model, batch, opts, &settings, signals, cancellable);
   bs_run_job_run (model, plan, batch, &settings, &observer, cancellable, &result, &error);
   code = report (opts, &result, error);
   bs_run_job_result_clear (&result);
@@ -181,7 +244,8 @@ bs_cli_record (int argc, char **argv)
 {
   g_auto (RecordOptions) opts = { .batch = 1 };
   GOptionEntry entries[] = {
-    { "backend", 'b', 0, G_OPTION_ARG_STRING, &opts.backend, "Backend spec (cpu)", "SPEC" },
+    { "backend", 'b', 0, G_OPTION_ARG_STRING_ARRAY, &opts.backends,
+      "Backend spec (cpu); repeated: all at once, one run each", "SPEC" },
     { "probe", 'p', 0, G_OPTION_ARG_STRING, &opts.probe,
       "Power probe spec (an attached meter, else sigrok:demo)", "SPEC" },
     { "iterations", 'n', 0, G_OPTION_ARG_INT, &opts.iterations, "Inferences to run", "N" },
@@ -213,16 +277,16 @@ bs_cli_record (int argc, char **argv)
     }
   if (opts.iterations == 0 && opts.duration_s == 0)
     opts.duration_s = 3.0;
-  if (opts.backend == NULL)
-    opts.backend = g_strdup ("cpu");
-  if (opts.batch > 1)
+  if (opts.backends == NULL)
+    opts.backends = g_strdupv ((char *[]) { "cpu", NULL });
+  for (char **b = opts.backends; opts.batch > 1 && *b != NULL; b++)
     {
-      char *spec = bs_cli_batch_spec (opts.backend, opts.batch, &error);
+      char *spec = bs_cli_batch_spec (*b, opts.batch, &error);
 
       if (spec == NULL)
         return bs_cli_fail (error);
-      g_free (opts.backend);
-      opts.backend = spec;
+      g_free (*b);
+      *b = spec;
     }
   if (opts.probe == NULL)
     opts.probe = bs_probe_pick_default ();

@@ -61,7 +61,7 @@ def main():
         # build under qemu-aarch64, tests/remote/qemu-aarch64-agent.sh).
         env = dict(os.environ, XDG_CACHE_HOME=tmp)
         env.setdefault("BS_AGENT_CLI", CLI)
-        print("1..18")
+        print("1..21")
         # run: logits and rows
         local = cli("run", MODEL, "--backend", "cpu", "-n", "8", "--logits-out",
                     os.path.join(tmp, "l.npy"), env=env)
@@ -126,6 +126,31 @@ def main():
            "record: same layer table")
         ok(db_["run"]["backend"] == "ssh://localhost/cpu" and db_["run"]["status"] == "complete",
            "record: the run names the remote backend and is complete")
+
+        # a lab: two remote backends at once into one session, compared as any runs
+        lab = os.path.join(tmp, "lab.db")
+        r = cli("record", MODEL, "--backend", "ssh://kv260/cpu", "--backend", "ssh://alveo/cpu",
+                "--probe", "synthetic", "--session", "lab", "--db", lab, "--duration", "2", env=env)
+        l1, l2 = export(lab, 1, env), export(lab, 2, env)
+        span = lambda d: (d["run"]["t0_ns"], d["run"]["t0_ns"] + d["run"]["duration_ns"])
+        (a0, a1), (b0, b1) = span(l1), span(l2)
+        ok(r.returncode == 0 and l1["run"]["status"] == l2["run"]["status"] == "complete"
+           and l1["run"]["session"] == l2["run"]["session"] == "lab"
+           and l1["link"]["remote"] == "kv260" and l2["link"]["remote"] == "alveo"
+           and len(structure(l1)) >= len(l1["layers"]) and len(structure(l2)) >= len(l1["layers"])
+           and structure(l1)[:len(structure(l2))] == structure(l2)[:len(structure(l1))]
+           and a0 < b1 and b0 < a1,
+           "record, two backends at once: two complete runs in one session, overlapping in"
+           " time (%.1f-%.1f ms and %.1f-%.1f ms), same event structure" % (
+               0, (a1 - a0) / 1e6, (b0 - a0) / 1e6, (b1 - a0) / 1e6))
+        c = cli("compare", "1", "2", "--db", lab, env=env)
+        ok(c.returncode == 0 and "ssh://kv260/cpu" in c.stdout and "ssh://alveo/cpu" in c.stdout,
+           "the lab's runs compare as any runs")
+        r = cli("record", MODEL, "--backend", "ssh://kv260/cpu", "--backend", "ssh://alveo/nosuch",
+                "--db", lab, "-n", "5", "--probe", "none", env=env)
+        ok(r.returncode == 1 and "nosuch" in r.stderr and "run 3 complete" in r.stdout,
+           "record, one backend of two cannot open: the other's run is kept, exit 1: "
+           + r.stderr.strip().replace("\n", " | ")[-300:])
 
         # the agent killed mid-record
         pidfile = os.path.join(tmp, "agent.pid")
