@@ -100,6 +100,8 @@ struct _RunJob
 
   GCancellable *cancellable;   /* stop */
   gboolean finished;           /* main thread */
+  int64_t t0;                  /* when it was started */
+  gboolean live_begun;         /* main thread: the live stores hold this job's data */
 
   GMutex lock;                 /* guards everything below */
   GArray *events;              /* BsLayerEvent, pending for the UI */
@@ -225,6 +227,28 @@ sweep_free (BsSweepResult *sweep)
   g_free (sweep);
 }
 
+/* The live stores start over once the job really runs (its backend, and its probe when
+ * it has one, opened): a run that cannot start leaves the last good run on screen,
+ * with the error in a banner. Main thread; once per job. */
+static void
+begin_live_data (RunJob *job)
+{
+  BsRunController *self = job->self;
+
+  if (job->live_begun)
+    return;
+  job->live_begun = TRUE;
+  self->t0 = job->t0;
+  bs_power_series_clear (self->power);
+  bs_span_store_clear (self->spans, self->t0, self->ops);
+  bs_live_stats_reset (self->stats, self->ops->n_ops, self->t0);
+  g_clear_pointer (&self->power_label, g_free);
+  self->power_simulated = FALSE;
+  clear_classification (self);
+  g_signal_emit (self, signals[SIGNAL_RUN_STARTED], 0);
+  g_signal_emit (self, signals[SIGNAL_UPDATED], 0);
+}
+
 /* ---- posting from the worker ---- */
 
 typedef enum
@@ -267,6 +291,8 @@ post_dispatch (gpointer data)
   switch (p->kind)
     {
     case POST_STATE:
+      if (p->state == BS_RUN_STATE_RUNNING || p->state == BS_RUN_STATE_SWEEPING)
+        begin_live_data (p->job);
       set_state (self, (BsRunState) p->state);
       break;
     case POST_STATUS:
@@ -277,6 +303,7 @@ post_dispatch (gpointer data)
       emit_message (self, p->text, p->kind == POST_ERROR);
       break;
     case POST_POWER_LABEL:
+      begin_live_data (p->job);
       g_free (self->power_label);
       self->power_label = g_strdup (p->text);
       self->power_simulated = p->flag;
@@ -391,6 +418,8 @@ flush_pending (RunJob *job)
     }
   g_mutex_unlock (&job->lock);
 
+  if (sizes->len > 0 || samples->len > 0)
+    begin_live_data (job);
   for (guint i = 0; i < sizes->len; i++)
     {
       int n = g_array_index (sizes, int, i);
@@ -753,20 +782,12 @@ bs_run_controller_start_with_mode (BsRunController *self, BsRunMode mode, GError
   job->messages = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&job->lock);
 
-  /* The live stores start over here, before the worker can produce anything. */
-  self->t0 = bs_clock_now_ns ();
-  bs_power_series_clear (self->power);
-  bs_span_store_clear (self->spans, self->t0, self->ops);
-  bs_live_stats_reset (self->stats, self->ops->n_ops, self->t0);
-  g_clear_pointer (&self->power_label, g_free);
-  self->power_simulated = FALSE;
-  clear_classification (self);
-
+  /* The live stores start over when the job runs (begin_live_data), not here. */
+  job->t0 = bs_clock_now_ns ();
   self->job = job;
   set_progress (self, mode == BS_RUN_MODE_CONTINUOUS ? -1 : 0);
   set_state (self, BS_RUN_STATE_STARTING);
   set_status (self, "Starting…");
-  g_signal_emit (self, signals[SIGNAL_RUN_STARTED], 0);
   job->thread = g_thread_new ("bs-run", worker, job);
   return TRUE;
 }
@@ -1275,6 +1296,8 @@ bs_run_controller_class_init (BsRunControllerClass *klass)
   signals[SIGNAL_MODEL_CHANGED] = g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 0);
+  /* The job runs (backend and probe open): the live stores have started over. A run
+   * that cannot start never emits it. */
   signals[SIGNAL_RUN_STARTED] = g_signal_new ("run-started", G_TYPE_FROM_CLASS (klass),
                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                               G_TYPE_NONE, 0);

@@ -345,6 +345,14 @@ def inner(args):
                                    and r.get("summary") else None)(query_db(db_path)), 30)
         time.sleep(0.5)
         after = screenshot("live-stopped", shots)
+        # A run that cannot start keeps the last good run on screen, and says why.
+        activate(APP_PATH, "backend", "<'no-such-backend'>")
+        activate(APP_PATH, "run")
+        wait_for("the failed start's banner", lambda: "<''>" not in describe(window, "banner"), 20)
+        wait_for("the failed start to end", lambda: "(true," in describe(APP_PATH, "run"), 20)
+        time.sleep(0.5)
+        kept = screenshot("live-failed-start", shots)
+        activate(APP_PATH, "backend", "<'%s'>" % args.backend)
         # One inference, its layers one by one.
         activate(window, "zoom-inference")
         time.sleep(1)
@@ -420,6 +428,8 @@ def inner(args):
     if black < w * h // 3:
         fail("demo mode is not on black (%d black pixels)" % black)
     check(after, "live after the run", [(binary, (0, h // 2, w, h))])
+    check(kept, "live after a failed start", [(binary, (0, h // 2, w, h)), (fixed, (0, h // 2, w, h)),
+                                              (power, (0, h // 4, w, h * 3 // 5))])
     # Zoomed to one inference: solid boxes of both colours in the timeline.
     check(zoomed, "one inference", [(binary, (0, h // 2, w, h)), (fixed, (0, h // 2, w, h))])
 
