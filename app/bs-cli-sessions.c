@@ -446,9 +446,9 @@ bs_cli_show (int argc, char **argv)
 /* compare */
 
 static void
-print_compare_header (const BsComparison *c)
+print_compare_header (const BsComparison *c, const char *what, gboolean layers)
 {
-  printf ("%-28s %-7s %10s", "layer", "prec", "base mean");
+  printf ("%-28s %-7s %10s", what, layers ? "prec" : "", "base mean");
   for (int i = 1; i < c->n_runs; i++)
     printf ("  %10s %9s %7s %8s ", "mean", "delta", "ratio", "p (Holm)");
   printf ("\n");
@@ -496,6 +496,24 @@ print_compare_rows (const BsComparison *c, gsize offset, FormatFunc format)
       print_value_cell (format, f->value[0].n > 0 ? f->value[0].mean : NAN, 10);
       for (int i = 1; i < c->n_runs; i++)
         print_compare_cells (format, f->value[i].mean, f->delta[i], f->ratio[i], f->p_holm[i],
+                             f->significant[i], f->value[i].n > 0);
+      printf ("\n");
+    }
+}
+
+/* The time of every group (stage or path), as bs_query_compare tested it. */
+static void
+print_compare_groups (const BsComparison *c, const GArray *groups)
+{
+  for (guint k = 0; k < groups->len; k++)
+    {
+      const BsCompareGroup *g = &g_array_index (groups, BsCompareGroup, k);
+      const BsCompareFigure *f = &g->time_ns;
+
+      printf ("%-28s %-7s", g->name, "");
+      print_value_cell (format_ns, f->value[0].n > 0 ? f->value[0].mean : NAN, 10);
+      for (int i = 1; i < c->n_runs; i++)
+        print_compare_cells (format_ns, f->value[i].mean, f->delta[i], f->ratio[i], f->p_holm[i],
                              f->significant[i], f->value[i].n > 0);
       printf ("\n");
     }
@@ -607,16 +625,24 @@ print_comparison (BsStore *store, const BsComparison *c)
             "device); differences may reflect the method, not the hardware.\n");
   printf ("\nper-layer mean time per inference; p: Welch's t-test against the baseline, Holm-adjusted "
           "over layers; * p < 0.05\n\n");
-  print_compare_header (c);
+  print_compare_header (c, "layer", TRUE);
   print_compare_rows (c, G_STRUCT_OFFSET (BsCompareRow, time_ns), format_ns);
   printf ("\n");
   print_compare_totals (c);
+  /* Stages and paths match where layer names do not: two different models compare here. */
+  printf ("\nper stage (the layer name up to its first dot) and per path: the layers' summed time "
+          "per inference; p: Welch, Holm-adjusted over the groups of each table; * p < 0.05\n\n");
+  print_compare_header (c, "stage", FALSE);
+  print_compare_groups (c, c->stages);
+  printf ("\n");
+  print_compare_header (c, "path", FALSE);
+  print_compare_groups (c, c->paths);
   print_accuracy_points (store, c);
   if (!any_power (c))
     return;
   printf ("\nper-layer mean energy per inference (power at each layer's midpoint times its "
           "time); p and * as above\n\n");
-  print_compare_header (c);
+  print_compare_header (c, "layer", TRUE);
   print_compare_rows (c, G_STRUCT_OFFSET (BsCompareRow, energy_j), format_joules);
   printf ("\n");
   print_total_row (c, "energy per inference", &c->energy_j, format_joules);

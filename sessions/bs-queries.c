@@ -2,6 +2,7 @@
 /* bs-queries.c: layer statistics, run totals and comparisons, from stored summaries
  * when they are current and from the raw chunks otherwise. */
 #include "bs-queries.h"
+#include "bs-group-times.h"
 #include "bs-runs.h"
 #include "bs-summaries.h"
 
@@ -113,6 +114,8 @@ bs_comparison_free (BsComparison *comparison)
   if (comparison == NULL)
     return;
   g_clear_pointer (&comparison->rows, g_array_unref);
+  g_clear_pointer (&comparison->stages, g_array_unref);
+  g_clear_pointer (&comparison->paths, g_array_unref);
   g_free (comparison);
 }
 
@@ -205,24 +208,63 @@ set_significance (BsCompareFigure *f, int i, double p)
   f->significant[i] = !isnan (p) && p < BS_COMPARE_SIGNIFICANCE;
 }
 
-/* The figure at `offset` in every row (time or energy): differences from the baseline,
- * Welch's test and Holm's correction over the layers of each pair. */
+/* The figure at `offset` in every element of @items (rows or groups; time or energy):
+ * differences from the baseline, Welch's test and Holm's correction over the elements of
+ * each pair. */
 static void
-test_rows (BsComparison *c, gsize offset)
+test_figures (BsComparison *c, GArray *items, gsize offset)
 {
-  guint n = c->rows->len;
+  guint n = items->len;
+  gsize size = g_array_get_element_size (items);
   g_autofree double *p = g_new (double, MAX (n, 1));
   g_autofree double *adjusted = g_new (double, MAX (n, 1));
 
   for (int i = 1; i < c->n_runs; i++)
     {
       for (guint k = 0; k < n; k++)
-        p[k] = test_pair (G_STRUCT_MEMBER_P (&g_array_index (c->rows, BsCompareRow, k), offset), i);
+        p[k] = test_pair (G_STRUCT_MEMBER_P (items->data + k * size, offset), i);
       bs_stats_holm (p, n, adjusted);
       for (guint k = 0; k < n; k++)
-        set_significance (G_STRUCT_MEMBER_P (&g_array_index (c->rows, BsCompareRow, k), offset), i,
-                          adjusted[k]);
+        set_significance (G_STRUCT_MEMBER_P (items->data + k * size, offset), i, adjusted[k]);
     }
+}
+
+static void
+clear_group (gpointer p)
+{
+  BsCompareGroup *group = p;
+  g_free (group->name);
+}
+
+/* Run i's groups into @groups, matched by name (baseline order, then new ones). */
+static gboolean
+place_groups (BsStore *store, BsComparison *c, int i, BsGroupBy by, GArray *groups,
+              GError **error)
+{
+  g_autoptr (GHashTable) summaries = NULL;
+  g_autoptr (GPtrArray) names = bs_run_group_times (store, c->runs[i], by, &summaries, error);
+
+  if (names == NULL)
+    return FALSE;
+  for (guint k = 0; k < names->len; k++)
+    {
+      const BsSummary *s = g_hash_table_lookup (summaries, names->pdata[k]);
+      BsCompareGroup *g = NULL;
+
+      for (guint j = 0; j < groups->len && g == NULL; j++)
+        if (g_str_equal (g_array_index (groups, BsCompareGroup, j).name, names->pdata[k]))
+          g = &g_array_index (groups, BsCompareGroup, j);
+      if (g == NULL)
+        {
+          BsCompareGroup fresh = { g_strdup (names->pdata[k]) };
+          init_figure (&fresh.time_ns);
+          g_array_append_val (groups, fresh);
+          g = &g_array_index (groups, BsCompareGroup, groups->len - 1);
+        }
+      g->time_ns.value[i] = *s;
+      g->time_ns.ci95[i] = bs_stats_ci95_half_width (s);
+    }
+  return TRUE;
 }
 
 /* The runs' totals: one test per pair, no correction. */
@@ -274,6 +316,10 @@ bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **erro
   c->n_runs = n_runs;
   c->rows = g_array_new (FALSE, TRUE, sizeof (BsCompareRow));
   g_array_set_clear_func (c->rows, clear_row);
+  c->stages = g_array_new (FALSE, TRUE, sizeof (BsCompareGroup));
+  g_array_set_clear_func (c->stages, clear_group);
+  c->paths = g_array_new (FALSE, TRUE, sizeof (BsCompareGroup));
+  g_array_set_clear_func (c->paths, clear_group);
   for (int i = 0; i < n_runs; i++)
     {
       g_autoptr (GArray) stats = layer_stats_array_new ();
@@ -282,9 +328,14 @@ bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **erro
       if (!get_summaries (store, runs[i], FALSE, stats, &c->totals[i], error))
         return NULL;
       place_run (c, rows_by_key, i, stats);
+      if (!place_groups (store, c, i, BS_GROUP_BY_STAGE, c->stages, error)
+          || !place_groups (store, c, i, BS_GROUP_BY_PATH, c->paths, error))
+        return NULL;
     }
-  test_rows (c, G_STRUCT_OFFSET (BsCompareRow, time_ns));
-  test_rows (c, G_STRUCT_OFFSET (BsCompareRow, energy_j));
+  test_figures (c, c->rows, G_STRUCT_OFFSET (BsCompareRow, time_ns));
+  test_figures (c, c->rows, G_STRUCT_OFFSET (BsCompareRow, energy_j));
+  test_figures (c, c->stages, G_STRUCT_OFFSET (BsCompareGroup, time_ns));
+  test_figures (c, c->paths, G_STRUCT_OFFSET (BsCompareGroup, time_ns));
   test_totals (c);
   c->mixed_origins = origins_differ (c);
   return g_steal_pointer (&c);

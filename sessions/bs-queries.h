@@ -105,6 +105,17 @@ typedef struct
   BsCompareFigure energy_j;             /* n = 0 where a run has no power readings */
 } BsCompareRow;
 
+/* A group of layers across the compared runs — a stage ("stem", "stage1", "head": the
+ * layer name up to its first dot) or a path (stem, main, skip, merge, head) — with the
+ * time per inference summed over its layers. Groups match by name, so runs of two
+ * different models (BlendNet against the all-binary ResNet) compare stage by stage even
+ * where no layer matches. Time only: energy is not split by group. */
+typedef struct
+{
+  char *name;
+  BsCompareFigure time_ns;   /* Welch against the baseline, Holm over the groups of a set */
+} BsCompareGroup;
+
 typedef struct
 {
   int n_runs;
@@ -116,6 +127,8 @@ typedef struct
   BsCompareFigure energy_j;  /* n = 0 for a run without power readings */
   gboolean mixed_origins;    /* the runs' times come from different clocks */
   GArray *rows;              /* BsCompareRow: baseline order, then layers only later runs have */
+  GArray *stages;            /* BsCompareGroup by stage, in the same order */
+  GArray *paths;             /* BsCompareGroup by path */
 } BsComparison;
 
 /* Compares 2 to 4 runs against the first. */
