@@ -6,7 +6,6 @@ stores the same event structure (inference, op, clock of every event, in order);
 the agent mid-record fails the run with a clear message and keeps the events that
 arrived. TAP output. BS_AGENT_CLI, if set, is the agent's blendscope-cli (another build,
 e.g. aarch64 under qemu)."""
-import json
 import os
 import signal
 import subprocess
@@ -14,21 +13,10 @@ import sys
 import tempfile
 import time
 
-CLI = os.environ["BS_CLI"]
-MODEL = os.path.join(os.environ["BS_SOURCE_ROOT"], "data", "models", "blendnet20.bsm")
-n_test = 0
-failed = False
+from remote_tap import CLI, MODEL, Tap, cli, export, structure
 
-
-def ok(cond, what):
-    global n_test, failed
-    n_test += 1
-    print(("ok %d " if cond else "not ok %d ") % n_test + what)
-    failed |= not cond
-
-
-def cli(*args, env):
-    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=300)
+tap = Tap()
+ok = tap.ok
 
 
 def rows(stdout):
@@ -42,17 +30,6 @@ def rows(stdout):
         elif inside and line.strip() and not line.lstrip().startswith("#"):
             out.append(line.split()[:4])
     return out
-
-
-def export(db, run, env):
-    r = cli("export", str(run), "--db", db, "--format", "json", env=env)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
-
-
-def structure(doc):
-    e = doc["events"]
-    return list(zip(e["inference"], e["op"], e["clock"]))
 
 
 def main():
@@ -131,7 +108,9 @@ def main():
         lab = os.path.join(tmp, "lab.db")
         r = cli("record", MODEL, "--backend", "ssh://kv260/cpu", "--backend", "ssh://alveo/cpu",
                 "--probe", "synthetic", "--session", "lab", "--db", lab, "--duration", "2", env=env)
-        l1, l2 = export(lab, 1, env), export(lab, 2, env)
+        # Run ids go to the jobs in the order they begin recording.
+        l1, l2 = sorted((export(lab, 1, env), export(lab, 2, env)),
+                        key=lambda d: d["link"]["remote"] != "kv260")
         span = lambda d: (d["run"]["t0_ns"], d["run"]["t0_ns"] + d["run"]["duration_ns"])
         (a0, a1), (b0, b1) = span(l1), span(l2)
         ok(r.returncode == 0 and l1["run"]["status"] == l2["run"]["status"] == "complete"
@@ -173,7 +152,7 @@ def main():
         ok(dk["run"]["status"] == "failed", "record, agent killed: the run is marked failed")
         ok(n_ev > 0 and n_ev % len(dk["layers"]) == 0,
            "record, agent killed: %d events of whole inferences kept" % n_ev)
-    return 1 if failed else 0
+    return tap.status()
 
 
 if __name__ == "__main__":

@@ -7,40 +7,17 @@ the test injected (not against the code under test): the stored offset is within
 the agent's true offset at the reference time, and within the stated uncertainty; the
 stored round trip shows the link's 20 ms; the events have the structure of a local run
 of the same model. TAP output."""
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
-CLI = os.environ["BS_CLI"]
+from remote_tap import CLI, MODEL, Tap, cli, export, structure
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODEL = os.path.join(os.environ["BS_SOURCE_ROOT"], "data", "models", "blendnet20.bsm")
 OFFSET_NS, DRIFT_PPM, DELAY_MS = 3_000_000_000, 50.0, 10
-n_test, failed = 0, False
-
-
-def ok(cond, what):
-    global n_test, failed
-    n_test += 1
-    print(("ok %d " if cond else "not ok %d ") % n_test + what.replace("\n", " | "))
-    failed |= not cond
-
-
-def cli(*args, env):
-    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=300)
-
-
-def export(db, run, env):
-    r = cli("export", str(run), "--db", db, "--format", "json", env=env)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
-
-
-def structure(doc):
-    e = doc["events"]
-    return list(zip(e["inference"], e["op"], e["clock"]))
+tap = Tap()
+ok = tap.ok
 
 
 def main():
@@ -78,7 +55,7 @@ def main():
                link["offset_ns"] / 1e6, lo / 1e6, hi / 1e6, err / 1e6,
                link["uncertainty_ns"] / 1e6, link.get("drift_ppm", "not fitted"),
                link["n_exchanges"]))
-    return 1 if failed else 0
+    return tap.status()
 
 
 if __name__ == "__main__":
