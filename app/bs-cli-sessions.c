@@ -672,7 +672,7 @@ bs_cli_compare (int argc, char **argv)
     if (!bs_store_resolve_run (store, argv[i], &runs[i - 1], &error))
       return bs_cli_fail (error);
   comparison = bs_query_compare (store, runs, argc - 1, &error);
-  if (comparison == NULL)
+  if (comparison == NULL || !bs_comparison_add_groups (store, comparison, &error))
     return bs_cli_fail (error);
   print_comparison (store, comparison);
   return 0;

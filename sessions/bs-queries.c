@@ -316,10 +316,6 @@ bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **erro
   c->n_runs = n_runs;
   c->rows = g_array_new (FALSE, TRUE, sizeof (BsCompareRow));
   g_array_set_clear_func (c->rows, clear_row);
-  c->stages = g_array_new (FALSE, TRUE, sizeof (BsCompareGroup));
-  g_array_set_clear_func (c->stages, clear_group);
-  c->paths = g_array_new (FALSE, TRUE, sizeof (BsCompareGroup));
-  g_array_set_clear_func (c->paths, clear_group);
   for (int i = 0; i < n_runs; i++)
     {
       g_autoptr (GArray) stats = layer_stats_array_new ();
@@ -328,15 +324,31 @@ bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **erro
       if (!get_summaries (store, runs[i], FALSE, stats, &c->totals[i], error))
         return NULL;
       place_run (c, rows_by_key, i, stats);
-      if (!place_groups (store, c, i, BS_GROUP_BY_STAGE, c->stages, error)
-          || !place_groups (store, c, i, BS_GROUP_BY_PATH, c->paths, error))
-        return NULL;
     }
   test_figures (c, c->rows, G_STRUCT_OFFSET (BsCompareRow, time_ns));
   test_figures (c, c->rows, G_STRUCT_OFFSET (BsCompareRow, energy_j));
-  test_figures (c, c->stages, G_STRUCT_OFFSET (BsCompareGroup, time_ns));
-  test_figures (c, c->paths, G_STRUCT_OFFSET (BsCompareGroup, time_ns));
   test_totals (c);
   c->mixed_origins = origins_differ (c);
   return g_steal_pointer (&c);
+}
+
+gboolean
+bs_comparison_add_groups (BsStore *store, BsComparison *c, GError **error)
+{
+  g_autoptr (GArray) stages = g_array_new (FALSE, TRUE, sizeof (BsCompareGroup));
+  g_autoptr (GArray) paths = g_array_new (FALSE, TRUE, sizeof (BsCompareGroup));
+
+  g_array_set_clear_func (stages, clear_group);
+  g_array_set_clear_func (paths, clear_group);
+  for (int i = 0; i < c->n_runs; i++)
+    if (!place_groups (store, c, i, BS_GROUP_BY_STAGE, stages, error)
+        || !place_groups (store, c, i, BS_GROUP_BY_PATH, paths, error))
+      return FALSE;
+  test_figures (c, stages, G_STRUCT_OFFSET (BsCompareGroup, time_ns));
+  test_figures (c, paths, G_STRUCT_OFFSET (BsCompareGroup, time_ns));
+  g_clear_pointer (&c->stages, g_array_unref);
+  g_clear_pointer (&c->paths, g_array_unref);
+  c->stages = g_steal_pointer (&stages);
+  c->paths = g_steal_pointer (&paths);
+  return TRUE;
 }

@@ -127,13 +127,16 @@ typedef struct
   BsCompareFigure energy_j;  /* n = 0 for a run without power readings */
   gboolean mixed_origins;    /* the runs' times come from different clocks */
   GArray *rows;              /* BsCompareRow: baseline order, then layers only later runs have */
-  GArray *stages;            /* BsCompareGroup by stage, in the same order */
-  GArray *paths;             /* BsCompareGroup by path */
+  GArray *stages;            /* BsCompareGroup by stage; NULL until bs_comparison_add_groups() */
+  GArray *paths;             /* BsCompareGroup by path; likewise */
 } BsComparison;
 
 /* Compares 2 to 4 runs against the first. */
 BsComparison *bs_query_compare (BsStore *store, const int64_t *runs, int n_runs, GError **error);
 void bs_comparison_free (BsComparison *comparison);
+/* Fills comparison->stages and ->paths. Reads every event of the runs (chunk by chunk),
+ * unlike bs_query_compare() which reads stored summaries: call it off the UI thread. */
+gboolean bs_comparison_add_groups (BsStore *store, BsComparison *comparison, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsComparison, bs_comparison_free)
 
 G_END_DECLS

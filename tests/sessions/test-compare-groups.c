@@ -127,6 +127,9 @@ test_two_models (void)
   g_assert_no_error (error);
   c = bs_query_compare (store, runs, 2, &error);
   g_assert_no_error (error);
+  g_assert_null (c->stages);   /* only when asked: they read every event */
+  g_assert_true (bs_comparison_add_groups (store, c, &error));
+  g_assert_no_error (error);
 
   /* Baseline order, then what only the later run has. */
   g_assert_cmpuint (c->stages->len, ==, G_N_ELEMENTS (stages));
