@@ -347,7 +347,9 @@ bs_power_chart_render (cairo_t *cr, const BsPowerChartData *data, const BsChartV
       double pad = (m.y_max - m.y_min) * 0.06;
       m.y_min -= pad;
       m.y_max += pad;
-      bs_range_nice (&m.y_min, &m.y_max, MAX (0.5, fabs (m.y_max) * 0.05),
+      /* A floor on the span keeps a steady reading from zooming into its noise; relative
+       * to the level, so that a PPK2's milliwatts fill the plot as a board's watts do. */
+      bs_range_nice (&m.y_min, &m.y_max, MAX (1e-6, fabs (m.y_max) * 0.1),
                      MAX (2, (int) (m.plot.height / (fs * 3.5))));
     }
   bs_ticks_nice (m.y_min, m.y_max, MAX (2, (int) (m.plot.height / (fs * 3.5))), &info->y_ticks);

@@ -396,6 +396,35 @@ test_power_channels (void)
   canvas_free (&c);
 }
 
+/* A PPK2's milliwatts (3 mW asleep, 40 mW in bursts, 100 kSa/s) fill the plot: the range
+ * follows the level instead of a floor in watts that drew them as a flat line at 0 W. */
+static void
+test_power_milliwatts (void)
+{
+  g_autoptr (BsPowerSeries) s = bs_power_series_new ();
+  BsChartStyle style;
+  BsPowerChartData data = { s, NULL, T0, "Power", "ppk2", "W", 0, NULL };
+  BsChartViewport vp = bs_chart_viewport_init (640, 240, T0, T0 + 2 * S);
+  BsPowerChartInfo info;
+  Canvas c = canvas_new (640, 240);
+  double y_low, y_high;
+
+  for (int64_t i = 0; i < 200000; i++)
+    bs_power_series_append (s, T0 + i * 10000, (i / 10000) % 5 == 0 ? 0.040 : 0.003);
+  bs_chart_style_init (&style, BS_CHART_THEME_LIGHT);
+  bs_power_chart_render (c.cr, &data, &vp, &style, &info);
+  canvas_save (&c, "power-milliwatts");
+  g_assert_true (info.envelope);
+  g_assert_cmpfloat (info.y_min, <=, 0.003);
+  g_assert_cmpfloat (info.y_max, >=, 0.040);
+  g_assert_cmpfloat (info.y_max - info.y_min, <, 0.1);
+  /* The two levels are far apart on the screen. */
+  y_low = info.plot.y + info.plot.height * (1 - (0.003 - info.y_min) / (info.y_max - info.y_min));
+  y_high = info.plot.y + info.plot.height * (1 - (0.040 - info.y_min) / (info.y_max - info.y_min));
+  g_assert_cmpfloat (y_low - y_high, >, info.plot.height * 0.6);
+  canvas_free (&c);
+}
+
 static void
 test_power_axes (void)
 {
@@ -724,6 +753,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render/power/spike", test_power_spike);
   g_test_add_func ("/render/power/axes", test_power_axes);
   g_test_add_func ("/render/power/channels", test_power_channels);
+  g_test_add_func ("/render/power/milliwatts", test_power_milliwatts);
   g_test_add_func ("/render/power/line-gap", test_power_line_gap);
   g_test_add_func ("/render/power/inferences", test_power_inferences);
   g_test_add_func ("/render/timeline/spans", test_timeline_spans);
