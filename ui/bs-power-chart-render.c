@@ -229,19 +229,42 @@ bs_power_chart_channel_color (const BsChartStyle *style, guint index)
   return (BsColor) { (hex >> 16 & 0xff) / 255.0, (hex >> 8 & 0xff) / 255.0, (hex & 0xff) / 255.0, 1.0 };
 }
 
-/* Names and colours, top left inside the plot, over a veil of the plot's background so
- * the traces under it do not hide the names. */
-static void
-draw_legend (cairo_t *cr, const BsPowerChartChannel *channels, guint n, const BsRect *plot,
-             const BsChartStyle *style, BsRect *box)
+/* Columns under @box where some trace reaches up into it. */
+static int
+columns_under (const Map *m, const float *max, guint n_channels, int n_cols, const BsRect *box)
 {
+  int hidden = 0;
+
+  for (int c = (int) (box->x - m->plot.x); c < (int) (box->x - m->plot.x + box->width); c++)
+    for (guint k = 0; c >= 0 && c < n_cols && k < n_channels; k++)
+      if (!isnan (max[(gsize) k * n_cols + c]) && y_of (m, max[(gsize) k * n_cols + c]) < box->y + box->height)
+        {
+          hidden++;
+          break;
+        }
+  return hidden;
+}
+
+/* Names and colours in a top corner of the plot, over a veil of the plot's background so
+ * the traces under it do not hide the names: top left, or top right when that hides less
+ * of the traces (a live run fills the plot from the left). */
+static void
+draw_legend (cairo_t *cr, const BsPowerChartChannel *channels, guint n, const Map *m,
+             const float *max, int n_cols, const BsChartStyle *style, BsRect *box)
+{
+  const BsRect *plot = &m->plot;
   double fs = style->font_size;
   double row = round (fs * 1.5), swatch = round (fs * 0.9), pad = 6, width = 0;
   BsColor veil = style->plot_background;
+  BsRect right;
 
   for (guint i = 0; i < n; i++)
     width = MAX (width, bs_chart_text_width (cr, style, fs, FALSE, channels[i].name != NULL ? channels[i].name : "?"));
   *box = (BsRect) { plot->x + 8, plot->y + 6, round (pad + swatch + 6 + width + pad), row * n + 2 * pad - (row - swatch) };
+  right = *box;
+  right.x = round (plot->x + plot->width - 8 - box->width);
+  if (columns_under (m, max, n, n_cols, &right) < columns_under (m, max, n, n_cols, box))
+    *box = right;
   veil.a = 0.85;
   bs_chart_fill_rect (cr, box, &veil);
   for (guint i = 0; i < n; i++)
@@ -402,7 +425,7 @@ bs_power_chart_render (cairo_t *cr, const BsPowerChartData *data, const BsChartV
         draw_line (cr, &m, series, vp, gap_ns, style, &line, fill);
     }
   if (n_channels >= 2)
-    draw_legend (cr, channels, n_channels, &m.plot, style, &info->legend);
+    draw_legend (cr, channels, n_channels, &m, max, n_cols, style, &info->legend);
   cairo_restore (cr);
 
   if (data->spans != NULL && vp->t_end_ns > vp->t_start_ns)

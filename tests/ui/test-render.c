@@ -388,6 +388,14 @@ test_power_channels (void)
                                   &style.plot_background), >, 20);
     }
 
+  /* The traces in the left half only (a live run's first seconds): the legend moves to
+   * the top right, where it hides nothing. */
+  vp = bs_chart_viewport_init (800, 300, T0, T0 + 20 * S);
+  bs_power_chart_render (c.cr, &data, &vp, &style, &info);
+  canvas_save (&c, "power-channels-right");
+  g_assert_cmpfloat (info.legend.x, >, info.plot.x + info.plot.width / 2);
+  g_assert_cmpfloat (info.legend.x + info.legend.width, <=, info.plot.x + info.plot.width);
+
   /* One channel: no legend, as before. */
   data.n_channels = 1;
   bs_power_chart_render (c.cr, &data, &vp, &style, &info);
