@@ -4,7 +4,9 @@
 #include "bs-evaluations.h"
 #include "bs-cli.h"
 #include "bs-export.h"
+#include "bs-power-integral.h"
 #include "bs-queries.h"
+#include "bs-rail-map.h"
 #include "bs-run-data.h"
 #include "bs-run-links.h"
 #include "bs-runs.h"
@@ -292,6 +294,98 @@ print_totals (const BsRunTotals *t)
     }
 }
 
+/* ---- energy by rail group ---- */
+
+typedef struct
+{
+  int64_t first_start, last_end;
+} EventSpan;
+
+static void
+widen_span (const BsLayerEvent *events, guint n, gpointer data)
+{
+  EventSpan *span = data;
+
+  for (guint i = 0; i < n; i++)
+    {
+      span->first_start = MIN (span->first_start, events[i].t_start_ns);
+      span->last_end = MAX (span->last_end, events[i].t_end_ns);
+    }
+}
+
+static double
+sample_time (gconstpointer data, gsize i)
+{
+  const GArray *samples = data;
+  return (double) (g_array_index (samples, BsSample, i).t_ns - g_array_index (samples, BsSample, 0).t_ns);
+}
+
+static double
+sample_value (gconstpointer data, gsize i)
+{
+  return g_array_index ((const GArray *) data, BsSample, i).value;
+}
+
+/* Power channels whose names carry a rail group (the hwmon rail map: "PL/VCCINT/power1")
+ * integrated over the same span as the run's total (first event start to last event
+ * end), summed per group. Prints nothing when no channel carries a group. */
+static gboolean
+print_rail_energy (BsStore *store, int64_t run, const BsRunTotals *t, GError **error)
+{
+  g_autoptr (GArray) channels = NULL;
+  double energy[BS_RAIL_N_GROUPS] = { 0 };
+  int n_channels[BS_RAIL_N_GROUPS] = { 0 };
+  EventSpan span = { INT64_MAX, INT64_MIN };
+  gboolean any = FALSE;
+
+  if (!t->has_power)
+    return TRUE;
+  channels = bs_store_get_channels (store, run, error);
+  if (channels == NULL)
+    return FALSE;
+  for (guint i = 0; i < channels->len; i++)
+    {
+      const BsChannel *c = &g_array_index (channels, BsChannel, i);
+      BsRailGroup group;
+      any = any || (c->quantity == BS_QUANTITY_POWER && bs_rail_group_of_channel (c->name, &group));
+    }
+  if (!any)
+    return TRUE;
+  if (!bs_store_foreach_event_chunk (store, run, widen_span, &span, error))
+    return FALSE;
+  for (guint i = 0; i < channels->len; i++)
+    {
+      const BsChannel *c = &g_array_index (channels, BsChannel, i);
+      g_autoptr (GArray) samples = g_array_new (FALSE, FALSE, sizeof (BsSample));
+      BsPowerReadings readings;
+      BsRailGroup group;
+      int64_t origin;
+
+      if (c->quantity != BS_QUANTITY_POWER || !bs_rail_group_of_channel (c->name, &group))
+        continue;
+      if (!bs_store_read_samples (store, c, INT64_MIN, INT64_MAX, samples, error))
+        return FALSE;
+      if (samples->len == 0)
+        continue;
+      origin = g_array_index (samples, BsSample, 0).t_ns;
+      readings = (BsPowerReadings) { sample_time, sample_value, samples, 0, samples->len };
+      energy[group] += bs_power_integrate (&readings, (double) (span.first_start - origin),
+                                           (double) (span.last_end - origin), NULL);
+      n_channels[group]++;
+    }
+  printf ("energy by rail group (measured; the hwmon rail map's names, same span as the total):\n");
+  for (int g = 0; g < BS_RAIL_N_GROUPS; g++)
+    if (n_channels[g] > 0)
+      {
+        g_autofree char *e = format_joules (energy[g]);
+        g_autofree char *per = format_joules (t->n_inferences > 0 ? energy[g] / (double) t->n_inferences : NAN);
+        printf ("  %-6s %s at %.3f W mean (%d channel%s), %s per inference%s\n", bs_rail_group_name (g), e,
+                energy[g] / ((double) t->span_ns * 1e-9), n_channels[g], n_channels[g] == 1 ? "" : "s", per,
+                g == BS_RAIL_INPUT ? " (the board's input: includes the others)" : "");
+      }
+  return TRUE;
+}
+
 static void
 print_split (const BsRunTotals *t)
 {
@@ -405,6 +499,8 @@ show_run (BsStore *store, int64_t id)
   if (evaluation != NULL)
     print_evaluation (evaluation);
   print_totals (&totals);
+  if (!print_rail_energy (store, id, &totals, &error))
+    return bs_cli_fail (error);
   print_split (&totals);
   print_layer_stats (stats);
   return 0;

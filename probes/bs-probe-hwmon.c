@@ -8,7 +8,13 @@
  * power channel, currK_input (mA) a current channel, inK_input (mV) a voltage channel when
  * currK_input exists (the bus voltage of the same rail: in1/curr1 on INA226, in1-3/curr1-3
  * on INA3221). Where a rail has voltage and current but no power file, power is derived as
- * V×I from the two readings of the same poll. */
+ * V×I from the two readings of the same poll.
+ *
+ * On a board in the rail map (bs-rail-map.h: ZCU102, KV260, ...; found from the device
+ * tree, or board=NAME, board=none to ignore it), a sensor the map knows by its label or
+ * name has channels named after its rail group and net, "PL/VCCINT/power1", so that
+ * charts and energy figures can split power by rail group. */
+#include "bs-rail-map.h"
 #include "bs-sysfs-probe.h"
 
 #include <errno.h>
@@ -39,7 +45,7 @@ typedef struct
 /* Nothing beyond what every polled sysfs probe has. */
 typedef BsSysfsProbe BsProbeHwmon;
 
-static const char *const known_keys[] = { "root", "rate", "device", "channels", NULL };
+static const char *const known_keys[] = { "root", "rate", "device", "channels", "board", NULL };
 
 static void
 found_clear (Found *found)
@@ -118,10 +124,55 @@ scan_device (const char *dir, const char *prefix, GArray *out)
     }
 }
 
-/* Every channel under @root of the devices @device_filter names (NULL: all). @chips gets
- * "chip (hwmonN)" per device with sensors, @others the names of devices without. */
+/* The board whose rail map applies: board=NAME, board=none, or the device tree's
+ * compatible list found beside @root (/sys/class/hwmon → /sys/firmware/devicetree), so
+ * that a fake tree in the tests carries its own. NULL: no map. */
+static gboolean
+find_board (const BsSpec *spec, const char *root, const char **board, GError **error)
+{
+  const char *given = spec != NULL ? bs_spec_get (spec, "board") : NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *compatible = NULL;
+  gsize length = 0;
+
+  *board = NULL;
+  if (given != NULL && strcmp (given, "none") == 0)
+    return TRUE;
+  if (given != NULL)
+    {
+      if (!bs_rail_map_has_board (given))
+        {
+          g_set_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC,
+                       "hwmon: board=%s: no rail map for it (known: zcu102, kv260, kr260; or none)",
+                       given);
+          return FALSE;
+        }
+      *board = given;
+      return TRUE;
+    }
+  path = g_build_filename (root, "..", "..", "firmware", "devicetree", "base", "compatible", NULL);
+  if (g_file_get_contents (path, &compatible, &length, NULL))
+    *board = bs_rail_map_board (compatible, length);
+  return TRUE;
+}
+
+/* "ina226-u79" from the device's label file (the device tree's label), else its name. */
+static const BsRail *
+device_rail (const char *dir, const char *chip, const char *board)
+{
+  g_autofree char *label_path = g_build_filename (dir, "label", NULL);
+  g_autofree char *label = board != NULL ? bs_sysfs_read_string (label_path) : NULL;
+  const BsRail *rail = label != NULL ? bs_rail_map_find (board, label) : NULL;
+
+  return rail != NULL ? rail : bs_rail_map_find (board, chip);
+}
+
+/* Every channel under @root of the devices @device_filter names (NULL: all), named after
+ * their rail on a mapped @board. @chips gets "chip (hwmonN)" (or "PL VCCINT: chip (hwmonN)")
+ * per device with sensors, @others the names of devices without. */
 static GArray *
-scan_root (const char *root, const char *device_filter, GPtrArray *chips, GPtrArray *others)
+scan_root (const char *root, const char *device_filter, const char *board, GPtrArray *chips,
+           GPtrArray *others)
 {
   g_autoptr (GPtrArray) entries = bs_sysfs_list_dir (root);
   GArray *found = g_array_new (FALSE, TRUE, sizeof (Found));
@@ -134,15 +185,21 @@ scan_root (const char *root, const char *device_filter, GPtrArray *chips, GPtrAr
       g_autofree char *name_path = g_build_filename (dir, "name", NULL);
       g_autofree char *chip = bs_sysfs_read_string (name_path);
       g_autofree char *prefix = NULL;
+      const BsRail *rail;
       guint before = found->len;
 
       if (chip == NULL)
         chip = g_strdup (entry);
       if (!bs_sysfs_probe_selected (device_filter, entry, chip, NULL))
         continue;
-      prefix = g_strdup_printf ("%s/%s", entry, chip);
+      rail = device_rail (dir, chip, board);
+      prefix = rail != NULL ? g_strdup_printf ("%s/%s", bs_rail_group_name (rail->group), rail->rail)
+                            : g_strdup_printf ("%s/%s", entry, chip);
       scan_device (dir, prefix, found);
-      if (found->len > before && chips != NULL)
+      if (found->len > before && chips != NULL && rail != NULL)
+        g_ptr_array_add (chips, g_strdup_printf ("%s %s: %s (%s)", bs_rail_group_name (rail->group),
+                                                 rail->rail, chip, entry));
+      else if (found->len > before && chips != NULL)
         g_ptr_array_add (chips, g_strdup_printf ("%s (%s)", chip, entry));
       else if (found->len == before && others != NULL)
         g_ptr_array_add (others, g_strdup (chip));
@@ -168,14 +225,18 @@ hwmon_list (const BsSpec *spec, GPtrArray *devices)
   const char *root = bs_sysfs_probe_root (spec, DEFAULT_ROOT);
   g_autoptr (GPtrArray) entries = bs_sysfs_list_dir (root);
   guint listed = devices->len;
+  const char *board = NULL;
 
+  if (!find_board (spec, root, &board, NULL))
+    board = NULL;
   for (guint e = 0; entries != NULL && e < entries->len; e++)
     {
-      g_autoptr (GArray) found = scan_root (root, entries->pdata[e], NULL, NULL);
+      g_autoptr (GPtrArray) chips = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GArray) found = scan_root (root, entries->pdata[e], board, chips, NULL);
       g_autoptr (GString) detail = g_string_new (NULL);
       g_autofree char *spec_text = NULL;
-      g_autofree char *label = NULL;
-      const char *chip;
+      g_autofree char *name_path = g_build_filename (root, entries->pdata[e], "name", NULL);
+      g_autofree char *chip = bs_sysfs_read_string (name_path);
 
       if (found->len == 0)
         continue;
@@ -186,17 +247,14 @@ hwmon_list (const BsSpec *spec, GPtrArray *devices)
                                   bs_unit_to_string (bs_quantity_unit (f->quantity)),
                                   f->path == NULL ? " (V×I)" : "");
         }
-      chip = strchr (g_array_index (found, Found, 0).name, '/') + 1;
-      label = g_strdup_printf ("%.*s (%s)", (int) (strchr (chip, '/') - chip), chip,
-                               (const char *) entries->pdata[e]);
       spec_text = strcmp (root, DEFAULT_ROOT) == 0
                     ? g_strdup_printf ("hwmon:device=%s", (const char *) entries->pdata[e])
                     : g_strdup_printf ("hwmon:root=%s:device=%s", root,
                                        (const char *) entries->pdata[e]);
-      g_ptr_array_add (devices, bs_probe_device_new ("hwmon", spec_text, label, detail->str,
+      g_ptr_array_add (devices, bs_probe_device_new ("hwmon", spec_text, chips->pdata[0], detail->str,
                                                      TRUE, FALSE));
       /* A TI INA monitor is there to measure a board; GPU and battery sensors are not. */
-      ((BsProbeDevice *) devices->pdata[devices->len - 1])->attached = g_str_has_prefix (chip, "ina");
+      ((BsProbeDevice *) devices->pdata[devices->len - 1])->attached = chip != NULL && g_str_has_prefix (chip, "ina");
     }
   if (devices->len == listed)
     {
@@ -404,12 +462,14 @@ hwmon_open (const BsSpec *spec, GError **error)
   g_autoptr (GArray) found = NULL;
   g_autofree char *label = NULL;
   g_autofree int *remap = NULL;
+  const char *board = NULL;
   double rate;
 
   if (!bs_probe_spec_check (spec, known_keys, error)
-      || !bs_probe_spec_get_rate (spec, "rate", 10.0, &rate, error))
+      || !bs_probe_spec_get_rate (spec, "rate", 10.0, &rate, error)
+      || !find_board (spec, root, &board, error))
     return NULL;
-  found = scan_root (root, device, chips, others);
+  found = scan_root (root, device, board, chips, others);
   if (found->len == 0)
     {
       no_channels_error (root, others, device, error);

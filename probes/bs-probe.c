@@ -220,18 +220,25 @@ bs_probe_default_spec (void)
 #endif
 }
 
-char *
-bs_probe_pick_default (void)
+const char *
+bs_probe_choose_default (const GPtrArray *devices)
 {
-  g_autoptr (GPtrArray) devices = bs_probe_list (NULL);
-
   for (guint i = 0; i < devices->len; i++)
     {
       const BsProbeDevice *d = devices->pdata[i];
       if (d->attached && d->available && !d->simulated && d->spec != NULL)
-        return g_strdup (d->spec);
+        return d->spec;
     }
-  return g_strdup (bs_probe_default_spec ());
+  return NULL;
+}
+
+char *
+bs_probe_pick_default (void)
+{
+  g_autoptr (GPtrArray) devices = bs_probe_list (NULL);
+  const char *found = bs_probe_choose_default (devices);
+
+  return g_strdup (found != NULL ? found : bs_probe_default_spec ());
 }
 
 /* ---- the common part ---- */

@@ -149,6 +149,10 @@ const char *bs_probe_default_spec (void);
  * nor GPU or battery sensors), else bs_probe_default_spec(). It lists every probe, which
  * may take a second. */
 char *bs_probe_pick_default (void);
+/* The choice bs_probe_pick_default() makes, over devices already listed (the app lists on
+ * a thread of its own): the spec of the first attached, available, not simulated device,
+ * or NULL when there is none (then the default is bs_probe_default_spec()). */
+const char *bs_probe_choose_default (const GPtrArray *devices);
 
 /* @spec NULL means bs_probe_pick_default(). */
 BsProbe *bs_probe_open (const char *spec, GError **error);

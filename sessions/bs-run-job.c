@@ -24,6 +24,7 @@ typedef struct
   gulong cancel_handler;
   BsProbe *probe;
   gboolean probe_running;
+  guint n_announced;           /* channels told to obs->channel (the probe's thread) */
   BsRunDescription *description;
   BsRunRecording *recording;
 
@@ -79,12 +80,31 @@ on_events (const BsLayerEvent *events, int n, gpointer data)
     job->obs->events (events, n, job->obs->user_data);
 }
 
+/* The probe's thread, where channels are appended: each is named before its samples. */
+static void
+announce_channels (Job *job, const BsSample *samples, guint n)
+{
+  guint needed = 0, total;
+
+  for (guint i = 0; i < n; i++)
+    needed = MAX (needed, (guint) samples[i].channel + 1);
+  if (job->obs->channel == NULL || needed <= job->n_announced)
+    return;
+  total = bs_probe_get_n_channels (job->probe);
+  for (; job->n_announced < total; job->n_announced++)
+    {
+      const BsProbeChannel *c = bs_probe_get_channel (job->probe, job->n_announced);
+      job->obs->channel (job->n_announced, c->name, c->quantity, job->obs->user_data);
+    }
+}
+
 /* The probe's thread. */
 static void
 on_samples (const BsSample *samples, guint n, gpointer data)
 {
   Job *job = data;
 
+  announce_channels (job, samples, n);
   if (job->recording != NULL)
     bs_run_recording_push_samples (job->recording, samples, n);
   if (job->obs->samples != NULL)

@@ -42,6 +42,9 @@ typedef struct
   void (*phase) (BsRunJobPhase phase, int64_t run_id, gpointer user_data);
   void (*events) (const BsLayerEvent *events, int n, gpointer user_data);     /* one inference */
   void (*samples) (const BsSample *samples, guint n, gpointer user_data);
+  /* A probe channel, announced (from the probe's thread) before its first samples reach
+   * samples(): @index as in BsSample.channel. Probes may add channels once data flows. */
+  void (*channel) (guint index, const char *name, BsQuantity quantity, gpointer user_data);
   /* After each backend call: @n images from @first (cyclic in the batch) and their logits. */
   void (*inferred) (int first, int n, const int32_t *logits, gpointer user_data);
   void (*sweep_progress) (const char *what, gpointer user_data);  /* "layer 3/76: …" */

@@ -41,6 +41,10 @@ struct _BsApplication
   GSettings *settings;
   guint sigterm_watch;
   guint sigint_watch;         /* 0 when SIGINT was inherited as ignored */
+  /* The probe is the default, not the user's choice (none saved): the first meter the
+   * window's scan finds replaces the demo meter. */
+  gboolean probe_is_default;
+  gboolean applying_default;  /* change_probe: set the default, do not save it */
 };
 
 G_DEFINE_FINAL_TYPE (BsApplication, bs_application, GTK_TYPE_APPLICATION)
@@ -259,8 +263,30 @@ change_probe (GSimpleAction *action, GVariant *value, gpointer data)
     }
   bs_run_controller_set_probe (self->controller, g_str_equal (spec, "none") ? "" : spec);
   g_simple_action_set_state (action, value);
-  if (self->settings != NULL)
+  /* Only a choice is saved: a default saved would stay after its meter is unplugged. */
+  self->probe_is_default = self->applying_default;
+  if (self->settings != NULL && !self->applying_default)
     g_settings_set_string (self->settings, "probe", spec);
+}
+
+/* The default probe, set without saving it as the user's choice. */
+static void
+set_default_probe (BsApplication *self, const char *spec)
+{
+  self->applying_default = TRUE;
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "probe", g_variant_new_string (spec));
+  self->applying_default = FALSE;
+}
+
+void
+bs_application_offer_discovered_probes (BsApplication *self, const GPtrArray *devices)
+{
+  const char *found = bs_probe_choose_default (devices);
+
+  g_return_if_fail (BS_IS_APPLICATION (self));
+  if (found == NULL || !self->probe_is_default || bs_run_controller_is_busy (self->controller))
+    return;
+  set_default_probe (self, found);
 }
 
 static void
@@ -592,8 +618,8 @@ apply_settings (BsApplication *self)
 
   if (self->settings == NULL)
     {
-      /* Without a schema: the documented defaults, the demo meter included. */
-      g_action_group_change_action_state (group, "probe", g_variant_new_string (bs_probe_default_spec ()));
+      /* Without a schema: the documented defaults, the demo meter until a meter is found. */
+      set_default_probe (self, bs_probe_default_spec ());
       return;
     }
   backend = g_settings_get_string (self->settings, "backend");
@@ -601,18 +627,16 @@ apply_settings (BsApplication *self)
   mode = g_settings_get_string (self->settings, "mode");
   session = g_settings_get_string (self->settings, "session");
   db = g_settings_get_string (self->settings, "database");
-  /* The default meter: whatever this build's demo meter is called. */
+  /* No choice saved: this build's demo meter until the window's scan finds a real one. */
   if (*probe == '\0')
-    {
-      g_free (probe);
-      probe = g_strdup (bs_probe_default_spec ());
-    }
+    set_default_probe (self, bs_probe_default_spec ());
   bs_run_controller_set_db_path (self->controller, db);
   bs_run_controller_set_sweep_times (self->controller,
                                      (int64_t) g_settings_get_int (self->settings, "sweep-busy-ms") * 1000000,
                                      (int64_t) g_settings_get_int (self->settings, "sweep-idle-ms") * 1000000);
   g_action_group_change_action_state (group, "backend", g_variant_new_string (backend));
-  g_action_group_change_action_state (group, "probe", g_variant_new_string (probe));
+  if (*probe != '\0')
+    g_action_group_change_action_state (group, "probe", g_variant_new_string (probe));
   g_action_group_change_action_state (group, "mode", g_variant_new_string (mode));
   g_action_group_change_action_state (group, "inferences",
                                       g_variant_new_int32 (g_settings_get_int (self->settings, "inferences")));

@@ -14,5 +14,8 @@ G_DECLARE_FINAL_TYPE (BsApplication, bs_application, BS, APPLICATION, GtkApplica
 
 BsApplication *bs_application_new (void);
 BsRunController *bs_application_get_controller (BsApplication *self);
+/* The window's probe scan: when no probe choice is saved, the first real meter found
+ * (bs_probe_choose_default) becomes the probe in place of the demo meter, unsaved. */
+void bs_application_offer_discovered_probes (BsApplication *self, const GPtrArray *devices);
 
 G_END_DECLS

@@ -23,7 +23,7 @@ y_of (const Map *m, double v)
 
 static void
 draw_envelope (cairo_t *cr, const Map *m, float *min, float *max, int n_cols,
-               const BsChartStyle *style)
+               const BsChartStyle *style, const BsColor *line, const BsColor *fill)
 {
   double half = style->line_width / 2;
   double bottom = m->plot.y + m->plot.height;
@@ -45,14 +45,17 @@ draw_envelope (cairo_t *cr, const Map *m, float *min, float *max, int n_cols,
    * trace, lightly. */
   cairo_save (cr);
   cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
-  for (int c = 0; c < n_cols; c++)
+  for (int c = 0; fill != NULL && c < n_cols; c++)
     if (!isnan (min[c]))
       {
         double top = round (y_of (m, max[c]));
         cairo_rectangle (cr, m->plot.x + c, top, 1, bottom - top);
       }
-  bs_chart_set_color (cr, &style->power_fill);
-  cairo_fill (cr);
+  if (fill != NULL)
+    {
+      bs_chart_set_color (cr, fill);
+      cairo_fill (cr);
+    }
 
   /* Then the trace: min to max, widened by half a line so a flat stretch reads as a line. */
   for (int c = 0; c < n_cols; c++)
@@ -62,14 +65,14 @@ draw_envelope (cairo_t *cr, const Map *m, float *min, float *max, int n_cols,
         double low = round (y_of (m, min[c]) + half);
         cairo_rectangle (cr, m->plot.x + c, top, 1, MAX (low - top, 1));
       }
-  bs_chart_set_color (cr, &style->power);
+  bs_chart_set_color (cr, line);
   cairo_fill (cr);
   cairo_restore (cr);
 }
 
 static void
 draw_line (cairo_t *cr, const Map *m, const BsPowerSeries *s, const BsChartViewport *vp,
-           int64_t gap_ns, const BsChartStyle *style)
+           int64_t gap_ns, const BsChartStyle *style, const BsColor *line, const BsColor *fill)
 {
   gsize n = bs_power_series_get_n (s);
   gsize i0 = bs_power_series_lower_bound (s, vp->t_start_ns);
@@ -83,7 +86,7 @@ draw_line (cairo_t *cr, const Map *m, const BsPowerSeries *s, const BsChartViewp
   i1 = MIN (i1 + 1, n);
   dots = i1 - i0 > 0 && m->plot.width / (double) (i1 - i0) > 10;
 
-  for (int pass = 0; pass < 2; pass++)
+  for (int pass = fill != NULL ? 0 : 1; pass < 2; pass++)
     {
       gsize start = i0;
 
@@ -116,12 +119,12 @@ draw_line (cairo_t *cr, const Map *m, const BsPowerSeries *s, const BsChartViewp
         }
       if (pass == 0)
         {
-          bs_chart_set_color (cr, &style->power_fill);
+          bs_chart_set_color (cr, fill);
           cairo_fill (cr);
         }
       else
         {
-          bs_chart_set_color (cr, &style->power);
+          bs_chart_set_color (cr, line);
           cairo_set_line_width (cr, style->line_width);
           cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
           cairo_stroke (cr);
@@ -212,6 +215,70 @@ draw_inferences (cairo_t *cr, const BsPowerChartData *data, const BsChartViewpor
   }
 }
 
+BsColor
+bs_power_chart_channel_color (const BsChartStyle *style, guint index)
+{
+  /* Okabe-Ito hues not taken by the precisions (blue, orange) nor the first trace
+   * (green): vermillion, reddish purple, sky blue, yellow; then round again. */
+  static const guint32 more[] = { 0xd55e00, 0xcc79a7, 0x56b4e9, 0xf0e442 };
+  guint32 hex;
+
+  if (index == 0)
+    return style->power;
+  hex = more[(index - 1) % G_N_ELEMENTS (more)];
+  return (BsColor) { (hex >> 16 & 0xff) / 255.0, (hex >> 8 & 0xff) / 255.0, (hex & 0xff) / 255.0, 1.0 };
+}
+
+/* Columns under @box where some trace reaches up into it. */
+static int
+columns_under (const Map *m, const float *max, guint n_channels, int n_cols, const BsRect *box)
+{
+  int hidden = 0;
+
+  for (int c = (int) (box->x - m->plot.x); c < (int) (box->x - m->plot.x + box->width); c++)
+    for (guint k = 0; c >= 0 && c < n_cols && k < n_channels; k++)
+      if (!isnan (max[(gsize) k * n_cols + c]) && y_of (m, max[(gsize) k * n_cols + c]) < box->y + box->height)
+        {
+          hidden++;
+          break;
+        }
+  return hidden;
+}
+
+/* Names and colours in a top corner of the plot, over a veil of the plot's background so
+ * the traces under it do not hide the names: top left, or top right when that hides less
+ * of the traces (a live run fills the plot from the left). */
+static void
+draw_legend (cairo_t *cr, const BsPowerChartChannel *channels, guint n, const Map *m,
+             const float *max, int n_cols, const BsChartStyle *style, BsRect *box)
+{
+  const BsRect *plot = &m->plot;
+  double fs = style->font_size;
+  double row = round (fs * 1.5), swatch = round (fs * 0.9), pad = 6, width = 0;
+  BsColor veil = style->plot_background;
+  BsRect right;
+
+  for (guint i = 0; i < n; i++)
+    width = MAX (width, bs_chart_text_width (cr, style, fs, FALSE, channels[i].name != NULL ? channels[i].name : "?"));
+  *box = (BsRect) { plot->x + 8, plot->y + 6, round (pad + swatch + 6 + width + pad), row * n + 2 * pad - (row - swatch) };
+  right = *box;
+  right.x = round (plot->x + plot->width - 8 - box->width);
+  if (columns_under (m, max, n, n_cols, &right) < columns_under (m, max, n, n_cols, box))
+    *box = right;
+  veil.a = 0.85;
+  bs_chart_fill_rect (cr, box, &veil);
+  for (guint i = 0; i < n; i++)
+    {
+      BsColor color = bs_power_chart_channel_color (style, i);
+      double y = box->y + pad + i * row;
+
+      bs_chart_fill_rect (cr, &(BsRect) { box->x + pad, y, swatch, swatch }, &color);
+      bs_chart_draw_text (cr, style, fs, FALSE, &style->text,
+                          channels[i].name != NULL ? channels[i].name : "?",
+                          box->x + pad + swatch + 6, y + swatch / 2, BS_ALIGN_START, BS_ALIGN_CENTER);
+    }
+}
+
 void
 bs_power_chart_render (cairo_t *cr, const BsPowerChartData *data, const BsChartViewport *vp,
                        const BsChartStyle *style, BsPowerChartInfo *info)
@@ -224,10 +291,16 @@ bs_power_chart_render (cairo_t *cr, const BsPowerChartData *data, const BsChartV
   double strip_h = data->spans != NULL ? round (STRIP_HEIGHT * fs / 11) : 0;
   g_autofree float *min = NULL;
   g_autofree float *max = NULL;
+  g_autofree gsize *in_view = NULL;
+  g_autofree gboolean *empty = NULL;
+  BsPowerChartChannel single = { data->series, NULL };
+  const BsPowerChartChannel *channels = data->n_channels > 0 ? data->channels : &single;
+  guint n_channels = MAX (data->n_channels, 1);
   BsRect strip;
   Map m;
   int n_cols;
   double lo = INFINITY, hi = -INFINITY;
+  gboolean all_empty = TRUE;
 
   if (info == NULL)
     info = &scratch;
@@ -249,8 +322,10 @@ bs_power_chart_render (cairo_t *cr, const BsPowerChartData *data, const BsChartV
 
   /* The value range: fitted to what is visible unless the viewport fixes it. */
   n_cols = MAX (1, vp->width);
-  min = g_new (float, n_cols);
-  max = g_new (float, n_cols);
+  min = g_new (float, (gsize) n_cols * n_channels);
+  max = g_new (float, (gsize) n_cols * n_channels);
+  in_view = g_new0 (gsize, n_channels);
+  empty = g_new0 (gboolean, n_channels);
   left = 12 + bs_chart_text_width (cr, style, fs, FALSE, "000.0 mW") + 8;
   m.plot = (BsRect) { round (left), round (top + strip_h), 0, 0 };
   m.plot.width = MAX (1, floor (vp->width - left - right));
@@ -258,18 +333,30 @@ bs_power_chart_render (cairo_t *cr, const BsPowerChartData *data, const BsChartV
   n_cols = (int) m.plot.width;
   strip = (BsRect) { m.plot.x, top, m.plot.width, strip_h };
 
-  if (vp->t_end_ns > vp->t_start_ns && data->series != NULL)
-    info->n_in_view = bs_power_series_decimate (data->series, vp->t_start_ns, vp->t_end_ns,
-                                                (guint) n_cols, gap_ns, min, max);
-  else
-    for (int c = 0; c < n_cols; c++)
-      min[c] = max[c] = NAN;
-  for (int c = 0; c < n_cols; c++)
-    if (!isnan (min[c]))
-      {
-        lo = MIN (lo, min[c]);
-        hi = MAX (hi, max[c]);
-      }
+  /* Every channel decimated into its own row of columns; the range fits them all. */
+  for (guint k = 0; k < n_channels; k++)
+    {
+      const BsPowerSeries *series = channels[k].series;
+      float *kmin = min + (gsize) k * n_cols, *kmax = max + (gsize) k * n_cols;
+
+      if (vp->t_end_ns > vp->t_start_ns && series != NULL)
+        in_view[k] = bs_power_series_decimate (series, vp->t_start_ns, vp->t_end_ns,
+                                               (guint) n_cols, gap_ns, kmin, kmax);
+      else
+        for (int c = 0; c < n_cols; c++)
+          kmin[c] = kmax[c] = NAN;
+      for (int c = 0; c < n_cols; c++)
+        if (!isnan (kmin[c]))
+          {
+            lo = MIN (lo, kmin[c]);
+            hi = MAX (hi, kmax[c]);
+          }
+      empty[k] = in_view[k] == 0 && (series == NULL || bs_power_series_get_n (series) == 0
+                                     || isnan (kmin[n_cols / 2]));
+      all_empty = all_empty && empty[k];
+      info->n_in_view += in_view[k];
+      info->n_drawn += !empty[k];
+    }
   m.y_min = isnan (vp->y_min) ? lo : vp->y_min;
   m.y_max = isnan (vp->y_max) ? hi : vp->y_max;
   if (!isfinite (m.y_min) || !isfinite (m.y_max))
@@ -283,7 +370,9 @@ bs_power_chart_render (cairo_t *cr, const BsPowerChartData *data, const BsChartV
       double pad = (m.y_max - m.y_min) * 0.06;
       m.y_min -= pad;
       m.y_max += pad;
-      bs_range_nice (&m.y_min, &m.y_max, MAX (0.5, fabs (m.y_max) * 0.05),
+      /* A floor on the span keeps a steady reading from zooming into its noise; relative
+       * to the level, so that a PPK2's milliwatts fill the plot as a board's watts do. */
+      bs_range_nice (&m.y_min, &m.y_max, MAX (1e-6, fabs (m.y_max) * 0.1),
                      MAX (2, (int) (m.plot.height / (fs * 3.5))));
     }
   bs_ticks_nice (m.y_min, m.y_max, MAX (2, (int) (m.plot.height / (fs * 3.5))), &info->y_ticks);
@@ -311,21 +400,32 @@ bs_power_chart_render (cairo_t *cr, const BsPowerChartData *data, const BsChartV
   cairo_rectangle (cr, m.plot.x, m.plot.y - style->line_width, m.plot.width,
                    m.plot.height + 2 * style->line_width);
   cairo_clip (cr);
-  if (info->n_in_view == 0 && (data->series == NULL || bs_power_series_get_n (data->series) == 0
-                               || isnan (min[n_cols / 2])))
+  if (all_empty)
     {
       bs_chart_draw_text (cr, style, fs * 1.1, FALSE, &style->text_dim,
                           data->empty_text != NULL ? data->empty_text : "No readings",
                           m.plot.x + m.plot.width / 2, m.plot.y + m.plot.height / 2,
                           BS_ALIGN_CENTER, BS_ALIGN_CENTER);
     }
-  if (info->n_in_view >= (gsize) (n_cols * RAW_DENSITY))
+  /* The first channel first, its fill under every trace; only it is filled, since
+   * overlaid fills would muddy each other and the colours the legend names. */
+  for (guint k = 0; k < n_channels; k++)
     {
-      info->envelope = TRUE;
-      draw_envelope (cr, &m, min, max, n_cols, style);
+      const BsPowerSeries *series = channels[k].series;
+      BsColor line = bs_power_chart_channel_color (style, k);
+      const BsColor *fill = k == 0 ? &style->power_fill : NULL;
+      gboolean envelope = in_view[k] >= (gsize) (n_cols * RAW_DENSITY);
+
+      if (k == 0)
+        info->envelope = envelope;
+      if (envelope)
+        draw_envelope (cr, &m, min + (gsize) k * n_cols, max + (gsize) k * n_cols, n_cols, style,
+                       &line, fill);
+      else if (series != NULL && bs_power_series_get_n (series) > 0)
+        draw_line (cr, &m, series, vp, gap_ns, style, &line, fill);
     }
-  else if (data->series != NULL && bs_power_series_get_n (data->series) > 0)
-    draw_line (cr, &m, data->series, vp, gap_ns, style);
+  if (n_channels >= 2)
+    draw_legend (cr, channels, n_channels, &m, max, n_cols, style, &info->legend);
   cairo_restore (cr);
 
   if (data->spans != NULL && vp->t_end_ns > vp->t_start_ns)

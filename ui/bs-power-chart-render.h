@@ -16,6 +16,13 @@
 
 G_BEGIN_DECLS
 
+/* One power channel of several (board rails, a meter's channels), drawn overlaid. */
+typedef struct
+{
+  const BsPowerSeries *series;
+  const char *name;           /* the legend's text: "PL (ina226 u79)" */
+} BsPowerChartChannel;
+
 typedef struct
 {
   const BsPowerSeries *series;
@@ -26,6 +33,11 @@ typedef struct
   const char *unit;           /* "W" */
   int64_t gap_ns;             /* the trace breaks where readings are further apart; 0: 2 s */
   const char *empty_text;     /* shown when nothing is in view; NULL: "No readings" */
+  /* When n_channels > 0 these are drawn instead of @series: every one on the one W axis
+   * (the range fits them all), overlaid, each in bs_power_chart_channel_color(), with a
+   * legend of their names when there are two or more. Only the first is filled under. */
+  const BsPowerChartChannel *channels;
+  guint n_channels;
 } BsPowerChartData;
 
 /* What was drawn, for hit-testing and tests. */
@@ -38,7 +50,13 @@ typedef struct
   gboolean envelope;          /* min/max envelope (TRUE) or a line through the samples */
   int n_inference_marks;      /* boundaries drawn one by one */
   gboolean inference_activity;/* boundaries too dense: drawn as an activity strip */
+  guint n_drawn;              /* series with something in view */
+  BsRect legend;              /* the legend box; width 0 when none was drawn */
 } BsPowerChartInfo;
+
+/* The trace colour of channel @index: the style's power colour for the first, then
+ * colours apart from it and from the precision colours. */
+BsColor bs_power_chart_channel_color (const BsChartStyle *style, guint index);
 
 void bs_power_chart_render (cairo_t *cr, const BsPowerChartData *data, const BsChartViewport *vp,
                             const BsChartStyle *style, BsPowerChartInfo *info);

@@ -43,6 +43,7 @@ bs_power_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   const char *label;
   g_autofree char *subtitle = NULL;
   BsPowerChartData data = { 0 };
+  g_autofree BsPowerChartChannel *channels = NULL;
   cairo_t *cr;
 
   if (width <= 0 || height <= 0)
@@ -58,6 +59,12 @@ bs_power_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       data.series = bs_run_controller_get_power (self->controller);
       data.spans = bs_run_controller_get_spans (self->controller);
       data.t0_ns = bs_run_controller_get_t0 (self->controller);
+      /* Every power channel, overlaid with a legend (one alone is drawn as before). */
+      data.n_channels = bs_run_controller_get_n_power_channels (self->controller);
+      channels = g_new0 (BsPowerChartChannel, MAX (data.n_channels, 1));
+      for (guint i = 0; i < data.n_channels; i++)
+        channels[i].series = bs_run_controller_get_power_channel (self->controller, i, &channels[i].name);
+      data.channels = channels;
     }
   data.title = "Power";
   data.subtitle = subtitle;

@@ -58,7 +58,9 @@ struct _BsRunController
   RunJob *job;
 
   /* Live data, main thread only. */
-  BsPowerSeries *power;
+  BsPowerSeries *power;        /* the first power channel: the tiles, markers and tooltip */
+  GPtrArray *traces;           /* PowerTrace: every power channel, in the probe's order;
+                                  the first one's series is @power */
   BsSpanStore *spans;
   BsLiveStats *stats;
   int64_t t0;
@@ -113,8 +115,16 @@ struct _RunJob
   int32_t *latest_logits;      /* its logits */
   BsClassTally tally;          /* of every inference so far */
 
-  int power_channel;           /* the channel drawn: the first power channel seen */
+  GPtrArray *channels;         /* PowerTrace, announced by the probe, pending for the UI */
 };
+
+/* One power channel of the run, as drawn. */
+typedef struct
+{
+  int channel;                 /* the probe's index */
+  char *name;
+  BsPowerSeries *series;       /* owned unless it is the controller's @power */
+} PowerTrace;
 
 enum
 {
@@ -227,6 +237,8 @@ sweep_free (BsSweepResult *sweep)
   g_free (sweep);
 }
 
+static void clear_traces (BsRunController *self);
+
 /* The live stores start over once the job really runs (its backend, and its probe when
  * it has one, opened): a run that cannot start leaves the last good run on screen,
  * with the error in a banner. Main thread; once per job. */
@@ -239,6 +251,7 @@ begin_live_data (RunJob *job)
     return;
   job->live_begun = TRUE;
   self->t0 = job->t0;
+  clear_traces (self);
   bs_power_series_clear (self->power);
   bs_span_store_clear (self->spans, self->t0, self->ops);
   bs_live_stats_reset (self->stats, self->ops->n_ops, self->t0);
@@ -390,6 +403,48 @@ take_latest_classification (RunJob *job)
   g_mutex_unlock (&job->lock);
 }
 
+static void
+power_trace_free (gpointer data)
+{
+  PowerTrace *trace = data;
+
+  g_free (trace->name);
+  g_free (trace);
+}
+
+static void
+power_trace_free_owned (BsRunController *self, PowerTrace *trace)
+{
+  if (trace->series != self->power)
+    bs_power_series_free (trace->series);
+}
+
+/* Drops every channel of the last run; @power itself is cleared by the caller. */
+static void
+clear_traces (BsRunController *self)
+{
+  for (guint i = 0; i < self->traces->len; i++)
+    power_trace_free_owned (self, self->traces->pdata[i]);
+  g_ptr_array_set_size (self->traces, 0);
+}
+
+/* The trace of probe channel @channel; @name is what the probe called it when known. */
+static PowerTrace *
+find_trace (BsRunController *self, int channel, const char *name)
+{
+  PowerTrace *trace;
+
+  for (guint i = 0; i < self->traces->len; i++)
+    if (((PowerTrace *) self->traces->pdata[i])->channel == channel)
+      return self->traces->pdata[i];
+  trace = g_new0 (PowerTrace, 1);
+  trace->channel = channel;
+  trace->name = name != NULL ? g_strdup (name) : g_strdup_printf ("channel %d", channel);
+  trace->series = self->traces->len == 0 ? self->power : bs_power_series_new ();
+  g_ptr_array_add (self->traces, trace);
+  return trace;
+}
+
 /* Main thread: moves what the worker and the probe produced into the live stores. */
 static void
 flush_pending (RunJob *job)
@@ -399,9 +454,13 @@ flush_pending (RunJob *job)
   g_autoptr (GArray) sizes = NULL;
   g_autoptr (GArray) samples = NULL;
   g_autoptr (GPtrArray) messages = NULL;
+  g_autoptr (GPtrArray) channels = NULL;
+  PowerTrace *last = NULL;
   gsize at = 0;
 
   g_mutex_lock (&job->lock);
+  channels = g_steal_pointer (&job->channels);
+  job->channels = g_ptr_array_new_with_free_func (power_trace_free);
   events = g_steal_pointer (&job->events);
   sizes = g_steal_pointer (&job->inference_sizes);
   samples = g_steal_pointer (&job->samples);
@@ -418,7 +477,7 @@ flush_pending (RunJob *job)
     }
   g_mutex_unlock (&job->lock);
 
-  if (sizes->len > 0 || samples->len > 0)
+  if (sizes->len > 0 || samples->len > 0 || channels->len > 0)
     begin_live_data (job);
   for (guint i = 0; i < sizes->len; i++)
     {
@@ -429,10 +488,17 @@ flush_pending (RunJob *job)
       bs_live_stats_add_inference (self->stats, e, n);
       at += n;
     }
+  for (guint i = 0; i < channels->len; i++)
+    {
+      const PowerTrace *c = channels->pdata[i];
+      find_trace (self, c->channel, c->name);
+    }
   for (guint i = 0; i < samples->len; i++)
     {
       const BsSample *s = &g_array_index (samples, BsSample, i);
-      bs_power_series_append (self->power, s->t_ns, s->value);
+      if (last == NULL || last->channel != s->channel)
+        last = find_trace (self, s->channel, NULL);
+      bs_power_series_append (last->series, s->t_ns, s->value);
     }
   for (guint i = 0; i < messages->len; i++)
     emit_message (self, messages->pdata[i], FALSE);
@@ -465,15 +531,26 @@ on_samples (const BsSample *samples, guint n, gpointer data)
 
   g_mutex_lock (&job->lock);
   for (guint i = 0; i < n; i++)
-    {
-      if (samples[i].quantity != BS_QUANTITY_POWER)
-        continue;
-      if (job->power_channel < 0)
-        job->power_channel = samples[i].channel;
-      if (samples[i].channel == job->power_channel)
-        g_array_append_val (job->samples, samples[i]);
-    }
+    if (samples[i].quantity == BS_QUANTITY_POWER)
+      g_array_append_val (job->samples, samples[i]);
   schedule_flush_locked (job);
+  g_mutex_unlock (&job->lock);
+}
+
+/* The probe's thread: power channels get a trace, named, before their first samples. */
+static void
+on_channel (guint index, const char *name, BsQuantity quantity, gpointer data)
+{
+  RunJob *job = data;
+  PowerTrace *trace;
+
+  if (quantity != BS_QUANTITY_POWER)
+    return;
+  trace = g_new0 (PowerTrace, 1);
+  trace->channel = (int) index;
+  trace->name = g_strdup (name);
+  g_mutex_lock (&job->lock);
+  g_ptr_array_add (job->channels, trace);
   g_mutex_unlock (&job->lock);
 }
 
@@ -662,7 +739,7 @@ worker (gpointer data)
   BsRunSettings settings;
   BsRunJobObserver observer = {
     .status = on_status, .message = on_message, .power = on_power, .phase = on_phase,
-    .events = on_events, .samples = on_samples, .inferred = on_inferred,
+    .events = on_events, .samples = on_samples, .channel = on_channel, .inferred = on_inferred,
     .sweep_progress = on_sweep_progress, .user_data = job,
   };
   BsRunJobResult result;
@@ -698,6 +775,7 @@ job_free (RunJob *job)
   g_array_unref (job->inference_sizes);
   g_array_unref (job->samples);
   g_ptr_array_unref (job->messages);
+  g_ptr_array_unref (job->channels);
   g_free (job->latest_logits);
   g_mutex_clear (&job->lock);
   g_object_unref (job->cancellable);
@@ -775,7 +853,7 @@ bs_run_controller_start_with_mode (BsRunController *self, BsRunMode mode, GError
   job->n_logits = n_logits (self->model);
   job->latest_image = -1;
   job->latest_logits = g_new0 (int32_t, job->n_logits);
-  job->power_channel = -1;
+  job->channels = g_ptr_array_new_with_free_func (power_trace_free);
   job->events = g_array_new (FALSE, FALSE, sizeof (BsLayerEvent));
   job->inference_sizes = g_array_new (FALSE, FALSE, sizeof (int));
   job->samples = g_array_new (FALSE, FALSE, sizeof (BsSample));
@@ -941,6 +1019,7 @@ bs_run_controller_load_model (BsRunController *self, const char *path, GError **
 
   /* The live data belonged to the previous model's ops. */
   self->t0 = bs_clock_now_ns ();
+  clear_traces (self);
   bs_power_series_clear (self->power);
   bs_span_store_clear (self->spans, self->t0, self->ops);
   bs_live_stats_reset (self->stats, self->ops->n_ops, self->t0);
@@ -1123,6 +1202,24 @@ bs_run_controller_get_power (BsRunController *self)
   return self->power;
 }
 
+guint
+bs_run_controller_get_n_power_channels (BsRunController *self)
+{
+  return self->traces->len;
+}
+
+const BsPowerSeries *
+bs_run_controller_get_power_channel (BsRunController *self, guint index, const char **name)
+{
+  const PowerTrace *trace;
+
+  g_return_val_if_fail (index < self->traces->len, NULL);
+  trace = self->traces->pdata[index];
+  if (name != NULL)
+    *name = trace->name;
+  return trace->series;
+}
+
 BsSpanStore *
 bs_run_controller_get_spans (BsRunController *self)
 {
@@ -1211,6 +1308,8 @@ bs_run_controller_finalize (GObject *object)
   g_free (self->session);
   g_free (self->status);
   g_free (self->power_label);
+  clear_traces (self);
+  g_ptr_array_unref (self->traces);
   bs_power_series_free (self->power);
   bs_span_store_free (self->spans);
   bs_live_stats_free (self->stats);
@@ -1324,6 +1423,7 @@ bs_run_controller_init (BsRunController *self)
   self->sweep_busy_ns = 1000000000;
   self->sweep_idle_ns = 500000000;
   self->power = bs_power_series_new ();
+  self->traces = g_ptr_array_new_with_free_func (power_trace_free);
   self->spans = bs_span_store_new (SPAN_CAPACITY);
   self->stats = bs_live_stats_new ();
   self->run_id = -1;

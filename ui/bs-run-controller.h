@@ -94,6 +94,11 @@ double bs_run_controller_get_progress (BsRunController *self);
 
 /* Live data of the current (or last) run, valid until the next start. */
 BsPowerSeries *bs_run_controller_get_power (BsRunController *self);
+/* Every power channel of the run (board rails, a meter's channels) in the probe's order,
+ * each with the probe's name for it; the first is bs_run_controller_get_power(). */
+guint bs_run_controller_get_n_power_channels (BsRunController *self);
+const BsPowerSeries *bs_run_controller_get_power_channel (BsRunController *self, guint index,
+                                                         const char **name);
 BsSpanStore *bs_run_controller_get_spans (BsRunController *self);
 int64_t bs_run_controller_get_t0 (BsRunController *self);
 /* The live edge: the latest time data reached (the start before any). */

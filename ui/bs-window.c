@@ -4,6 +4,7 @@
  * call take the same path. */
 #include "bs-window.h"
 
+#include "bs-application.h"
 #include "bs-backend.h"
 #include "bs-bundled.h"
 #include "bs-choice.h"
@@ -325,6 +326,9 @@ on_probes_scanned (GObject *source, GAsyncResult *result, gpointer data)
       c = bs_choice_new (id, label, d->detail, d->available && d->spec != NULL, d->simulated);
       g_list_store_append (self->probes, c);
     }
+  /* The first real meter found replaces the demo meter, unless a choice is saved. */
+  if (BS_IS_APPLICATION (g_application_get_default ()))
+    bs_application_offer_discovered_probes (BS_APPLICATION (g_application_get_default ()), devices);
   select_choice (self, self->probe_dropdown, self->probes,
                  *bs_run_controller_get_probe (self->controller) ? bs_run_controller_get_probe (self->controller) : "none",
                  NULL);

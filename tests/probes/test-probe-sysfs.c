@@ -2,6 +2,7 @@
 /* test-probe-sysfs.c: the hwmon, RAPL and XMC probes on fake sysfs trees in temporary
  * folders: values and units, V×I, RAPL wrap-around, and files that vanish mid-run. */
 #include "bs-probe.h"
+#include "bs-rail-map.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -436,6 +437,159 @@ typedef struct
 } Counter;
 
 /* Advances the counter as a constant power would, wrapping at max_energy_range_uj. */
+/* ---- rail maps ---- */
+
+/* A ZCU102 as Linux shows it: INA226s labelled by the device tree ("ina226-u79"), one
+ * named by an iio-hwmon node instead ("ina226_u76"), one the map does not know, and the
+ * board's compatible list where /sys/firmware has it, relative to the hwmon root. */
+static char *
+make_board_tree (char **hwmon_root)
+{
+  char *top = g_dir_make_tmp ("board-XXXXXX", NULL);
+  g_autofree char *dt = g_build_filename (top, "firmware", "devicetree", "base", NULL);
+  g_autofree char *compatible = g_build_filename (dt, "compatible", NULL);
+  static const char zcu102[] = "xlnx,zynqmp-zcu102-rev1.0\0xlnx,zynqmp-zcu102\0xlnx,zynqmp";
+  static const struct { const char *entry, *name, *label; int64_t uw; } sensors[] = {
+    { "hwmon0", "ina226", "ina226-u79", 3000000 },     /* VCCINT: PL */
+    { "hwmon1", "ina226_u76", NULL, 1000000 },         /* VCCPSINTFP: PS */
+    { "hwmon2", "ina226", "ina226-u93", 500000 },      /* VCCO_PSDDR_504: DDR */
+    { "hwmon3", "ina226", "ina226-u99", 250000 },      /* not in the map */
+  };
+
+  *hwmon_root = g_build_filename (top, "class", "hwmon", NULL);
+  g_mkdir_with_parents (dt, 0755);
+  g_assert_true (g_file_set_contents (compatible, zcu102, sizeof zcu102, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (sensors); i++)
+    {
+      g_autofree char *dir = g_build_filename (*hwmon_root, sensors[i].entry, NULL);
+      g_autofree char *name = g_strdup_printf ("%s\n", sensors[i].name);
+      write_file (dir, "name", name);
+      if (sensors[i].label != NULL)
+        {
+          g_autofree char *label = g_strdup_printf ("%s\n", sensors[i].label);
+          write_file (dir, "label", label);
+        }
+      write_int (dir, "power1_input", sensors[i].uw);
+    }
+  return top;
+}
+
+static void
+test_hwmon_rails (void)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *top = make_board_tree (&root);
+  g_autofree char *spec = spec_for ("hwmon", root, ":rate=100");
+  g_autofree char *unmapped = spec_for ("hwmon", root, ":board=none");
+  g_autofree char *bogus = spec_for ("hwmon", root, ":board=zcu999");
+  g_autofree char *only_pl = spec_for ("hwmon", root, ":channels=VCCINT/power1");
+  static const struct { const char *name; BsRailGroup group; double w; } expect[] = {
+    { "PL/VCCINT/power1", BS_RAIL_PL, 3.0 },
+    { "PS/VCCPSINTFP/power1", BS_RAIL_PS, 1.0 },
+    { "DDR/VCCO_PSDDR_504/power1", BS_RAIL_DDR, 0.5 },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  BsProbe *probe = bs_probe_open (spec, &error);
+  BsRailGroup group;
+  int index;
+  Capture c;
+
+  g_assert_no_error (error);
+  g_test_message ("%s", bs_probe_get_label (probe));
+  g_assert_nonnull (strstr (bs_probe_get_label (probe), "PL VCCINT: ina226 (hwmon0)"));
+  g_assert_cmpuint (bs_probe_get_n_channels (probe), ==, 4);
+  capture_start (probe, &c);
+  for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+    {
+      double value = NAN;
+
+      channel_named (probe, expect[i].name, &index);
+      g_assert_true (bs_rail_group_of_channel (expect[i].name, &group));
+      g_assert_cmpint (group, ==, expect[i].group);
+      wait_for_readings (&c, index, 3);
+      count_after (&c, index, 0, &value);
+      g_assert_cmpfloat_with_epsilon (value, expect[i].w, 1e-9);
+    }
+  /* A sensor the map does not know keeps its hwmon name and carries no group. */
+  channel_named (probe, "hwmon3/ina226/power1", &index);
+  g_assert_false (bs_rail_group_of_channel ("hwmon3/ina226/power1", &group));
+  bs_probe_stop (probe);
+  capture_clear (&c);
+  bs_probe_close (probe);
+
+  /* Selecting by rail; ignoring the map; a board the map lacks. */
+  probe = bs_probe_open (only_pl, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bs_probe_get_n_channels (probe), ==, 1);
+  bs_probe_close (probe);
+  probe = bs_probe_open (unmapped, &error);
+  g_assert_no_error (error);
+  channel_named (probe, "hwmon0/ina226/power1", &index);
+  bs_probe_close (probe);
+  g_assert_null (bs_probe_open (bogus, &error));
+  g_assert_error (error, BS_PROBE_ERROR, BS_PROBE_ERROR_SPEC);
+  g_clear_error (&error);
+
+  /* Listed by rail, and attached: the first becomes the default meter. */
+  {
+    g_autofree char *list_spec = spec_for ("hwmon", root, "");
+    devices = bs_probe_list (list_spec);
+  }
+  g_assert_cmpuint (devices->len, ==, 4);
+  g_assert_cmpstr (((BsProbeDevice *) devices->pdata[0])->label, ==, "PL VCCINT: ina226 (hwmon0)");
+  for (guint i = 0; i < devices->len; i++)
+    g_assert_true (((BsProbeDevice *) devices->pdata[i])->attached);
+  g_assert_cmpstr (bs_probe_choose_default (devices), ==, ((BsProbeDevice *) devices->pdata[0])->spec);
+  remove_tree (top);
+}
+
+static void
+test_rail_map (void)
+{
+  static const char kv260[] = "xlnx,zynqmp-sk-kv260-revB\0xlnx,zynqmp-sk-kv260\0xlnx,zynqmp";
+  static const char other[] = "raspberrypi,4-model-b\0brcm,bcm2711";
+  BsRailGroup group;
+
+  g_assert_cmpstr (bs_rail_map_board (kv260, sizeof kv260), ==, "kv260");
+  g_assert_null (bs_rail_map_board (other, sizeof other));
+  g_assert_cmpstr (bs_rail_map_find ("kv260", "ina260-u14")->rail, ==, "VCC_SOM");
+  g_assert_cmpint (bs_rail_map_find ("kv260", "ina260_u14")->group, ==, BS_RAIL_INPUT);
+  g_assert_null (bs_rail_map_find ("kv260", "ina226-u79"));
+  g_assert_null (bs_rail_map_find (NULL, "ina226-u79"));
+  g_assert_null (bs_rail_map_find ("zcu102", "ina226"));
+  g_assert_true (bs_rail_group_parse ("DDR", 3, &group));
+  g_assert_cmpint (group, ==, BS_RAIL_DDR);
+  g_assert_false (bs_rail_group_of_channel ("PLX/VCCINT/power1", &group));
+}
+
+/* The default meter over a discovered list: the first attached, available, real one;
+ * never a simulated one (the demo meter, a meter on a pseudo-terminal), never RAPL. */
+static void
+test_choose_default (void)
+{
+  g_autoptr (GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) bs_probe_device_free);
+  BsProbeDevice *d;
+
+  g_ptr_array_add (devices, bs_probe_device_new ("sigrok", "sigrok:demo", "demo meter (simulated)", "", TRUE, TRUE));
+  g_ptr_array_add (devices, bs_probe_device_new ("rapl", "rapl", "RAPL", "", TRUE, FALSE));
+  d = bs_probe_device_new ("um34c", "um34c:port=/dev/pts/7", "UM34C (pseudo-terminal: simulated)", "", TRUE, TRUE);
+  d->attached = TRUE;
+  g_ptr_array_add (devices, d);
+  d = bs_probe_device_new ("ppk2", NULL, "PPK2 on /dev/ttyACM0", "no answer", FALSE, FALSE);
+  d->attached = TRUE;
+  g_ptr_array_add (devices, d);
+  g_assert_null (bs_probe_choose_default (devices));
+
+  d = bs_probe_device_new ("um34c", "um34c:port=/dev/rfcomm0", "UM34C on /dev/rfcomm0", "", TRUE, FALSE);
+  d->attached = TRUE;
+  g_ptr_array_add (devices, d);
+  d = bs_probe_device_new ("ppk2", "ppk2:port=/dev/ttyACM1", "Nordic PPK2 on /dev/ttyACM1", "", TRUE, FALSE);
+  d->attached = TRUE;
+  g_ptr_array_add (devices, d);
+  g_assert_cmpstr (bs_probe_choose_default (devices), ==, "um34c:port=/dev/rfcomm0");
+}
+
 static gpointer
 counter_thread (gpointer data)
 {
@@ -811,6 +965,9 @@ main (int argc, char **argv)
   g_test_add_func ("/probes/hwmon/vanish", test_hwmon_vanish);
   g_test_add_func ("/probes/hwmon/stalled-read", test_hwmon_stalled_read);
   g_test_add_func ("/probes/hwmon/negative-power", test_hwmon_negative_power);
+  g_test_add_func ("/probes/hwmon/rails", test_hwmon_rails);
+  g_test_add_func ("/probes/rail-map", test_rail_map);
+  g_test_add_func ("/probes/default/choose", test_choose_default);
   g_test_add_func ("/probes/rapl/wrap", test_rapl_wrap);
   g_test_add_func ("/probes/rapl/reset-and-vanish", test_rapl_reset_and_vanish);
   g_test_add_func ("/probes/rapl/reset-mid-range", test_rapl_reset_mid_range);

@@ -285,6 +285,45 @@ test_check_and_repair (Fixture *f, gconstpointer data)
   g_assert_cmpint (bs_test_sql_int (repaired, "SELECT count(*) FROM runs"), ==, 1);
 }
 
+/* A run of a board's rails (names from the hwmon rail map): `show` adds the energy by rail
+ * group over the same span as the total; a channel without a group only counts in the
+ * total. */
+static void
+test_show_rails (Fixture *f, gconstpointer data)
+{
+  const int64_t durations[3] = { 1000, 2000, 3000 };
+  g_autoptr (BsModel) model = bs_test_model_new ("blendnet-ish", 3);
+  g_autoptr (GArray) events = bs_test_events (40, 3, 1000000, durations, BS_CLOCK_HOST);
+  const BsChannelInfo channels[] = { { 0, BS_QUANTITY_POWER, "PL/VCCINT/power1", 0 },
+                                     { 1, BS_QUANTITY_POWER, "PS/VCCPSINTFP/power1", 0 },
+                                     { 2, BS_QUANTITY_POWER, "hwmon3/ina226/power1", 0 } };
+  BsSample power[6];
+  BsRunInfo info = { .backend = "cpu", .session = "board", .channels = channels, .n_channels = 3 };
+  BsRecordData record_data = { (const BsLayerEvent *) (void *) events->data, events->len, power, 6 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL, *id = NULL;
+  const double watts[3] = { 3.0, 1.0, 0.5 };
+  int64_t run_id;
+
+  for (int i = 0; i < 6; i++)
+    power[i] = (BsSample) { i < 3 ? 900000 : 9000000, i % 3, BS_QUANTITY_POWER, BS_UNIT_WATT, watts[i % 3] };
+  run_id = bs_record_run (f->db, model, &info, &record_data, BS_RUN_COMPLETE, &error);
+  g_assert_no_error (error);
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, run_id);
+  g_assert_cmpint (run (f, &out, &err, "show", "--db", f->db, id, NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "at 4.500 W mean (all power channels)"));
+  g_assert_nonnull (strstr (out, "energy by rail group"));
+  g_assert_true (g_regex_match_simple ("\\n  PL +[^\\n]* at 3\\.000 W mean \\(1 channel\\)", out, 0, 0));
+  g_assert_true (g_regex_match_simple ("\\n  PS +[^\\n]* at 1\\.000 W mean \\(1 channel\\)", out, 0, 0));
+  g_assert_null (strstr (out, "  other "));
+  /* The runs of the fixture carry no groups: no such section. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (f, &out, &err, "show", "--db", f->db, "1", NULL), ==, 0);
+  g_assert_null (strstr (out, "energy by rail group"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -292,6 +331,7 @@ main (int argc, char **argv)
 #define ADD(name, func) g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/cli/runs-and-sessions", test_runs_and_sessions);
   ADD ("/cli/show", test_show);
+  ADD ("/cli/show-rails", test_show_rails);
   ADD ("/cli/compare", test_compare);
   ADD ("/cli/export", test_export);
   ADD ("/cli/errors", test_errors);

@@ -296,6 +296,143 @@ test_power_spike (void)
   canvas_free (&c);
 }
 
+/* Rails or a meter's channels: every power channel drawn, each in its own colour at its own
+ * level on the one W axis, with a legend naming them. Drawing only the first channel, or
+ * all in one colour, or no legend, fails here. */
+static int
+count_color (Canvas *c, const BsRect *r, const BsColor *color)
+{
+  int n = 0;
+
+  for (int y = (int) r->y; y < (int) (r->y + r->height); y++)
+    for (int x = (int) r->x; x < (int) (r->x + r->width); x++)
+      n += is_color (c, x, y, color);
+  return n;
+}
+
+static void
+test_power_channels (void)
+{
+  g_autoptr (BsPowerSeries) pl = bs_power_series_new ();
+  g_autoptr (BsPowerSeries) ps = bs_power_series_new ();
+  g_autoptr (BsPowerSeries) ddr = bs_power_series_new ();
+  const BsPowerChartChannel channels[] = { { pl, "PL (ina226 u79)" }, { ps, "PS (ina226 u76)" },
+                                           { ddr, "DDR (ina226 u93)" } };
+  BsPowerChartData data = { NULL, NULL, T0, "Power", "rails", "W", 0, NULL, channels, 3 };
+  BsChartViewport vp = bs_chart_viewport_init (800, 300, T0, T0 + 10 * S);
+  BsPowerChartInfo info;
+  BsChartStyle style;
+  Canvas c = canvas_new (800, 300);
+  const double level[] = { 5, 2, 8 };
+  int at_level[3] = { 0 }, columns = 0;
+  double text_x;
+
+  /* The first at 2 kSa/s (an envelope), the others at 10 Hz (lines through the samples). */
+  for (int i = 0; i < 20000; i++)
+    bs_power_series_append (pl, T0 + i * S / 2000, 5 + 0.01 * sin (i * 0.01));
+  for (int i = 0; i < 100; i++)
+    {
+      bs_power_series_append (ps, T0 + i * 100 * MS, 2);
+      bs_power_series_append (ddr, T0 + i * 100 * MS, 8);
+    }
+  bs_chart_style_init (&style, BS_CHART_THEME_LIGHT);
+  bs_power_chart_render (c.cr, &data, &vp, &style, &info);
+  canvas_save (&c, "power-channels");
+
+  g_assert_cmpuint (info.n_drawn, ==, 3);
+  g_assert_true (info.envelope);
+  g_assert_cmpfloat (info.y_min, <=, 2);
+  g_assert_cmpfloat (info.y_max, >=, 8);
+  /* Each channel in its colour at its level, right of the legend. */
+  for (int x = (int) (info.legend.x + info.legend.width + 4); x < (int) (info.plot.x + info.plot.width - 4); x++)
+    {
+      columns++;
+      for (int k = 0; k < 3; k++)
+        {
+          BsColor color = bs_power_chart_channel_color (&style, k);
+          double y = info.plot.y + info.plot.height * (1 - (level[k] - info.y_min) / (info.y_max - info.y_min));
+          at_level[k] += is_color_near (&c, x, (int) round (y), &color);
+        }
+    }
+  for (int k = 0; k < 3; k++)
+    g_assert_cmpint (at_level[k], >=, columns * 9 / 10);
+  /* Three distinct colours, none the precisions'. */
+  for (int k = 0; k < 3; k++)
+    {
+      BsColor a = bs_power_chart_channel_color (&style, k);
+      for (int j = k + 1; j < 3; j++)
+        {
+          BsColor b = bs_power_chart_channel_color (&style, j);
+          g_assert_cmpfloat (fabs (a.r - b.r) + fabs (a.g - b.g) + fabs (a.b - b.b), >, 0.3);
+        }
+      for (int p = 0; p < 3; p++)
+        g_assert_cmpfloat (fabs (a.r - style.precision[p].r) + fabs (a.g - style.precision[p].g)
+                           + fabs (a.b - style.precision[p].b), >, 0.3);
+    }
+  /* The legend: a swatch of each colour, and the names as text right of the swatches. */
+  g_assert_cmpfloat (info.legend.width, >, 40);
+  g_assert_cmpfloat (info.legend.x, >=, info.plot.x);
+  g_assert_cmpfloat (info.legend.y + info.legend.height, <=, info.plot.y + info.plot.height);
+  for (int k = 0; k < 3; k++)
+    {
+      BsColor color = bs_power_chart_channel_color (&style, k);
+      g_assert_cmpint (count_color (&c, &info.legend, &color), >=, 25);
+    }
+  text_x = info.legend.x + 6 + style.font_size + 6;
+  for (int k = 0; k < 3; k++)
+    {
+      /* One row per channel: ink in each third of the box's text column. */
+      int y0 = (int) (info.legend.y + info.legend.height * k / 3);
+      int y1 = (int) (info.legend.y + info.legend.height * (k + 1) / 3);
+      g_assert_cmpint (count_ink (&c, (int) text_x, y0, (int) (info.legend.x + info.legend.width), y1,
+                                  &style.plot_background), >, 20);
+    }
+
+  /* The traces in the left half only (a live run's first seconds): the legend moves to
+   * the top right, where it hides nothing. */
+  vp = bs_chart_viewport_init (800, 300, T0, T0 + 20 * S);
+  bs_power_chart_render (c.cr, &data, &vp, &style, &info);
+  canvas_save (&c, "power-channels-right");
+  g_assert_cmpfloat (info.legend.x, >, info.plot.x + info.plot.width / 2);
+  g_assert_cmpfloat (info.legend.x + info.legend.width, <=, info.plot.x + info.plot.width);
+
+  /* One channel: no legend, as before. */
+  data.n_channels = 1;
+  bs_power_chart_render (c.cr, &data, &vp, &style, &info);
+  g_assert_cmpfloat (info.legend.width, ==, 0);
+  g_assert_cmpuint (info.n_drawn, ==, 1);
+  canvas_free (&c);
+}
+
+/* A PPK2's milliwatts (3 mW asleep, 40 mW in bursts, 100 kSa/s) fill the plot: the range
+ * follows the level instead of a floor in watts that drew them as a flat line at 0 W. */
+static void
+test_power_milliwatts (void)
+{
+  g_autoptr (BsPowerSeries) s = bs_power_series_new ();
+  BsChartStyle style;
+  BsPowerChartData data = { s, NULL, T0, "Power", "ppk2", "W", 0, NULL };
+  BsChartViewport vp = bs_chart_viewport_init (640, 240, T0, T0 + 2 * S);
+  BsPowerChartInfo info;
+  Canvas c = canvas_new (640, 240);
+  double y_low, y_high;
+
+  for (int64_t i = 0; i < 200000; i++)
+    bs_power_series_append (s, T0 + i * 10000, (i / 10000) % 5 == 0 ? 0.040 : 0.003);
+  bs_chart_style_init (&style, BS_CHART_THEME_LIGHT);
+  bs_power_chart_render (c.cr, &data, &vp, &style, &info);
+  canvas_save (&c, "power-milliwatts");
+  g_assert_true (info.envelope);
+  g_assert_cmpfloat (info.y_min, <=, 0.003);
+  g_assert_cmpfloat (info.y_max, >=, 0.040);
+  g_assert_cmpfloat (info.y_max - info.y_min, <, 0.1);
+  /* The two levels are far apart on the screen. */
+  y_low = info.plot.y + info.plot.height * (1 - (0.003 - info.y_min) / (info.y_max - info.y_min));
+  y_high = info.plot.y + info.plot.height * (1 - (0.040 - info.y_min) / (info.y_max - info.y_min));
+  g_assert_cmpfloat (y_low - y_high, >, info.plot.height * 0.6);
+  canvas_free (&c);
+}
+
 static void
 test_power_axes (void)
 {
@@ -623,6 +760,8 @@ main (int argc, char **argv)
   g_test_add_func ("/render/series/gaps", test_series_gaps);
   g_test_add_func ("/render/power/spike", test_power_spike);
   g_test_add_func ("/render/power/axes", test_power_axes);
+  g_test_add_func ("/render/power/channels", test_power_channels);
+  g_test_add_func ("/render/power/milliwatts", test_power_milliwatts);
   g_test_add_func ("/render/power/line-gap", test_power_line_gap);
   g_test_add_func ("/render/power/inferences", test_power_inferences);
   g_test_add_func ("/render/timeline/spans", test_timeline_spans);
