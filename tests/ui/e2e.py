@@ -444,9 +444,13 @@ def inner(args):
 
     if os.environ.get("BS_UPDATE_SCREENSHOTS") == "1" and args.screenshots:
         os.makedirs(args.screenshots, exist_ok=True)
-        # At another screen size the pictures are kept beside the usual ones, named by it.
+        # At another screen size the pictures are kept beside the usual ones, named by it;
+        # a named variant keeps only its live picture.
         suffix = "" if SCREEN == (1280, 800) else "-%dx%d" % SCREEN
-        for name in ("live", "live-inference", "layers", "layers-ops", "demo"):
+        names = ("live", "live-inference", "layers", "layers-ops", "demo")
+        if args.name:
+            suffix, names = "-" + args.name, ("live",)
+        for name in names:
             shutil.copy(os.path.join(shots, name + ".png"),
                         os.path.join(args.screenshots, name + suffix + ".png"))
         log("screenshots copied to", args.screenshots)
@@ -465,6 +469,8 @@ def main():
                         help="how long the continuous run lasts (7; e.g. 300 for a soak test)")
     parser.add_argument("--screen", default="1280x800",
                         help="the virtual screen, WIDTHxHEIGHT (1280x800; 1024x768: a projector)")
+    parser.add_argument("--name", help="a variant's name: its live screenshot is copied as "
+                        "live-NAME.png (and only that one)")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     global SCREEN
@@ -484,6 +490,8 @@ def main():
         command += ["--screenshots", args.screenshots]
     command += ["--backend", args.backend, "--theme", args.theme, "--run-seconds", str(args.run_seconds),
                 "--screen", args.screen]
+    if args.name:
+        command += ["--name", args.name]
     sys.exit(subprocess.run(command).returncode)
 
 
