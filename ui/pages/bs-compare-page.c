@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-compare-page.c: the Compare page. The data comes from the session database
  * (bs_query_compare, bs_query_power_overlay) when runs are set;
- * drawing is the pure renderers of ui/views, on screen and in exports alike. */
+ * drawing is the pure renderers of ui/render, on screen and in exports alike. */
 #include "bs-compare-page.h"
 #include "bs-chart-theme.h"
 
