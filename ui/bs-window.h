@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* bs-window.h: the main window: the run bar (model, backend, power meter, run controls),
- * the Live and Layers pages, and the fullscreen demo. Its actions (win.*) are exported
+/* bs-window.h: the main window: the header bar (model), the run bar (bs-run-bar.h), the
+ * pages (Live, Layers, Sessions, Compare, Graph) and the fullscreen demo. Its actions (win.*) are exported
  * on D-Bus under /org/blendscope/Blendscope/window/N. */
 #pragma once
 
