@@ -212,11 +212,9 @@ on_controller_notify (BsRunController *controller, GParamSpec *pspec, BsWindow *
 static void
 on_model_changed (BsRunController *controller, BsWindow *self)
 {
-  g_autofree char *db = bs_window_get_db_path (self);
-
   update_model (self);
   bs_graph_page_set_model (self->graph_page, bs_run_controller_get_model (controller));
-  bs_graph_page_reload (self->graph_page, db);
+  bs_graph_page_reload (self->graph_page);
 }
 
 static void
@@ -259,9 +257,9 @@ bs_window_reload_sessions (BsWindow *self)
 {
   g_autofree char *db = bs_window_get_db_path (self);
 
-  bs_sessions_page_reload (self->sessions_page, db);
+  bs_sessions_page_reload (self->sessions_page);
   bs_compare_page_reload (self->compare_page, db);
-  bs_graph_page_reload (self->graph_page, db);
+  bs_graph_page_reload (self->graph_page);
   update_compare_summary (self);
 }
 
@@ -789,12 +787,15 @@ bs_window_init (BsWindow *self)
 }
 
 BsWindow *
-bs_window_new (GtkApplication *app, BsRunController *controller, GSettings *settings)
+bs_window_new (GtkApplication *app, BsRunController *controller, BsSharedStore *store,
+               GSettings *settings)
 {
   BsWindow *self = g_object_new (BS_TYPE_WINDOW, "application", app, NULL);
 
   self->controller = g_object_ref (controller);
   self->settings = settings != NULL ? g_object_ref (settings) : NULL;
+  bs_sessions_page_set_store (self->sessions_page, store);
+  bs_graph_page_set_store (self->graph_page, store);
 
   bs_live_view_set_controller (self->live_view, controller);
   g_signal_connect_object (bs_live_view_get_prediction_tile (self->live_view), "notify::summary",

@@ -28,6 +28,8 @@ struct _BsGraphPage
   GArray *stats;
   GArray *modelled;
   int64_t measured_run, modelled_run;
+  BsSharedStore *store;       /* the application's, queried off the main thread */
+  GCancellable *query;        /* the read in flight, cancelled by a newer one */
   int *primary;               /* by layer, the primary layer of its plan op: fused layers */
   GtkWidget *area;
   BsGraphInfo info;
@@ -605,6 +607,7 @@ void
 bs_graph_page_set_model (BsGraphPage *self, const BsModel *model)
 {
   g_return_if_fail (BS_IS_GRAPH_PAGE (self));
+  g_cancellable_cancel (self->query);   /* its figures are another model's */
   self->model = model;
   self->selected = -1;
   g_clear_pointer (&self->layout, bs_graph_layout_free);
@@ -625,23 +628,33 @@ bs_graph_page_set_model (BsGraphPage *self, const BsModel *model)
   gtk_widget_queue_draw (self->area);
 }
 
-void
-bs_graph_page_reload (BsGraphPage *self, const char *db_path)
+/* What the heat map comes from, read on the shared store's worker thread. */
+typedef struct
 {
-  g_autoptr (BsStore) store = NULL;
-  g_autoptr (GPtrArray) runs = NULL;
-  BsRunFilter filter = { 0 };
+  int64_t measured_run, modelled_run;
+  GArray *stats, *modelled;
+} GraphRuns;
 
-  g_clear_pointer (&self->stats, g_array_unref);
-  g_clear_pointer (&self->modelled, g_array_unref);
-  self->measured_run = self->modelled_run = -1;
-  if (self->model != NULL && db_path != NULL && g_file_test (db_path, G_FILE_TEST_EXISTS)
-      && (store = bs_store_open (db_path, BS_STORE_OPEN_DEFAULT, NULL)) != NULL)
-    {
-      filter.model = self->model->name;
-      filter.limit = 200;
-      runs = bs_store_list_runs (store, &filter, NULL);
-    }
+static void
+graph_runs_free (GraphRuns *g)
+{
+  g_clear_pointer (&g->stats, g_array_unref);
+  g_clear_pointer (&g->modelled, g_array_unref);
+  g_free (g);
+}
+
+/* Worker thread: data is the model's name. */
+static gpointer
+query_graph_runs (BsStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  BsRunFilter filter = { 0 };
+  g_autoptr (GPtrArray) runs = NULL;
+  GraphRuns *g = g_new0 (GraphRuns, 1);
+
+  g->measured_run = g->modelled_run = -1;
+  filter.model = data;
+  filter.limit = 200;
+  runs = bs_store_list_runs (store, &filter, NULL);
   /* Newest first: the latest finished measured run, and the latest csim run (modelled). */
   for (guint i = 0; runs != NULL && i < runs->len; i++)
     {
@@ -650,21 +663,76 @@ bs_graph_page_reload (BsGraphPage *self, const char *db_path)
 
       if (run->status == BS_RUN_RUNNING || run->n_events == 0)
         continue;
-      if (csim && self->modelled_run < 0)
-        self->modelled_run = run->id;
-      if (!csim && self->measured_run < 0)
-        self->measured_run = run->id;
+      if (csim && g->modelled_run < 0)
+        g->modelled_run = run->id;
+      if (!csim && g->measured_run < 0)
+        g->measured_run = run->id;
     }
   /* Only csim runs: the heat map of time and energy shares is the modelled run's. */
-  if (self->measured_run < 0)
-    self->measured_run = self->modelled_run;
-  if (self->measured_run >= 0)
-    self->stats = bs_query_layer_stats (store, self->measured_run, NULL);
-  if (self->modelled_run >= 0 && self->modelled_run != self->measured_run)
-    self->modelled = bs_query_layer_stats (store, self->modelled_run, NULL);
+  if (g->measured_run < 0)
+    g->measured_run = g->modelled_run;
+  if (g->measured_run >= 0)
+    g->stats = bs_query_layer_stats (store, g->measured_run, NULL);
+  if (g->modelled_run >= 0 && g->modelled_run != g->measured_run)
+    g->modelled = bs_query_layer_stats (store, g->modelled_run, NULL);
+  return g;
+}
+
+static void
+show_graph_runs (BsGraphPage *self, GraphRuns *g)
+{
+  g_clear_pointer (&self->stats, g_array_unref);
+  g_clear_pointer (&self->modelled, g_array_unref);
+  self->measured_run = self->modelled_run = -1;
+  if (g != NULL)
+    {
+      self->measured_run = g->measured_run;
+      self->modelled_run = g->modelled_run;
+      self->stats = g_steal_pointer (&g->stats);
+      self->modelled = g_steal_pointer (&g->modelled);
+    }
   update_values (self);
   update_panel (self);
   gtk_widget_queue_draw (self->area);
+}
+
+static void
+on_graph_runs (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsGraphPage) self = data;   /* the reference the query held */
+  g_autoptr (GError) error = NULL;
+  GraphRuns *g = bs_shared_store_query_finish (BS_SHARED_STORE (source), result, &error);
+
+  /* Cancelled: a newer reload or another model took over, or the page went. Other
+   * errors (no database yet) leave the graph coloured by precision, as before. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  show_graph_runs (self, g);
+  g_clear_pointer (&g, graph_runs_free);
+}
+
+void
+bs_graph_page_set_store (BsGraphPage *self, BsSharedStore *store)
+{
+  g_return_if_fail (BS_IS_GRAPH_PAGE (self));
+  g_set_object (&self->store, store);
+}
+
+void
+bs_graph_page_reload (BsGraphPage *self)
+{
+  g_return_if_fail (BS_IS_GRAPH_PAGE (self));
+  g_cancellable_cancel (self->query);
+  g_clear_object (&self->query);
+  if (self->model == NULL || self->store == NULL)
+    {
+      show_graph_runs (self, NULL);
+      return;
+    }
+  self->query = g_cancellable_new ();
+  bs_shared_store_query_async (self->store, query_graph_runs, g_strdup (self->model->name), g_free,
+                               (GDestroyNotify) graph_runs_free, self->query, on_graph_runs,
+                               g_object_ref (self));
 }
 
 void
@@ -727,6 +795,9 @@ bs_graph_page_dispose (GObject *object)
 {
   BsGraphPage *self = BS_GRAPH_PAGE (object);
 
+  g_cancellable_cancel (self->query);
+  g_clear_object (&self->query);
+  g_clear_object (&self->store);
   g_clear_pointer (&self->layout, bs_graph_layout_free);
   g_clear_pointer (&self->stats, g_array_unref);
   g_clear_pointer (&self->modelled, g_array_unref);

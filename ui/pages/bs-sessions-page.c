@@ -61,7 +61,9 @@ struct _BsSessionsPage
 {
   GtkBox parent_instance;
 
-  char *db_path;
+  BsSharedStore *store;          /* the application's, queried off the main thread */
+  GCancellable *sessions_query;  /* the reads in flight: a newer one cancels the older */
+  GCancellable *runs_query;
   GPtrArray *session_names;   /* index 0: NULL, "All runs" */
   GtkStringList *session_labels;
   GtkSingleSelection *session_selection;
@@ -181,36 +183,87 @@ selected_session (BsSessionsPage *self)
            ? self->session_names->pdata[i] : NULL;
 }
 
-static void
-load_runs (BsSessionsPage *self)
+/* ---- reading the database (on the shared store's worker thread) ---- */
+
+typedef struct
 {
-  g_autoptr (BsStore) store = NULL;
-  g_autoptr (GPtrArray) runs = NULL;
+  GPtrArray *runs;          /* BsRun */
+  GPtrArray *evaluations;   /* BsRunEvaluation or NULL, one per run */
+  char *read_only_reason;
+} RunsResult;
+
+static void
+runs_result_free (RunsResult *r)
+{
+  g_clear_pointer (&r->runs, g_ptr_array_unref);
+  g_clear_pointer (&r->evaluations, g_ptr_array_unref);
+  g_free (r->read_only_reason);
+  g_free (r);
+}
+
+/* Worker thread: the runs of one session (data: its name, or NULL for all) with their
+ * stored accuracy. */
+static gpointer
+query_runs (BsStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  BsRunFilter filter = { 0 };
+  RunsResult *r;
+  GPtrArray *runs;
+
+  filter.session = data;
+  if ((runs = bs_store_list_runs (store, &filter, error)) == NULL)
+    return NULL;
+  r = g_new0 (RunsResult, 1);
+  r->runs = runs;
+  r->evaluations = g_ptr_array_new_with_free_func ((GDestroyNotify) bs_run_evaluation_free);
+  for (guint i = 0; i < runs->len; i++)
+    g_ptr_array_add (r->evaluations,
+                     bs_store_get_run_evaluation (store, ((BsRun *) runs->pdata[i])->id, NULL));
+  r->read_only_reason = g_strdup (bs_store_get_read_only_reason (store));
+  return r;
+}
+
+/* Worker thread: the sessions, for the list on the left. */
+static gpointer
+query_sessions (BsStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  return bs_store_list_sessions (store, error);
+}
+
+static gboolean
+is_cancelled (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+on_runs_loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsSessionsPage) self = data;   /* the reference the query held */
   g_autoptr (GError) error = NULL;
+  RunsResult *r = bs_shared_store_query_finish (BS_SHARED_STORE (source), result, &error);
   g_autoptr (GHashTable) selected = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autofree int64_t *ids = NULL;
-  BsRunFilter filter = { 0 };
+  g_autofree char *db_path = NULL;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->runs));
   g_autoptr (GtkBitset) keep = gtk_bitset_new_empty ();
+  g_autofree char *text = NULL;
 
+  if (is_cancelled (error))   /* a newer query took over, or the page went */
+    return;
   ids = g_new (int64_t, MAX (n, 1));
   {
     int k = bs_sessions_page_get_selected (self, ids, (int) n);
     for (int i = 0; i < k; i++)
       g_hash_table_add (selected, &ids[i]);
   }
-  filter.session = selected_session (self);
-  if (self->db_path != NULL && g_file_test (self->db_path, G_FILE_TEST_EXISTS)
-      && (store = bs_store_open (self->db_path, BS_STORE_OPEN_DEFAULT, &error)) != NULL)
-    runs = bs_store_list_runs (store, &filter, &error);
   g_list_store_remove_all (self->runs);
-  for (guint i = 0; runs != NULL && i < runs->len; i++)
+  for (guint i = 0; r != NULL && i < r->runs->len; i++)
     {
       BsRunItem *item = g_object_new (BS_TYPE_RUN_ITEM, NULL);
 
-      item->run = runs->pdata[i];
-      runs->pdata[i] = NULL;
-      item->evaluation = bs_store_get_run_evaluation (store, item->run->id, NULL);
+      item->run = g_steal_pointer (&r->runs->pdata[i]);
+      item->evaluation = g_steal_pointer (&r->evaluations->pdata[i]);
       if (g_hash_table_contains (selected, &item->run->id))
         gtk_bitset_add (keep, i);
       g_list_store_append (self->runs, item);
@@ -218,22 +271,34 @@ load_runs (BsSessionsPage *self)
     }
   if (!gtk_bitset_is_empty (keep))
     gtk_selection_model_set_selection (GTK_SELECTION_MODEL (self->run_selection), keep, keep);
-  {
-    g_autofree char *text = NULL;
 
-    if (error != NULL)
-      text = g_strdup_printf ("%s", error->message);
-    else if (runs == NULL)
-      text = g_strdup_printf ("No database yet at %s: record a run or import one.",
-                              self->db_path != NULL ? self->db_path : "(none)");
-    else if (bs_store_get_read_only_reason (store) != NULL)
-      /* Shown, but nothing done here can change it: say so before an edit fails. */
-      text = g_strdup_printf ("%u runs · select 2 to 4 and press Compare · read-only: %s",
-                              runs->len, bs_store_get_read_only_reason (store));
-    else
-      text = g_strdup_printf ("%u runs · select 2 to 4 and press Compare", runs->len);
-    gtk_label_set_text (GTK_LABEL (self->info), text);
-  }
+  db_path = bs_shared_store_dup_path (BS_SHARED_STORE (source));
+  if (g_error_matches (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_FOUND))
+    text = g_strdup_printf ("No database yet at %s: record a run or import one.",
+                            db_path != NULL ? db_path : "(none)");
+  else if (error != NULL)
+    text = g_strdup_printf ("%s", error->message);
+  else if (r->read_only_reason != NULL)
+    /* Shown, but nothing done here can change it: say so before an edit fails. */
+    text = g_strdup_printf ("%u runs · select 2 to 4 and press Compare · read-only: %s",
+                            r->runs->len, r->read_only_reason);
+  else
+    text = g_strdup_printf ("%u runs · select 2 to 4 and press Compare", r->runs->len);
+  gtk_label_set_text (GTK_LABEL (self->info), text);
+  g_clear_pointer (&r, runs_result_free);
+}
+
+static void
+load_runs (BsSessionsPage *self)
+{
+  if (self->store == NULL)
+    return;
+  g_cancellable_cancel (self->runs_query);
+  g_clear_object (&self->runs_query);
+  self->runs_query = g_cancellable_new ();
+  bs_shared_store_query_async (self->store, query_runs, g_strdup (selected_session (self)), g_free,
+                               (GDestroyNotify) runs_result_free, self->runs_query, on_runs_loaded,
+                               g_object_ref (self));
 }
 
 static void
@@ -243,25 +308,18 @@ on_session_selected (GtkSingleSelection *selection, GParamSpec *pspec, BsSession
     load_runs (self);
 }
 
-void
-bs_sessions_page_reload (BsSessionsPage *self, const char *db_path)
+static void
+on_sessions_loaded (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr (BsStore) store = NULL;
-  g_autoptr (GPtrArray) sessions = NULL;
-  g_autofree char *keep = g_strdup (selected_session (self));
+  g_autoptr (BsSessionsPage) self = data;   /* the reference the query held */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) sessions = bs_shared_store_query_finish (BS_SHARED_STORE (source), result, &error);
+  g_autofree char *keep = NULL;
   guint select = 0;
 
-  g_return_if_fail (BS_IS_SESSIONS_PAGE (self));
-  if (db_path != self->db_path)
-    {
-      g_free (self->db_path);
-      self->db_path = g_strdup (db_path);
-    }
-  if (self->db_path != NULL && g_file_test (self->db_path, G_FILE_TEST_EXISTS)
-      && (store = bs_store_open (self->db_path, BS_STORE_OPEN_DEFAULT, NULL)) != NULL)
-    sessions = bs_store_list_sessions (store, NULL);
-  g_clear_pointer (&store, bs_store_close);
-
+  if (is_cancelled (error))
+    return;
+  keep = g_strdup (selected_session (self));
   self->reloading = TRUE;
   g_ptr_array_set_size (self->session_names, 0);
   g_ptr_array_add (self->session_names, NULL);
@@ -286,6 +344,29 @@ bs_sessions_page_reload (BsSessionsPage *self, const char *db_path)
   gtk_single_selection_set_selected (self->session_selection, select);
   self->reloading = FALSE;
   load_runs (self);
+}
+
+void
+bs_sessions_page_set_store (BsSessionsPage *self, BsSharedStore *store)
+{
+  g_return_if_fail (BS_IS_SESSIONS_PAGE (self));
+  g_set_object (&self->store, store);
+}
+
+void
+bs_sessions_page_reload (BsSessionsPage *self)
+{
+  g_return_if_fail (BS_IS_SESSIONS_PAGE (self));
+  if (self->store == NULL)
+    return;
+  /* The runs follow once the sessions are in (load_runs from on_sessions_loaded). */
+  g_cancellable_cancel (self->runs_query);
+  g_cancellable_cancel (self->sessions_query);
+  g_clear_object (&self->sessions_query);
+  self->sessions_query = g_cancellable_new ();
+  bs_shared_store_query_async (self->store, query_sessions, NULL, NULL,
+                               (GDestroyNotify) g_ptr_array_unref, self->sessions_query,
+                               on_sessions_loaded, g_object_ref (self));
 }
 
 int
@@ -622,7 +703,7 @@ do_export (GtkWidget *button, BsSessionsPage *self)
 static void
 do_refresh (GtkWidget *button, BsSessionsPage *self)
 {
-  bs_sessions_page_reload (self, self->db_path);
+  bs_sessions_page_reload (self);
 }
 
 static GtkWidget *
@@ -662,7 +743,11 @@ bs_sessions_page_dispose (GObject *object)
 {
   BsSessionsPage *self = BS_SESSIONS_PAGE (object);
 
-  g_clear_pointer (&self->db_path, g_free);
+  g_cancellable_cancel (self->sessions_query);
+  g_cancellable_cancel (self->runs_query);
+  g_clear_object (&self->sessions_query);
+  g_clear_object (&self->runs_query);
+  g_clear_object (&self->store);
   g_clear_pointer (&self->session_names, g_ptr_array_unref);
   g_clear_object (&self->session_selection);
   g_clear_object (&self->run_selection);
