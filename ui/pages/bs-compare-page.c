@@ -461,25 +461,29 @@ bs_compare_page_dispose (GObject *object)
   G_OBJECT_CLASS (bs_compare_page_parent_class)->dispose (object);
 }
 
+static void on_export_chart_clicked (GtkButton *button, BsComparePage *self);
+static void on_export_power_clicked (GtkButton *button, BsComparePage *self);
+
 static void
 bs_compare_page_class_init (BsComparePageClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = bs_compare_page_dispose;
   signals[SIGNAL_LAYER_ACTIVATED] =
     g_signal_new ("layer-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/blendscope/Blendscope/ui/bs-compare-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, BsComparePage, stack);
+  gtk_widget_class_bind_template_child (widget_class, BsComparePage, header);
+  gtk_widget_class_bind_template_child (widget_class, BsComparePage, compare_area);
+  gtk_widget_class_bind_template_child (widget_class, BsComparePage, overlay_area);
+  gtk_widget_class_bind_template_child (widget_class, BsComparePage, pareto_area);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_chart_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_power_clicked);
 }
 
-static GtkWidget *
-toggle (const char *label, const char *action, const char *target)
-{
-  GtkWidget *button = gtk_toggle_button_new_with_label (label);
-
-  /* The target before the action name (else a warning about a missing parameter). */
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_string (target));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
-  return button;
-}
 
 
 /* ---- export from the UI: a file dialog, then win.export-chart ---- */
@@ -524,90 +528,34 @@ bs_export_chart_dialog (GtkWidget *from, const char *chart, const char *suggeste
 }
 
 static void
-on_export_clicked (GtkButton *button, gpointer data)
+on_export_chart_clicked (GtkButton *button, BsComparePage *self)
 {
-  const char *chart = data;
-  g_autofree char *name = g_strdup_printf ("%s.png", chart);
-
-  bs_export_chart_dialog (GTK_WIDGET (button), chart, name);
+  bs_export_chart_dialog (GTK_WIDGET (button), "compare", "compare.png");
 }
 
 static void
+on_export_power_clicked (GtkButton *button, BsComparePage *self)
+{
+  bs_export_chart_dialog (GTK_WIDGET (button), "overlay", "overlay.png");
+}
+
+/* The widget tree is bs-compare-page.ui; the drawing, its sizes from C constants and the
+ * click on a bar are set up here. */
+static void
 bs_compare_page_init (BsComparePage *self)
 {
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *metric_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
-  GtkWidget *bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *empty = gtk_label_new ("Select 2 to 4 runs in Sessions and press Compare.");
   GtkGesture *click = gtk_gesture_click_new ();
 
+  gtk_widget_init_template (GTK_WIDGET (self));
   bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   self->selected_row = -1;
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 6);
 
-  gtk_widget_set_margin_start (bar, 12);
-  gtk_widget_set_margin_end (bar, 12);
-  gtk_widget_set_margin_top (bar, 6);
-  gtk_widget_add_css_class (metric_box, "linked");
-  gtk_box_append (GTK_BOX (metric_box), toggle ("Time", "win.compare-metric", "time"));
-  gtk_box_append (GTK_BOX (metric_box), toggle ("Energy", "win.compare-metric", "energy"));
-  gtk_box_append (GTK_BOX (bar), metric_box);
-  self->header = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->header), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (self->header), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (self->header, TRUE);
-  gtk_box_append (GTK_BOX (bar), self->header);
-  {
-    GtkWidget *chart = gtk_button_new_with_label ("Export Chart…");
-    GtkWidget *power = gtk_button_new_with_label ("Export Power…");
-
-    gtk_widget_set_tooltip_text (chart, "The whole comparison as PNG or SVG");
-    gtk_widget_set_tooltip_text (power, "The overlaid power traces as PNG or SVG");
-    g_signal_connect (chart, "clicked", G_CALLBACK (on_export_clicked), (gpointer) "compare");
-    g_signal_connect (power, "clicked", G_CALLBACK (on_export_clicked), (gpointer) "overlay");
-    gtk_box_append (GTK_BOX (bar), chart);
-    gtk_box_append (GTK_BOX (bar), power);
-  }
-  gtk_box_append (GTK_BOX (self), bar);
-
-  self->compare_area = gtk_drawing_area_new ();
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->compare_area), area_draw_compare, self, NULL);
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->compare_area), 100);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), self->compare_area);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_widget_add_controller (self->compare_area, GTK_EVENT_CONTROLLER (click));
   g_signal_connect (click, "pressed", G_CALLBACK (on_compare_pressed), self);
-
-  self->overlay_area = gtk_drawing_area_new ();
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->overlay_area), area_draw_overlay, self, NULL);
-  gtk_widget_set_size_request (self->overlay_area, -1, 200);
-
-  /* Accuracy against cost beside the power overlay, shown when a run has an accuracy. */
-  self->pareto_area = gtk_drawing_area_new ();
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->pareto_area), area_draw_pareto, self, NULL);
   gtk_widget_set_size_request (self->pareto_area, PARETO_WIDTH, 200);
-  gtk_widget_set_visible (self->pareto_area, FALSE);
-  gtk_widget_set_hexpand (self->overlay_area, TRUE);
-  gtk_box_append (GTK_BOX (bottom), self->pareto_area);
-  gtk_box_append (GTK_BOX (bottom), self->overlay_area);
-
-  gtk_paned_set_start_child (GTK_PANED (paned), scrolled);
-  gtk_paned_set_end_child (GTK_PANED (paned), bottom);
-  gtk_paned_set_resize_end_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
-  gtk_widget_set_size_request (scrolled, -1, 200);
-
-  self->stack = gtk_stack_new ();
-  gtk_widget_set_vexpand (self->stack, TRUE);
-  gtk_widget_add_css_class (empty, "dim-label");
-  gtk_stack_add_named (GTK_STACK (self->stack), empty, "empty");
-  gtk_stack_add_named (GTK_STACK (self->stack), paned, "chart");
-  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
-  gtk_box_append (GTK_BOX (self), self->stack);
 }
 
 GtkWidget *

@@ -840,29 +840,30 @@ bs_graph_page_unroot (GtkWidget *widget)
   GTK_WIDGET_CLASS (bs_graph_page_parent_class)->unroot (widget);
 }
 
+static void on_export_clicked (GtkButton *button, BsGraphPage *self);
+
 static void
 bs_graph_page_class_init (BsGraphPageClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = bs_graph_page_dispose;
   GTK_WIDGET_CLASS (klass)->root = bs_graph_page_root;
   GTK_WIDGET_CLASS (klass)->unroot = bs_graph_page_unroot;
   signals[SIGNAL_LAYER_ACTIVATED] =
     g_signal_new ("layer-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-}
-
-static GtkWidget *
-toggle (const char *label, const char *target)
-{
-  GtkWidget *button = gtk_toggle_button_new_with_label (label);
-
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_string (target));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.graph-metric");
-  return button;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/blendscope/Blendscope/ui/bs-graph-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, BsGraphPage, area);
+  gtk_widget_class_bind_template_child (widget_class, BsGraphPage, panel_title);
+  gtk_widget_class_bind_template_child (widget_class, BsGraphPage, panel_detail);
+  gtk_widget_class_bind_template_child (widget_class, BsGraphPage, panel_grid);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_clicked);
 }
 
 static void
-on_export_clicked (GtkButton *button, gpointer data)
+on_export_clicked (GtkButton *button, BsGraphPage *self)
 {
   bs_export_chart_dialog (GTK_WIDGET (button), "graph", "graph.svg");
 }
@@ -887,98 +888,24 @@ add_navigation (BsGraphPage *self)
   gtk_widget_add_controller (self->area, GTK_EVENT_CONTROLLER (drag));
 }
 
-static GtkWidget *
-side_panel (BsGraphPage *self)
-{
-  GtkWidget *panel = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *hint = gtk_label_new ("+ / − zoom · 0 fit to page · arrows, wheel or drag to move · "
-                                   "Ctrl+wheel zooms at the pointer");
-
-  gtk_widget_set_size_request (panel, 280, -1);
-  gtk_widget_set_margin_start (panel, 12);
-  gtk_widget_set_margin_end (panel, 12);
-  gtk_widget_set_margin_top (panel, 6);
-  self->panel_title = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->panel_title, "heading");
-  gtk_label_set_xalign (GTK_LABEL (self->panel_title), 0);
-  gtk_label_set_wrap (GTK_LABEL (self->panel_title), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (self->panel_title), PANGO_WRAP_CHAR);
-  gtk_label_set_max_width_chars (GTK_LABEL (self->panel_title), 30);
-  self->panel_detail = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->panel_detail), 0);
-  gtk_label_set_wrap (GTK_LABEL (self->panel_detail), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (self->panel_detail), 30);
-  gtk_widget_add_css_class (self->panel_detail, "dim-label");
-  self->panel_grid = gtk_grid_new ();
-  gtk_grid_set_row_spacing (GTK_GRID (self->panel_grid), 4);
-  gtk_grid_set_column_spacing (GTK_GRID (self->panel_grid), 10);
-  gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (hint), 0);
-  gtk_label_set_max_width_chars (GTK_LABEL (hint), 30);
-  gtk_widget_add_css_class (hint, "dim-label");
-  gtk_widget_set_vexpand (hint, TRUE);
-  gtk_widget_set_valign (hint, GTK_ALIGN_END);
-  gtk_widget_set_margin_bottom (hint, 6);
-  gtk_box_append (GTK_BOX (panel), self->panel_title);
-  gtk_box_append (GTK_BOX (panel), self->panel_detail);
-  gtk_box_append (GTK_BOX (panel), self->panel_grid);
-  gtk_box_append (GTK_BOX (panel), hint);
-  return panel;
-}
-
+/* The widget tree is bs-graph-page.ui; the drawing, the gestures and the page's actions
+ * are set up here. */
 static void
 bs_graph_page_init (BsGraphPage *self)
 {
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkGesture *click = gtk_gesture_click_new ();
 
+  gtk_widget_init_template (GTK_WIDGET (self));
   bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   self->metric = g_strdup ("precision");
   self->selected = -1;
   self->measured_run = self->modelled_run = -1;
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 6);
 
-  gtk_widget_add_css_class (bar, "linked");
-  gtk_widget_set_halign (bar, GTK_ALIGN_START);
-  gtk_widget_set_margin_start (bar, 12);
-  gtk_widget_set_margin_top (bar, 6);
-  gtk_box_append (GTK_BOX (bar), toggle ("Precision", "precision"));
-  gtk_box_append (GTK_BOX (bar), toggle ("Time share", "time"));
-  gtk_box_append (GTK_BOX (bar), toggle ("Energy share", "energy"));
-  gtk_box_append (GTK_BOX (bar), toggle ("Efficiency vs csim", "efficiency"));
-  {
-    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-    GtkWidget *export = gtk_button_new_with_label ("Export Graph…");
-
-    gtk_widget_set_hexpand (bar, TRUE);
-    gtk_widget_set_margin_end (export, 12);
-    gtk_widget_set_margin_top (export, 6);
-    g_signal_connect (export, "clicked", G_CALLBACK (on_export_clicked), NULL);
-    gtk_box_append (GTK_BOX (row), bar);
-    gtk_box_append (GTK_BOX (row), export);
-    gtk_box_append (GTK_BOX (self), row);
-  }
-
-  self->area = gtk_drawing_area_new ();
-  gtk_widget_set_hexpand (self->area, TRUE);
-  gtk_widget_set_vexpand (self->area, TRUE);
-  gtk_widget_set_focusable (self->area, TRUE);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->area), area_draw, self, NULL);
   gtk_widget_add_controller (self->area, GTK_EVENT_CONTROLLER (click));
   g_signal_connect (click, "pressed", G_CALLBACK (on_pressed), self);
-  gtk_widget_set_has_tooltip (self->area, TRUE);
   g_signal_connect (self->area, "query-tooltip", G_CALLBACK (on_query_tooltip), self);
   add_navigation (self);
-  {
-    GtkWidget *body = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-
-    gtk_widget_set_vexpand (body, TRUE);
-    gtk_box_append (GTK_BOX (body), self->area);
-    gtk_box_append (GTK_BOX (body), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-    gtk_box_append (GTK_BOX (body), side_panel (self));
-    gtk_box_append (GTK_BOX (self), body);
-  }
   self->fit = TRUE;
   self->view_action = g_simple_action_new_stateful ("graph-view", NULL, g_variant_new_string ("{}"));
   g_simple_action_set_enabled (self->view_action, FALSE);

@@ -692,30 +692,36 @@ do_import (GtkWidget *button, BsSessionsPage *self)
 }
 
 static void
-do_export (GtkWidget *button, BsSessionsPage *self)
+export_selected (BsSessionsPage *self, const char *format)
 {
   int64_t run;
 
   if (one_selected (self, &run))
-    file_dialog (self, g_object_get_data (G_OBJECT (button), "format"), run);
+    file_dialog (self, format, run);
+}
+
+static void
+do_export_csv (GtkWidget *button, BsSessionsPage *self)
+{
+  export_selected (self, "csv");
+}
+
+static void
+do_export_perfetto (GtkWidget *button, BsSessionsPage *self)
+{
+  export_selected (self, "perfetto");
+}
+
+static void
+do_export_json (GtkWidget *button, BsSessionsPage *self)
+{
+  export_selected (self, "json");
 }
 
 static void
 do_refresh (GtkWidget *button, BsSessionsPage *self)
 {
   bs_sessions_page_reload (self);
-}
-
-static GtkWidget *
-add_button (BsSessionsPage *self, GtkWidget *bar, const char *label, const char *tooltip,
-            GCallback callback)
-{
-  GtkWidget *button = gtk_button_new_with_mnemonic (label);
-
-  gtk_widget_set_tooltip_text (button, tooltip);
-  g_signal_connect (button, "clicked", callback, self);
-  gtk_box_append (GTK_BOX (bar), button);
-  return button;
 }
 
 static void
@@ -757,66 +763,49 @@ bs_sessions_page_dispose (GObject *object)
 static void
 bs_sessions_page_class_init (BsSessionsPageClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = bs_sessions_page_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/blendscope/Blendscope/ui/bs-sessions-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, BsSessionsPage, session_list);
+  gtk_widget_class_bind_template_child (widget_class, BsSessionsPage, table);
+  gtk_widget_class_bind_template_child (widget_class, BsSessionsPage, info);
+  gtk_widget_class_bind_template_callback (widget_class, do_compare);
+  gtk_widget_class_bind_template_callback (widget_class, do_tag);
+  gtk_widget_class_bind_template_callback (widget_class, do_notes);
+  gtk_widget_class_bind_template_callback (widget_class, do_rename);
+  gtk_widget_class_bind_template_callback (widget_class, do_delete);
+  gtk_widget_class_bind_template_callback (widget_class, do_import);
+  gtk_widget_class_bind_template_callback (widget_class, do_export_csv);
+  gtk_widget_class_bind_template_callback (widget_class, do_export_perfetto);
+  gtk_widget_class_bind_template_callback (widget_class, do_export_json);
+  gtk_widget_class_bind_template_callback (widget_class, do_refresh);
 }
 
+/* The widget tree is bs-sessions-page.ui; the lists' models, factories and the table's
+ * columns are made here. */
 static void
 bs_sessions_page_init (BsSessionsPage *self)
 {
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
-  GtkWidget *left = gtk_scrolled_window_new ();
-  GtkWidget *right = gtk_scrolled_window_new ();
-  GtkWidget *export_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  static const struct { const char *label, *format; } exports[] = {
-    { "CSV", "csv" }, { "Perfetto", "perfetto" }, { "JSON", "json" },
-  };
 
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 6);
+  gtk_widget_init_template (GTK_WIDGET (self));
   self->session_names = g_ptr_array_new_with_free_func (g_free);
   self->runs = g_list_store_new (BS_TYPE_RUN_ITEM);
-
-  gtk_widget_set_margin_start (bar, 12);
-  gtk_widget_set_margin_end (bar, 12);
-  gtk_widget_set_margin_top (bar, 6);
-  gtk_widget_add_css_class (add_button (self, bar, "_Compare", "Compare the selected runs (2 to 4)",
-                                        G_CALLBACK (do_compare)), "suggested-action");
-  add_button (self, bar, "_Tag…", "Add a tag to the selected run", G_CALLBACK (do_tag));
-  add_button (self, bar, "_Notes…", "Notes on the selected run", G_CALLBACK (do_notes));
-  add_button (self, bar, "Re_name Session…", "Rename the session chosen on the left", G_CALLBACK (do_rename));
-  add_button (self, bar, "_Delete…", "Delete the selected run", G_CALLBACK (do_delete));
-  add_button (self, bar, "_Import…", "Import a run exported as JSON", G_CALLBACK (do_import));
-  gtk_widget_add_css_class (export_box, "linked");
-  gtk_box_append (GTK_BOX (export_box), gtk_label_new ("Export: "));
-  for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
-    {
-      GtkWidget *b = add_button (self, export_box, exports[i].label, "Export the selected run",
-                                 G_CALLBACK (do_export));
-      g_object_set_data (G_OBJECT (b), "format", (gpointer) exports[i].format);
-    }
-  gtk_box_append (GTK_BOX (bar), export_box);
-  add_button (self, bar, "_Refresh", "Read the database again", G_CALLBACK (do_refresh));
-  gtk_box_append (GTK_BOX (self), bar);
 
   self->session_labels = gtk_string_list_new (NULL);
   self->session_selection = gtk_single_selection_new (G_LIST_MODEL (self->session_labels));
   gtk_single_selection_set_autoselect (self->session_selection, TRUE);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_session), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_session), NULL);
-  self->session_list = gtk_list_view_new (GTK_SELECTION_MODEL (g_object_ref (self->session_selection)), factory);
-  gtk_widget_add_css_class (self->session_list, "navigation-sidebar");
+  gtk_list_view_set_model (GTK_LIST_VIEW (self->session_list), GTK_SELECTION_MODEL (self->session_selection));
+  gtk_list_view_set_factory (GTK_LIST_VIEW (self->session_list), factory);
+  g_object_unref (factory);
   g_signal_connect (self->session_selection, "notify::selected", G_CALLBACK (on_session_selected), self);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (left), self->session_list);
-  gtk_widget_set_size_request (left, 200, -1);
 
   self->run_selection = gtk_multi_selection_new (G_LIST_MODEL (self->runs));
-  self->table = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->run_selection)));
-  /* Ctrl+click and Shift+click pick runs to compare (GtkMultiSelection); dragging too. */
-  gtk_column_view_set_enable_rubberband (GTK_COLUMN_VIEW (self->table), TRUE);
-  gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->table), TRUE);
-  gtk_widget_add_css_class (self->table, "data-table");
+  gtk_column_view_set_model (GTK_COLUMN_VIEW (self->table), GTK_SELECTION_MODEL (self->run_selection));
   add_column (self, "Run", COL_ID, 56, FALSE);
   add_column (self, "Session", COL_SESSION, 120, FALSE);
   add_column (self, "Model", COL_MODEL, 130, FALSE);
@@ -826,21 +815,6 @@ bs_sessions_page_init (BsSessionsPage *self)
   add_column (self, "Top-1", COL_ACCURACY, 80, FALSE);
   add_column (self, "Tags", COL_TAGS, 120, FALSE);
   add_column (self, "Notes", COL_NOTES, -1, TRUE);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (right), self->table);
-
-  gtk_paned_set_start_child (GTK_PANED (paned), left);
-  gtk_paned_set_end_child (GTK_PANED (paned), right);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
-  gtk_widget_set_vexpand (paned, TRUE);
-  gtk_box_append (GTK_BOX (self), paned);
-
-  self->info = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->info), 0);
-  gtk_widget_add_css_class (self->info, "dim-label");
-  gtk_widget_set_margin_start (self->info, 12);
-  gtk_widget_set_margin_bottom (self->info, 6);
-  gtk_box_append (GTK_BOX (self), self->info);
 }
 
 GtkWidget *
