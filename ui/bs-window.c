@@ -252,15 +252,20 @@ update_compare_summary (BsWindow *self)
     g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (summary));
 }
 
+static void
+on_compare_reloaded (BsComparePage *page, BsWindow *self)
+{
+  update_compare_summary (self);
+}
+
 void
 bs_window_reload_sessions (BsWindow *self)
 {
-  g_autofree char *db = bs_window_get_db_path (self);
-
+  /* All three read on the shared store's worker; the compare summary follows the
+   * compare page's "reloaded". */
   bs_sessions_page_reload (self->sessions_page);
-  bs_compare_page_reload (self->compare_page, db);
+  bs_compare_page_reload (self->compare_page);
   bs_graph_page_reload (self->graph_page);
-  update_compare_summary (self);
 }
 
 gboolean
@@ -795,6 +800,8 @@ bs_window_new (GtkApplication *app, BsRunController *controller, BsSharedStore *
   self->controller = g_object_ref (controller);
   self->settings = settings != NULL ? g_object_ref (settings) : NULL;
   bs_sessions_page_set_store (self->sessions_page, store);
+  bs_compare_page_set_store (self->compare_page, store);
+  g_signal_connect_object (self->compare_page, "reloaded", G_CALLBACK (on_compare_reloaded), self, 0);
   bs_graph_page_set_store (self->graph_page, store);
 
   bs_live_view_set_controller (self->live_view, controller);

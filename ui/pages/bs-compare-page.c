@@ -46,11 +46,15 @@ struct _BsComparePage
   BsCompareInfo compare_info;
   BsOverlayInfo overlay_info;
   BsParetoInfo pareto_info;
+
+  BsSharedStore *store;   /* the application's: reloads read it off the main thread */
+  GCancellable *query;    /* the reload in flight */
 };
 
 enum
 {
   SIGNAL_LAYER_ACTIVATED,
+  SIGNAL_RELOADED,
   N_SIGNALS
 };
 
@@ -202,13 +206,93 @@ pareto_chart (BsStore *store, const BsComparison *comparison)
   return NULL;
 }
 
+/* What the page shows of a comparison, read from the store (on the main thread by
+ * bs_compare_page_set_runs, on the shared store's worker by bs_compare_page_reload). */
+typedef struct
+{
+  int n_runs;
+  int64_t runs[BS_COMPARE_MAX_RUNS];
+  BsComparison *comparison;
+  BsRun *run_info[BS_COMPARE_MAX_RUNS];
+  GPtrArray *traces;
+  BsParetoChart *pareto;
+  char *read_only_reason;
+} CompareData;
+
+static void
+compare_data_free (CompareData *d)
+{
+  g_clear_pointer (&d->comparison, bs_comparison_free);
+  for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
+    g_clear_pointer (&d->run_info[i], bs_run_free);
+  g_clear_pointer (&d->traces, g_ptr_array_unref);
+  g_clear_pointer (&d->pareto, bs_pareto_chart_free);
+  g_free (d->read_only_reason);
+  g_free (d);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompareData, compare_data_free)
+
+/* A run that is gone is G_IO_ERROR_NOT_FOUND. */
+static CompareData *
+compare_read (BsStore *store, const int64_t *runs, int n_runs, GError **error)
+{
+  g_autoptr (CompareData) d = g_new0 (CompareData, 1);
+
+  if ((d->comparison = bs_query_compare (store, runs, n_runs, error)) == NULL)
+    return NULL;
+  d->n_runs = n_runs;
+  for (int i = 0; i < n_runs; i++)
+    {
+      d->runs[i] = runs[i];
+      if ((d->run_info[i] = bs_store_get_run (store, runs[i], NULL)) == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No run %" G_GINT64_FORMAT, runs[i]);
+          return NULL;
+        }
+    }
+  d->traces = bs_query_power_overlay (store, runs, n_runs, 0, NULL);
+  d->pareto = pareto_chart (store, d->comparison);
+  d->read_only_reason = g_strdup (bs_store_get_read_only_reason (store));
+  return g_steal_pointer (&d);
+}
+
+static void
+compare_show (BsComparePage *self, CompareData *d)
+{
+  g_autofree char *markup = NULL;
+
+  clear_data (self);
+  self->comparison = g_steal_pointer (&d->comparison);
+  self->n_runs = d->n_runs;
+  for (int i = 0; i < d->n_runs; i++)
+    {
+      self->runs[i] = d->runs[i];
+      self->run_info[i] = g_steal_pointer (&d->run_info[i]);
+      self->labels[i] = g_strdup_printf ("#%" G_GINT64_FORMAT " %s", d->runs[i], self->run_info[i]->backend);
+    }
+  self->traces = g_steal_pointer (&d->traces);
+  self->pareto = g_steal_pointer (&d->pareto);
+  markup = describe_runs (self);
+  if (d->read_only_reason != NULL)
+    {
+      /* Shown, but nothing done here can change it: say so. */
+      g_autofree char *reason = g_markup_escape_text (d->read_only_reason, -1);
+      char *with_note = g_strdup_printf ("%s\n<small>read-only database: %s</small>", markup,
+                                         reason);
+      g_free (markup);
+      markup = with_note;
+    }
+  gtk_label_set_markup (GTK_LABEL (self->header), markup);
+  rebuild_chart (self);
+}
+
 gboolean
 bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_t *runs,
                           int n_runs, GError **error)
 {
   g_autoptr (BsStore) store = NULL;
-  g_autoptr (BsComparison) comparison = NULL;
-  g_autofree char *markup = NULL;
+  g_autoptr (CompareData) d = NULL;
+  g_autoptr (GError) local = NULL;
 
   g_return_val_if_fail (BS_IS_COMPARE_PAGE (self), FALSE);
   if (n_runs < 2 || n_runs > BS_COMPARE_MAX_RUNS)
@@ -217,55 +301,76 @@ bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_
                    "Compare needs 2 to %d runs, not %d", BS_COMPARE_MAX_RUNS, n_runs);
       return FALSE;
     }
+  /* Synchronous, so that app.compare answers with what is shown or why not; a reload
+   * still on its way would show the runs compared before. */
+  g_cancellable_cancel (self->query);
   if ((store = bs_store_open (db_path, BS_STORE_OPEN_DEFAULT, error)) == NULL)
     return FALSE;
-  if ((comparison = bs_query_compare (store, runs, n_runs, error)) == NULL)
-    return FALSE;
-  clear_data (self);
-  self->comparison = g_steal_pointer (&comparison);
-  self->n_runs = n_runs;
-  for (int i = 0; i < n_runs; i++)
+  if ((d = compare_read (store, runs, n_runs, &local)) == NULL)
     {
-      self->runs[i] = runs[i];
-      self->run_info[i] = bs_store_get_run (store, runs[i], NULL);
-      self->labels[i] = g_strdup_printf ("#%" G_GINT64_FORMAT " %s", runs[i],
-                                         self->run_info[i] != NULL ? self->run_info[i]->backend : "?");
-      if (self->run_info[i] == NULL)
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
         {
           clear_data (self);
           rebuild_chart (self);
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No run %" G_GINT64_FORMAT, runs[i]);
-          return FALSE;
         }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
-  self->traces = bs_query_power_overlay (store, runs, n_runs, 0, NULL);
-  self->pareto = pareto_chart (store, self->comparison);
-  markup = describe_runs (self);
-  if (bs_store_get_read_only_reason (store) != NULL)
-    {
-      /* Shown, but nothing done here can change it: say so. */
-      g_autofree char *reason = g_markup_escape_text (bs_store_get_read_only_reason (store), -1);
-      char *with_note = g_strdup_printf ("%s\n<small>read-only database: %s</small>", markup,
-                                         reason);
-      g_free (markup);
-      markup = with_note;
-    }
-  gtk_label_set_markup (GTK_LABEL (self->header), markup);
-  rebuild_chart (self);
+  compare_show (self, d);
   return TRUE;
 }
 
-void
-bs_compare_page_reload (BsComparePage *self, const char *db_path)
+/* Worker thread: data is the CompareData to fill (its runs and n_runs set). */
+static gpointer
+query_compare (BsStore *store, gpointer data, GCancellable *cancellable, GError **error)
 {
-  int64_t runs[BS_COMPARE_MAX_RUNS];
-  int n = bs_compare_page_get_runs (self, runs);
+  const CompareData *want = data;
 
-  if (n >= 2 && !bs_compare_page_set_runs (self, db_path, runs, n, NULL))
+  return compare_read (store, want->runs, want->n_runs, error);
+}
+
+static void
+on_compare_reloaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsComparePage) self = data;   /* the reference the query held */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CompareData) d = bs_shared_store_query_finish (BS_SHARED_STORE (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (d != NULL)
+    compare_show (self, d);
+  else
     {
       clear_data (self);
       rebuild_chart (self);
     }
+  g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
+}
+
+void
+bs_compare_page_set_store (BsComparePage *self, BsSharedStore *store)
+{
+  g_return_if_fail (BS_IS_COMPARE_PAGE (self));
+  g_set_object (&self->store, store);
+}
+
+void
+bs_compare_page_reload (BsComparePage *self)
+{
+  CompareData *want;
+
+  g_return_if_fail (BS_IS_COMPARE_PAGE (self));
+  g_cancellable_cancel (self->query);
+  g_clear_object (&self->query);
+  if (self->n_runs < 2 || self->store == NULL)
+    return;
+  want = g_new0 (CompareData, 1);
+  want->n_runs = bs_compare_page_get_runs (self, want->runs);
+  self->query = g_cancellable_new ();
+  bs_shared_store_query_async (self->store, query_compare, want, (GDestroyNotify) compare_data_free,
+                               (GDestroyNotify) compare_data_free, self->query, on_compare_reloaded,
+                               g_object_ref (self));
 }
 
 int
@@ -456,6 +561,9 @@ bs_compare_page_dispose (GObject *object)
 {
   BsComparePage *self = BS_COMPARE_PAGE (object);
 
+  g_cancellable_cancel (self->query);
+  g_clear_object (&self->query);
+  g_clear_object (&self->store);
   clear_data (self);
   g_clear_pointer (&self->selected, g_free);
   G_OBJECT_CLASS (bs_compare_page_parent_class)->dispose (object);
@@ -473,6 +581,10 @@ bs_compare_page_class_init (BsComparePageClass *klass)
   signals[SIGNAL_LAYER_ACTIVATED] =
     g_signal_new ("layer-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* A reload's figures are shown (or the runs are gone and the page is empty). */
+  signals[SIGNAL_RELOADED] =
+    g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/blendscope/Blendscope/ui/bs-compare-page.ui");
   gtk_widget_class_bind_template_child (widget_class, BsComparePage, stack);
