@@ -28,6 +28,7 @@
 #include "bs-runs.h"
 #include "bs-sessions.h"
 #include "bs-settings.h"
+#include "bs-shared-store.h"
 #include "bs-window.h"
 
 #include <glib-unix.h>
@@ -38,6 +39,9 @@ struct _BsApplication
   GtkApplication parent_instance;
 
   BsRunController *controller;
+  /* The session database the pages read: one connection, queried on worker threads
+   * (sessions/bs-shared-store.c), so a big file never freezes the window. */
+  BsSharedStore *store;
   GSettings *settings;
   guint sigterm_watch;
   guint sigint_watch;         /* 0 when SIGINT was inherited as ignored */
@@ -66,7 +70,8 @@ ensure_window (BsApplication *self)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   if (window == NULL)
-    window = GTK_WINDOW (bs_window_new (GTK_APPLICATION (self), self->controller, self->settings));
+    window = GTK_WINDOW (bs_window_new (GTK_APPLICATION (self), self->controller, self->store,
+                                        self->settings));
   return BS_WINDOW (window);
 }
 
@@ -385,13 +390,20 @@ on_quit_signal (gpointer data)
 
 /* ---- the session database ---- */
 
+/* The controller's database (the "database" setting), or the default one. */
+static char *
+db_path (BsApplication *self)
+{
+  return bs_run_controller_get_db_path (self->controller) != NULL
+           ? g_strdup (bs_run_controller_get_db_path (self->controller))
+           : bs_store_default_path ();
+}
+
 static BsStore *
 open_store (BsApplication *self, BsStoreOpenFlags flags)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = bs_run_controller_get_db_path (self->controller) != NULL
-                            ? g_strdup (bs_run_controller_get_db_path (self->controller))
-                            : bs_store_default_path ();
+  g_autofree char *path = db_path (self);
   BsStore *store = bs_store_open (path, flags, &error);
 
   if (store == NULL)
@@ -631,6 +643,10 @@ apply_settings (BsApplication *self)
   if (*probe == '\0')
     set_default_probe (self, bs_probe_default_spec ());
   bs_run_controller_set_db_path (self->controller, db);
+  {
+    g_autofree char *path = db_path (self);
+    bs_shared_store_set_path (self->store, path);
+  }
   bs_run_controller_set_sweep_times (self->controller,
                                      (int64_t) g_settings_get_int (self->settings, "sweep-busy-ms") * 1000000,
                                      (int64_t) g_settings_get_int (self->settings, "sweep-idle-ms") * 1000000);
@@ -724,6 +740,7 @@ bs_application_startup (GApplication *app)
   load_style ();
   self->settings = bs_settings_new ();
   self->controller = bs_run_controller_new ();
+  self->store = bs_shared_store_new (NULL);
   g_signal_connect_object (self->controller, "notify::state", G_CALLBACK (on_controller_state), self, 0);
   g_signal_connect_object (self->controller, "model-changed", G_CALLBACK (on_model_changed), self, 0);
   apply_settings (self);
@@ -798,6 +815,7 @@ bs_application_dispose (GObject *object)
   BsApplication *self = BS_APPLICATION (object);
 
   g_clear_object (&self->controller);
+  g_clear_object (&self->store);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (bs_application_parent_class)->dispose (object);
 }

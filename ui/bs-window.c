@@ -5,9 +5,7 @@
 #include "bs-window.h"
 
 #include "bs-application.h"
-#include "bs-backend.h"
 #include "bs-bundled.h"
-#include "bs-choice.h"
 #include "bs-compare-page.h"
 #include "bs-demo-view.h"
 #include "bs-frame-log.h"
@@ -16,9 +14,9 @@
 #include "bs-live-view.h"
 #include "bs-marker-render.h"
 #include "bs-power-chart.h"
+#include "bs-run-bar.h"
 #include "bs-marker-stats.h"
 #include "bs-markers.h"
-#include "bs-probe.h"
 #include "bs-sessions-page.h"
 #include "bs-store.h"
 
@@ -33,10 +31,6 @@ struct _BsWindow
 
   BsRunController *controller;
   GSettings *settings;
-  GListStore *backends;
-  GListStore *probes;
-  GCancellable *probe_scan;
-  gboolean syncing;
   guint banner_timeout;
   const char *banner_page;    /* the view the banner is about (static string), or NULL */
   gboolean banner_from_run;   /* about the run's backend, probe or model */
@@ -48,11 +42,7 @@ struct _BsWindow
   GtkStack *view_stack;
   GtkLabel *model_label;
   GtkLabel *model_detail_label;
-  GtkDropDown *backend_dropdown;
-  GtkDropDown *probe_dropdown;
-  GtkSpinButton *inferences_spin;
-  GtkEntry *session_entry;
-  GtkLabel *db_label;
+  BsRunBar *run_bar;
   GtkInfoBar *banner;
   GtkLabel *banner_label;
   GtkLabel *status_label;
@@ -134,229 +124,25 @@ on_banner_response (GtkInfoBar *banner, int response, BsWindow *self)
 }
 
 static void
+on_run_bar_message (BsRunBar *bar, const char *text, BsWindow *self)
+{
+  show_banner (self, text, FALSE, NULL, FALSE);
+}
+
+/* The first real meter found replaces the demo meter, unless a choice is saved. */
+static void
+on_probes_found (BsRunBar *bar, const GPtrArray *devices, BsWindow *self)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (BS_IS_APPLICATION (app))
+    bs_application_offer_discovered_probes (BS_APPLICATION (app), devices);
+}
+
+static void
 on_controller_message (BsRunController *controller, const char *text, gboolean error, BsWindow *self)
 {
   show_banner (self, text, error, NULL, TRUE);
-}
-
-/* ---- choices (backends, probes) ---- */
-
-static void
-setup_choice_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *label = gtk_label_new (NULL);
-  GtkWidget *detail = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_xalign (GTK_LABEL (detail), 0);
-  gtk_label_set_wrap (GTK_LABEL (detail), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (detail), 48);
-  gtk_widget_add_css_class (detail, "dim-label");
-  gtk_widget_add_css_class (detail, "caption");
-  gtk_box_append (GTK_BOX (box), label);
-  gtk_box_append (GTK_BOX (box), detail);
-  gtk_list_item_set_child (item, box);
-}
-
-static void
-bind_choice_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
-{
-  BsChoice *choice = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkWidget *label = gtk_widget_get_first_child (box);
-  GtkWidget *detail = gtk_widget_get_next_sibling (label);
-  g_autofree char *text = NULL;
-
-  text = bs_choice_get_available (choice)
-           ? g_strdup (bs_choice_get_label (choice))
-           : g_strdup_printf ("%s — unavailable", bs_choice_get_label (choice));
-  gtk_label_set_text (GTK_LABEL (label), text);
-  gtk_label_set_text (GTK_LABEL (detail), bs_choice_get_detail (choice));
-  gtk_widget_set_visible (detail, *bs_choice_get_detail (choice) != '\0');
-  /* Shown, so people learn what exists and why it is off; but greyed. */
-  gtk_widget_set_opacity (box, bs_choice_get_available (choice) ? 1.0 : 0.55);
-}
-
-static void
-setup_choice_button (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_width_chars (GTK_LABEL (label), 6);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
-  gtk_list_item_set_child (item, label);
-}
-
-static void
-bind_choice_button (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
-{
-  BsChoice *choice = gtk_list_item_get_item (item);
-
-  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), bs_choice_get_label (choice));
-}
-
-static void
-setup_dropdown (GtkDropDown *dropdown, GListStore *store)
-{
-  GtkListItemFactory *list = gtk_signal_list_item_factory_new ();
-  GtkListItemFactory *button = gtk_signal_list_item_factory_new ();
-
-  g_signal_connect (list, "setup", G_CALLBACK (setup_choice_row), NULL);
-  g_signal_connect (list, "bind", G_CALLBACK (bind_choice_row), NULL);
-  g_signal_connect (button, "setup", G_CALLBACK (setup_choice_button), NULL);
-  g_signal_connect (button, "bind", G_CALLBACK (bind_choice_button), NULL);
-  gtk_drop_down_set_factory (dropdown, button);
-  gtk_drop_down_set_list_factory (dropdown, list);
-  gtk_drop_down_set_model (dropdown, G_LIST_MODEL (store));
-  g_object_unref (list);
-  g_object_unref (button);
-}
-
-static guint
-find_choice (GListStore *store, const char *id)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (BsChoice) c = g_list_model_get_item (G_LIST_MODEL (store), i);
-      if (g_strcmp0 (bs_choice_get_id (c), id) == 0)
-        return i;
-    }
-  return GTK_INVALID_LIST_POSITION;
-}
-
-static void
-select_choice (BsWindow *self, GtkDropDown *dropdown, GListStore *store, const char *id,
-               const char *label_if_new)
-{
-  guint i = find_choice (store, id);
-
-  if (i == GTK_INVALID_LIST_POSITION)
-    {
-      /* A spec typed elsewhere (settings, D-Bus): list it as it is. */
-      g_autoptr (BsChoice) c = bs_choice_new (id, label_if_new != NULL ? label_if_new : id,
-                                              "given by name", TRUE, FALSE);
-      g_list_store_append (store, c);
-      i = g_list_model_get_n_items (G_LIST_MODEL (store)) - 1;
-    }
-  self->syncing = TRUE;
-  gtk_drop_down_set_selected (dropdown, i);
-  self->syncing = FALSE;
-}
-
-static void
-fill_backends (BsWindow *self)
-{
-  /* Backends the design names; listed even when this build lacks them, with the reason. */
-  static const struct { const char *name, *what; } known[] = {
-    { "cpu", "the host CPU" },
-    { "csim", "the accelerator kernel run on the host" },
-    { "xrt", "an FPGA through XRT" },
-  };
-
-  for (const BsBackendClass *const *k = bs_backend_list (); *k != NULL; k++)
-    {
-      g_autofree char *reason = NULL;
-      gboolean ok = (*k)->available (&reason);
-      g_autoptr (BsChoice) c = bs_choice_new ((*k)->name, (*k)->name,
-                                              ok ? (*k)->description : reason, ok, FALSE);
-      g_list_store_append (self->backends, c);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
-    if (bs_backend_lookup (known[i].name) == NULL)
-      {
-        g_autofree char *detail = g_strdup_printf ("%s: not part of this build of blendscope",
-                                                   known[i].what);
-        g_autoptr (BsChoice) c = bs_choice_new (known[i].name, known[i].name, detail, FALSE, FALSE);
-        g_list_store_append (self->backends, c);
-      }
-}
-
-static BsChoice *
-probe_choice_for_spec (const char *spec)
-{
-  if (spec == NULL || *spec == '\0' || g_str_equal (spec, "none"))
-    return bs_choice_new ("none", "No power meter", "runs without power readings", TRUE, FALSE);
-  if (g_str_equal (spec, bs_probe_default_spec ()))
-    return bs_choice_new (spec, "demo meter (simulated)",
-                          "a simulated meter: figures are not measurements", TRUE, TRUE);
-  return bs_choice_new (spec, spec, NULL, TRUE, FALSE);
-}
-
-static void
-fill_probes_initial (BsWindow *self)
-{
-  g_autoptr (BsChoice) none = probe_choice_for_spec (NULL);
-  g_autoptr (BsChoice) demo = probe_choice_for_spec (bs_probe_default_spec ());
-
-  g_list_store_append (self->probes, none);
-  g_list_store_append (self->probes, demo);
-}
-
-static void
-scan_probes (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  /* libsigrok scans take up to a second: never on the main thread. */
-  g_task_return_pointer (task, bs_probe_list (NULL), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
-on_probes_scanned (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (GPtrArray) devices = g_task_propagate_pointer (G_TASK (result), NULL);
-  BsWindow *self;
-
-  if (devices == NULL || g_task_had_error (G_TASK (result)))
-    return;
-  self = BS_WINDOW (data);
-  for (guint i = 0; i < devices->len; i++)
-    {
-      const BsProbeDevice *d = devices->pdata[i];
-      const char *id = d->spec != NULL ? d->spec : d->probe;
-      g_autofree char *label = d->simulated && !strstr (d->label, "simulated")
-                                 ? g_strdup_printf ("%s (simulated)", d->label) : g_strdup (d->label);
-      g_autoptr (BsChoice) c = NULL;
-
-      if (d->spec != NULL && find_choice (self->probes, d->spec) != GTK_INVALID_LIST_POSITION)
-        continue;
-      c = bs_choice_new (id, label, d->detail, d->available && d->spec != NULL, d->simulated);
-      g_list_store_append (self->probes, c);
-    }
-  /* The first real meter found replaces the demo meter, unless a choice is saved. */
-  if (BS_IS_APPLICATION (g_application_get_default ()))
-    bs_application_offer_discovered_probes (BS_APPLICATION (g_application_get_default ()), devices);
-  select_choice (self, self->probe_dropdown, self->probes,
-                 *bs_run_controller_get_probe (self->controller) ? bs_run_controller_get_probe (self->controller) : "none",
-                 NULL);
-}
-
-static void
-on_dropdown_selected (GtkDropDown *dropdown, GParamSpec *pspec, BsWindow *self)
-{
-  BsChoice *choice = gtk_drop_down_get_selected_item (dropdown);
-  gboolean is_backend = dropdown == self->backend_dropdown;
-  GApplication *app = g_application_get_default ();
-
-  if (self->syncing || choice == NULL || app == NULL)
-    return;
-  if (!bs_choice_get_available (choice))
-    {
-      g_autofree char *text = g_strdup_printf ("%s is not available here: %s",
-                                               bs_choice_get_label (choice), bs_choice_get_detail (choice));
-      const char *current = is_backend ? bs_run_controller_get_backend (self->controller)
-                                       : bs_run_controller_get_probe (self->controller);
-
-      bs_window_show_message (self, text, FALSE);
-      select_choice (self, dropdown, is_backend ? self->backends : self->probes,
-                     current != NULL && *current ? current : "none", NULL);
-      return;
-    }
-  g_action_group_activate_action (G_ACTION_GROUP (app), is_backend ? "backend" : "probe",
-                                  g_variant_new_string (bs_choice_get_id (choice)));
 }
 
 /* ---- following the controller ---- */
@@ -405,10 +191,6 @@ update_record_label (BsWindow *self)
       text = with;
     }
   gtk_label_set_text (self->record_label, text);
-  {
-    g_autofree char *where = g_strdup_printf ("Database: %s", db);
-    gtk_label_set_text (self->db_label, where);
-  }
 }
 
 static void
@@ -418,29 +200,11 @@ on_controller_notify (BsRunController *controller, GParamSpec *pspec, BsWindow *
 
   if (g_str_equal (name, "status"))
     gtk_label_set_text (self->status_label, bs_run_controller_get_status (controller));
-  else if (g_str_equal (name, "backend"))
+  else if (g_str_equal (name, "backend") || g_str_equal (name, "probe"))
     {
-      select_choice (self, self->backend_dropdown, self->backends,
-                     bs_run_controller_get_backend (controller), NULL);
       if (self->banner_from_run)
-        hide_banner (self);   /* what the last run said about another backend */
+        hide_banner (self);   /* what the last run said about another backend or meter */
     }
-  else if (g_str_equal (name, "probe"))
-    {
-      const char *probe = bs_run_controller_get_probe (controller);
-      select_choice (self, self->probe_dropdown, self->probes, *probe ? probe : "none", NULL);
-      if (self->banner_from_run)
-        hide_banner (self);
-    }
-  else if (g_str_equal (name, "inferences"))
-    {
-      self->syncing = TRUE;
-      gtk_spin_button_set_value (self->inferences_spin, bs_run_controller_get_inferences (controller));
-      self->syncing = FALSE;
-    }
-  else if (g_str_equal (name, "mode"))
-    gtk_widget_set_sensitive (GTK_WIDGET (self->inferences_spin),
-                              bs_run_controller_get_mode (controller) == BS_RUN_MODE_COUNT);
   else if (g_str_equal (name, "record"))
     update_record_label (self);
   else if (g_str_equal (name, "progress"))
@@ -452,21 +216,16 @@ on_controller_notify (BsRunController *controller, GParamSpec *pspec, BsWindow *
     }
   else if (g_str_equal (name, "state"))
     {
-      gboolean busy = bs_run_controller_is_busy (controller);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->backend_dropdown), !busy);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->probe_dropdown), !busy);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->open_button), !busy);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->open_button), !bs_run_controller_is_busy (controller));
     }
 }
 
 static void
 on_model_changed (BsRunController *controller, BsWindow *self)
 {
-  g_autofree char *db = bs_window_get_db_path (self);
-
   update_model (self);
   bs_graph_page_set_model (self->graph_page, bs_run_controller_get_model (controller));
-  bs_graph_page_reload (self->graph_page, db);
+  bs_graph_page_reload (self->graph_page);
 }
 
 static void
@@ -483,27 +242,6 @@ on_run_started (BsRunController *controller, BsWindow *self)
   /* A new run makes the last one's complaints stale. */
   hide_banner (self);
 }
-
-static void
-on_spin_changed (GtkSpinButton *spin, BsWindow *self)
-{
-  GApplication *app = g_application_get_default ();
-
-  if (!self->syncing && app != NULL)
-    g_action_group_activate_action (G_ACTION_GROUP (app), "inferences",
-                                    g_variant_new_int32 (gtk_spin_button_get_value_as_int (spin)));
-}
-
-static void
-on_session_changed (GtkEditable *entry, BsWindow *self)
-{
-  GApplication *app = g_application_get_default ();
-
-  if (!self->syncing && app != NULL)
-    g_action_group_activate_action (G_ACTION_GROUP (app), "session",
-                                    g_variant_new_string (gtk_editable_get_text (entry)));
-}
-
 
 /* ---- sessions, compare, graph ---- */
 
@@ -525,15 +263,20 @@ update_compare_summary (BsWindow *self)
     g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (summary));
 }
 
+static void
+on_compare_reloaded (BsComparePage *page, BsWindow *self)
+{
+  update_compare_summary (self);
+}
+
 void
 bs_window_reload_sessions (BsWindow *self)
 {
-  g_autofree char *db = bs_window_get_db_path (self);
-
-  bs_sessions_page_reload (self->sessions_page, db);
-  bs_compare_page_reload (self->compare_page, db);
-  bs_graph_page_reload (self->graph_page, db);
-  update_compare_summary (self);
+  /* All three read on the shared store's worker; the compare summary follows the
+   * compare page's "reloaded". */
+  bs_sessions_page_reload (self->sessions_page);
+  bs_compare_page_reload (self->compare_page);
+  bs_graph_page_reload (self->graph_page);
 }
 
 gboolean
@@ -925,11 +668,9 @@ static void
 activate_choose (GSimpleAction *action, GVariant *parameter, gpointer data)
 {
   BsWindow *self = data;
-  gboolean backend = g_str_equal (g_action_get_name (G_ACTION (action)), "choose-backend");
-  GtkWidget *dropdown = GTK_WIDGET (backend ? self->backend_dropdown : self->probe_dropdown);
 
-  if (gtk_widget_is_sensitive (dropdown))
-    gtk_widget_activate (dropdown);
+  bs_run_bar_popup_choice (self->run_bar,
+                           g_str_equal (g_action_get_name (G_ACTION (action)), "choose-backend"));
 }
 
 static const GActionEntry win_entries[] = {
@@ -1000,13 +741,9 @@ bs_window_dispose (GObject *object)
 {
   BsWindow *self = BS_WINDOW (object);
 
-  g_cancellable_cancel (self->probe_scan);
-  g_clear_object (&self->probe_scan);
   g_clear_handle_id (&self->banner_timeout, g_source_remove);
   g_clear_object (&self->controller);
   g_clear_object (&self->settings);
-  g_clear_object (&self->backends);
-  g_clear_object (&self->probes);
   G_OBJECT_CLASS (bs_window_parent_class)->dispose (object);
 }
 
@@ -1023,6 +760,7 @@ bs_window_class_init (BsWindowClass *klass)
   g_type_ensure (BS_TYPE_LIVE_VIEW);
   g_type_ensure (BS_TYPE_LAYERS_VIEW);
   g_type_ensure (BS_TYPE_DEMO_VIEW);
+  g_type_ensure (BS_TYPE_RUN_BAR);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/blendscope/Blendscope/ui/bs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BsWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, open_button);
@@ -1031,11 +769,7 @@ bs_window_class_init (BsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BsWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, model_label);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, model_detail_label);
-  gtk_widget_class_bind_template_child (widget_class, BsWindow, backend_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, BsWindow, probe_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, BsWindow, inferences_spin);
-  gtk_widget_class_bind_template_child (widget_class, BsWindow, session_entry);
-  gtk_widget_class_bind_template_child (widget_class, BsWindow, db_label);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, run_bar);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, status_label);
@@ -1054,14 +788,6 @@ bs_window_init (BsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
-  self->backends = g_list_store_new (BS_TYPE_CHOICE);
-  self->probes = g_list_store_new (BS_TYPE_CHOICE);
-  setup_dropdown (self->backend_dropdown, self->backends);
-  setup_dropdown (self->probe_dropdown, self->probes);
-  /* Room for "demo meter (simul…" without crowding the run bar at 1024 px. */
-  gtk_widget_set_size_request (GTK_WIDGET (self->probe_dropdown), 160, -1);
-  fill_backends (self);
-  fill_probes_initial (self);
   fill_bundled_menu (self);
   g_signal_connect (self->banner, "response", G_CALLBACK (on_banner_response), self);
   g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (on_visible_page), self);
@@ -1077,13 +803,17 @@ bs_window_init (BsWindow *self)
 }
 
 BsWindow *
-bs_window_new (GtkApplication *app, BsRunController *controller, GSettings *settings)
+bs_window_new (GtkApplication *app, BsRunController *controller, BsSharedStore *store,
+               GSettings *settings)
 {
   BsWindow *self = g_object_new (BS_TYPE_WINDOW, "application", app, NULL);
-  g_autoptr (GTask) task = NULL;
 
   self->controller = g_object_ref (controller);
   self->settings = settings != NULL ? g_object_ref (settings) : NULL;
+  bs_sessions_page_set_store (self->sessions_page, store);
+  bs_compare_page_set_store (self->compare_page, store);
+  g_signal_connect_object (self->compare_page, "reloaded", G_CALLBACK (on_compare_reloaded), self, 0);
+  bs_graph_page_set_store (self->graph_page, store);
 
   bs_live_view_set_controller (self->live_view, controller);
   g_signal_connect_object (bs_live_view_get_prediction_tile (self->live_view), "notify::summary",
@@ -1096,24 +826,17 @@ bs_window_new (GtkApplication *app, BsRunController *controller, GSettings *sett
   g_signal_connect_object (controller, "model-changed", G_CALLBACK (on_model_changed), self, 0);
   g_signal_connect_object (controller, "run-finished", G_CALLBACK (on_run_finished), self, 0);
   g_signal_connect_object (controller, "run-started", G_CALLBACK (on_run_started), self, 0);
-  g_signal_connect (self->backend_dropdown, "notify::selected", G_CALLBACK (on_dropdown_selected), self);
-  g_signal_connect (self->probe_dropdown, "notify::selected", G_CALLBACK (on_dropdown_selected), self);
-  g_signal_connect (self->inferences_spin, "value-changed", G_CALLBACK (on_spin_changed), self);
-  g_signal_connect (self->session_entry, "changed", G_CALLBACK (on_session_changed), self);
+  bs_run_bar_set_controller (self->run_bar, controller);
+  g_signal_connect_object (self->run_bar, "message", G_CALLBACK (on_run_bar_message), self, 0);
+  g_signal_connect_object (self->run_bar, "probes-found", G_CALLBACK (on_probes_found), self, 0);
 
   /* Everything shows the controller's current values. */
   {
-    static const char *const props[] = { "status", "backend", "probe", "inferences", "mode",
-                                         "record", "state", "progress" };
+    static const char *const props[] = { "status", "record", "state", "progress" };
     for (guint i = 0; i < G_N_ELEMENTS (props); i++)
       on_controller_notify (controller, g_object_class_find_property (G_OBJECT_GET_CLASS (controller),
                                                                       props[i]), self);
   }
-  self->syncing = TRUE;
-  gtk_editable_set_text (GTK_EDITABLE (self->session_entry),
-                         bs_run_controller_get_session (controller) != NULL
-                           ? bs_run_controller_get_session (controller) : "");
-  self->syncing = FALSE;
   update_model (self);
   update_record_label (self);
   bs_graph_page_set_model (self->graph_page, bs_run_controller_get_model (controller));
@@ -1133,8 +856,5 @@ bs_window_new (GtkApplication *app, BsRunController *controller, GSettings *sett
     }
 
   bs_frame_log_attach (GTK_WIDGET (self), controller);
-  self->probe_scan = g_cancellable_new ();
-  task = g_task_new (NULL, self->probe_scan, on_probes_scanned, self);
-  g_task_run_in_thread (task, scan_probes);
   return self;
 }

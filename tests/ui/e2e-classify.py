@@ -19,7 +19,7 @@ installed). Then it checks
   * a grayscale 28x28 PNG is classified as the reference interpreter classifies it;
   * an input of the wrong shape is a banner (the app's log) and the input stays;
   * the screenshots of the live view and of demo mode show the image tile and a mark
-    in the mark colours (ui/views/bs-prediction-render.h).
+    in the mark colours (ui/render/bs-prediction-render.h).
 
 BS_UPDATE_SCREENSHOTS=1 copies live-classify.png and demo-classify.png to docs/screenshots/.
 Run by hand:  tests/ui/e2e-classify.py --app build/app/blendscope --cli build/app/blendscope-cli
@@ -190,7 +190,7 @@ def check_wrong_shape(home, app_log):
 
 def check_screenshots(shots, args):
     colours = {}
-    text = open(os.path.join(SOURCE_ROOT, "ui", "views", "bs-prediction-render.h")).read()
+    text = open(os.path.join(SOURCE_ROOT, "ui", "render", "bs-prediction-render.h")).read()
     for name, value in re.findall(r"#define BS_PREDICTION_(\w+)\s+0x([0-9a-fA-F]{6})", text):
         colours[name] = tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
     e2e.activate(e2e.APP_PATH, "use-gallery")

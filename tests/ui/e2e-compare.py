@@ -7,7 +7,7 @@ whose helpers it uses), records two runs of the bundled BlendNet-20 with the dem
 one on the cpu backend, one on csim — and drives the new views over org.gtk.Actions:
 
   * app.compare with both run ids, the Compare view shown: the screenshot is not blank and
-    has pixels of both run colours (ui/views/bs-run-colors.c);
+    has pixels of both run colours (ui/render/bs-run-colors.c);
   * the figures the view draws (win.compare-summary, JSON) agree with the session
     database read independently with sqlite3: each layer's mean time per inference
     (layer_summaries.mean_ns by run_layers.name) and each run's mean latency
@@ -43,7 +43,7 @@ from e2e import APP_PATH, SCREEN, SOURCE_ROOT, activate, describe, fail, log, sc
 
 
 def run_colours():
-    text = open(os.path.join(SOURCE_ROOT, "ui", "views", "bs-run-colors.c")).read()
+    text = open(os.path.join(SOURCE_ROOT, "ui", "render", "bs-run-colors.c")).read()
     light = re.search(r"light\[BS_RUN_COLORS\] = \{(.*?)\};", text, re.S).group(1)
     return [tuple(int(v[i:i + 2], 16) for i in (0, 2, 4)) for v in re.findall(r"0x([0-9a-fA-F]{6})", light)]
 

@@ -60,14 +60,14 @@ def missing_kernel_set():
 
 def palette():
     """The renderers' colours, read from the one place they are defined."""
-    text = open(os.path.join(SOURCE_ROOT, "ui", "bs-chart-style.c")).read()
+    text = open(os.path.join(SOURCE_ROOT, "ui", "render", "bs-chart-style.c")).read()
     colours = {}
     for name, value in re.findall(r"#define (\w+)\s+0x([0-9a-fA-F]{6})", text):
         colours[name] = tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
     for needed in ("BINARY_LIGHT", "FIXED_LIGHT", "POWER_LIGHT", "BINARY_DEMO", "FIXED_DEMO",
                    "POWER_DEMO"):
         if needed not in colours:
-            fail("colour %s not found in ui/bs-chart-style.c" % needed)
+            fail("colour %s not found in ui/render/bs-chart-style.c" % needed)
     return colours
 
 

@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include "bs-shared-store.h"
+
 #include <gtk/gtk.h>
 
 G_BEGIN_DECLS
@@ -15,11 +17,15 @@ G_DECLARE_FINAL_TYPE (BsComparePage, bs_compare_page, BS, COMPARE_PAGE, GtkBox)
 
 GtkWidget *bs_compare_page_new (void);
 
-/* Loads the comparison of `runs` (2 to 4, the first the baseline) from the database. */
+/* Loads the comparison of `runs` (2 to 4, the first the baseline) from the database,
+ * at once (app.compare answers with it). */
 gboolean bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_t *runs,
                                    int n_runs, GError **error);
-/* Reloads the same runs (after a run was edited or deleted); clears the page if gone. */
-void bs_compare_page_reload (BsComparePage *self, const char *db_path);
+/* The application's store, which reloads read. */
+void bs_compare_page_set_store (BsComparePage *self, BsSharedStore *store);
+/* Reads the same runs again (after a run was edited or deleted) off the main thread,
+ * then shows them, or clears the page if they are gone, and emits "reloaded". */
+void bs_compare_page_reload (BsComparePage *self);
 int bs_compare_page_get_runs (BsComparePage *self, int64_t *runs);
 
 /* "time" or "energy". */

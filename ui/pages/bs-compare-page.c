@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-compare-page.c: the Compare page. The data comes from the session database
  * (bs_query_compare, bs_query_power_overlay) when runs are set;
- * drawing is the pure renderers of ui/views, on screen and in exports alike. */
+ * drawing is the pure renderers of ui/render, on screen and in exports alike. */
 #include "bs-compare-page.h"
 #include "bs-chart-theme.h"
 
@@ -46,11 +46,15 @@ struct _BsComparePage
   BsCompareInfo compare_info;
   BsOverlayInfo overlay_info;
   BsParetoInfo pareto_info;
+
+  BsSharedStore *store;   /* the application's: reloads read it off the main thread */
+  GCancellable *query;    /* the reload in flight */
 };
 
 enum
 {
   SIGNAL_LAYER_ACTIVATED,
+  SIGNAL_RELOADED,
   N_SIGNALS
 };
 
@@ -202,13 +206,93 @@ pareto_chart (BsStore *store, const BsComparison *comparison)
   return NULL;
 }
 
+/* What the page shows of a comparison, read from the store (on the main thread by
+ * bs_compare_page_set_runs, on the shared store's worker by bs_compare_page_reload). */
+typedef struct
+{
+  int n_runs;
+  int64_t runs[BS_COMPARE_MAX_RUNS];
+  BsComparison *comparison;
+  BsRun *run_info[BS_COMPARE_MAX_RUNS];
+  GPtrArray *traces;
+  BsParetoChart *pareto;
+  char *read_only_reason;
+} CompareData;
+
+static void
+compare_data_free (CompareData *d)
+{
+  g_clear_pointer (&d->comparison, bs_comparison_free);
+  for (int i = 0; i < BS_COMPARE_MAX_RUNS; i++)
+    g_clear_pointer (&d->run_info[i], bs_run_free);
+  g_clear_pointer (&d->traces, g_ptr_array_unref);
+  g_clear_pointer (&d->pareto, bs_pareto_chart_free);
+  g_free (d->read_only_reason);
+  g_free (d);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CompareData, compare_data_free)
+
+/* A run that is gone is G_IO_ERROR_NOT_FOUND. */
+static CompareData *
+compare_read (BsStore *store, const int64_t *runs, int n_runs, GError **error)
+{
+  g_autoptr (CompareData) d = g_new0 (CompareData, 1);
+
+  if ((d->comparison = bs_query_compare (store, runs, n_runs, error)) == NULL)
+    return NULL;
+  d->n_runs = n_runs;
+  for (int i = 0; i < n_runs; i++)
+    {
+      d->runs[i] = runs[i];
+      if ((d->run_info[i] = bs_store_get_run (store, runs[i], NULL)) == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No run %" G_GINT64_FORMAT, runs[i]);
+          return NULL;
+        }
+    }
+  d->traces = bs_query_power_overlay (store, runs, n_runs, 0, NULL);
+  d->pareto = pareto_chart (store, d->comparison);
+  d->read_only_reason = g_strdup (bs_store_get_read_only_reason (store));
+  return g_steal_pointer (&d);
+}
+
+static void
+compare_show (BsComparePage *self, CompareData *d)
+{
+  g_autofree char *markup = NULL;
+
+  clear_data (self);
+  self->comparison = g_steal_pointer (&d->comparison);
+  self->n_runs = d->n_runs;
+  for (int i = 0; i < d->n_runs; i++)
+    {
+      self->runs[i] = d->runs[i];
+      self->run_info[i] = g_steal_pointer (&d->run_info[i]);
+      self->labels[i] = g_strdup_printf ("#%" G_GINT64_FORMAT " %s", d->runs[i], self->run_info[i]->backend);
+    }
+  self->traces = g_steal_pointer (&d->traces);
+  self->pareto = g_steal_pointer (&d->pareto);
+  markup = describe_runs (self);
+  if (d->read_only_reason != NULL)
+    {
+      /* Shown, but nothing done here can change it: say so. */
+      g_autofree char *reason = g_markup_escape_text (d->read_only_reason, -1);
+      char *with_note = g_strdup_printf ("%s\n<small>read-only database: %s</small>", markup,
+                                         reason);
+      g_free (markup);
+      markup = with_note;
+    }
+  gtk_label_set_markup (GTK_LABEL (self->header), markup);
+  rebuild_chart (self);
+}
+
 gboolean
 bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_t *runs,
                           int n_runs, GError **error)
 {
   g_autoptr (BsStore) store = NULL;
-  g_autoptr (BsComparison) comparison = NULL;
-  g_autofree char *markup = NULL;
+  g_autoptr (CompareData) d = NULL;
+  g_autoptr (GError) local = NULL;
 
   g_return_val_if_fail (BS_IS_COMPARE_PAGE (self), FALSE);
   if (n_runs < 2 || n_runs > BS_COMPARE_MAX_RUNS)
@@ -217,55 +301,76 @@ bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_
                    "Compare needs 2 to %d runs, not %d", BS_COMPARE_MAX_RUNS, n_runs);
       return FALSE;
     }
+  /* Synchronous, so that app.compare answers with what is shown or why not; a reload
+   * still on its way would show the runs compared before. */
+  g_cancellable_cancel (self->query);
   if ((store = bs_store_open (db_path, BS_STORE_OPEN_DEFAULT, error)) == NULL)
     return FALSE;
-  if ((comparison = bs_query_compare (store, runs, n_runs, error)) == NULL)
-    return FALSE;
-  clear_data (self);
-  self->comparison = g_steal_pointer (&comparison);
-  self->n_runs = n_runs;
-  for (int i = 0; i < n_runs; i++)
+  if ((d = compare_read (store, runs, n_runs, &local)) == NULL)
     {
-      self->runs[i] = runs[i];
-      self->run_info[i] = bs_store_get_run (store, runs[i], NULL);
-      self->labels[i] = g_strdup_printf ("#%" G_GINT64_FORMAT " %s", runs[i],
-                                         self->run_info[i] != NULL ? self->run_info[i]->backend : "?");
-      if (self->run_info[i] == NULL)
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
         {
           clear_data (self);
           rebuild_chart (self);
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No run %" G_GINT64_FORMAT, runs[i]);
-          return FALSE;
         }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
-  self->traces = bs_query_power_overlay (store, runs, n_runs, 0, NULL);
-  self->pareto = pareto_chart (store, self->comparison);
-  markup = describe_runs (self);
-  if (bs_store_get_read_only_reason (store) != NULL)
-    {
-      /* Shown, but nothing done here can change it: say so. */
-      g_autofree char *reason = g_markup_escape_text (bs_store_get_read_only_reason (store), -1);
-      char *with_note = g_strdup_printf ("%s\n<small>read-only database: %s</small>", markup,
-                                         reason);
-      g_free (markup);
-      markup = with_note;
-    }
-  gtk_label_set_markup (GTK_LABEL (self->header), markup);
-  rebuild_chart (self);
+  compare_show (self, d);
   return TRUE;
 }
 
-void
-bs_compare_page_reload (BsComparePage *self, const char *db_path)
+/* Worker thread: data is the CompareData to fill (its runs and n_runs set). */
+static gpointer
+query_compare (BsStore *store, gpointer data, GCancellable *cancellable, GError **error)
 {
-  int64_t runs[BS_COMPARE_MAX_RUNS];
-  int n = bs_compare_page_get_runs (self, runs);
+  const CompareData *want = data;
 
-  if (n >= 2 && !bs_compare_page_set_runs (self, db_path, runs, n, NULL))
+  return compare_read (store, want->runs, want->n_runs, error);
+}
+
+static void
+on_compare_reloaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsComparePage) self = data;   /* the reference the query held */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CompareData) d = bs_shared_store_query_finish (BS_SHARED_STORE (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (d != NULL)
+    compare_show (self, d);
+  else
     {
       clear_data (self);
       rebuild_chart (self);
     }
+  g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
+}
+
+void
+bs_compare_page_set_store (BsComparePage *self, BsSharedStore *store)
+{
+  g_return_if_fail (BS_IS_COMPARE_PAGE (self));
+  g_set_object (&self->store, store);
+}
+
+void
+bs_compare_page_reload (BsComparePage *self)
+{
+  CompareData *want;
+
+  g_return_if_fail (BS_IS_COMPARE_PAGE (self));
+  g_cancellable_cancel (self->query);
+  g_clear_object (&self->query);
+  if (self->n_runs < 2 || self->store == NULL)
+    return;
+  want = g_new0 (CompareData, 1);
+  want->n_runs = bs_compare_page_get_runs (self, want->runs);
+  self->query = g_cancellable_new ();
+  bs_shared_store_query_async (self->store, query_compare, want, (GDestroyNotify) compare_data_free,
+                               (GDestroyNotify) compare_data_free, self->query, on_compare_reloaded,
+                               g_object_ref (self));
 }
 
 int
@@ -456,30 +561,41 @@ bs_compare_page_dispose (GObject *object)
 {
   BsComparePage *self = BS_COMPARE_PAGE (object);
 
+  g_cancellable_cancel (self->query);
+  g_clear_object (&self->query);
+  g_clear_object (&self->store);
   clear_data (self);
   g_clear_pointer (&self->selected, g_free);
   G_OBJECT_CLASS (bs_compare_page_parent_class)->dispose (object);
 }
 
+static void on_export_chart_clicked (GtkButton *button, BsComparePage *self);
+static void on_export_power_clicked (GtkButton *button, BsComparePage *self);
+
 static void
 bs_compare_page_class_init (BsComparePageClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = bs_compare_page_dispose;
   signals[SIGNAL_LAYER_ACTIVATED] =
     g_signal_new ("layer-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* A reload's figures are shown (or the runs are gone and the page is empty). */
+  signals[SIGNAL_RELOADED] =
+    g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/blendscope/Blendscope/ui/bs-compare-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, BsComparePage, stack);
+  gtk_widget_class_bind_template_child (widget_class, BsComparePage, header);
+  gtk_widget_class_bind_template_child (widget_class, BsComparePage, compare_area);
+  gtk_widget_class_bind_template_child (widget_class, BsComparePage, overlay_area);
+  gtk_widget_class_bind_template_child (widget_class, BsComparePage, pareto_area);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_chart_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_power_clicked);
 }
 
-static GtkWidget *
-toggle (const char *label, const char *action, const char *target)
-{
-  GtkWidget *button = gtk_toggle_button_new_with_label (label);
-
-  /* The target before the action name (else a warning about a missing parameter). */
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_string (target));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
-  return button;
-}
 
 
 /* ---- export from the UI: a file dialog, then win.export-chart ---- */
@@ -524,90 +640,34 @@ bs_export_chart_dialog (GtkWidget *from, const char *chart, const char *suggeste
 }
 
 static void
-on_export_clicked (GtkButton *button, gpointer data)
+on_export_chart_clicked (GtkButton *button, BsComparePage *self)
 {
-  const char *chart = data;
-  g_autofree char *name = g_strdup_printf ("%s.png", chart);
-
-  bs_export_chart_dialog (GTK_WIDGET (button), chart, name);
+  bs_export_chart_dialog (GTK_WIDGET (button), "compare", "compare.png");
 }
 
 static void
+on_export_power_clicked (GtkButton *button, BsComparePage *self)
+{
+  bs_export_chart_dialog (GTK_WIDGET (button), "overlay", "overlay.png");
+}
+
+/* The widget tree is bs-compare-page.ui; the drawing, its sizes from C constants and the
+ * click on a bar are set up here. */
+static void
 bs_compare_page_init (BsComparePage *self)
 {
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *metric_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_VERTICAL);
-  GtkWidget *bottom = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  GtkWidget *empty = gtk_label_new ("Select 2 to 4 runs in Sessions and press Compare.");
   GtkGesture *click = gtk_gesture_click_new ();
 
+  gtk_widget_init_template (GTK_WIDGET (self));
   bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   self->selected_row = -1;
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 6);
 
-  gtk_widget_set_margin_start (bar, 12);
-  gtk_widget_set_margin_end (bar, 12);
-  gtk_widget_set_margin_top (bar, 6);
-  gtk_widget_add_css_class (metric_box, "linked");
-  gtk_box_append (GTK_BOX (metric_box), toggle ("Time", "win.compare-metric", "time"));
-  gtk_box_append (GTK_BOX (metric_box), toggle ("Energy", "win.compare-metric", "energy"));
-  gtk_box_append (GTK_BOX (bar), metric_box);
-  self->header = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->header), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (self->header), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (self->header, TRUE);
-  gtk_box_append (GTK_BOX (bar), self->header);
-  {
-    GtkWidget *chart = gtk_button_new_with_label ("Export Chart…");
-    GtkWidget *power = gtk_button_new_with_label ("Export Power…");
-
-    gtk_widget_set_tooltip_text (chart, "The whole comparison as PNG or SVG");
-    gtk_widget_set_tooltip_text (power, "The overlaid power traces as PNG or SVG");
-    g_signal_connect (chart, "clicked", G_CALLBACK (on_export_clicked), (gpointer) "compare");
-    g_signal_connect (power, "clicked", G_CALLBACK (on_export_clicked), (gpointer) "overlay");
-    gtk_box_append (GTK_BOX (bar), chart);
-    gtk_box_append (GTK_BOX (bar), power);
-  }
-  gtk_box_append (GTK_BOX (self), bar);
-
-  self->compare_area = gtk_drawing_area_new ();
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->compare_area), area_draw_compare, self, NULL);
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->compare_area), 100);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), self->compare_area);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_widget_add_controller (self->compare_area, GTK_EVENT_CONTROLLER (click));
   g_signal_connect (click, "pressed", G_CALLBACK (on_compare_pressed), self);
-
-  self->overlay_area = gtk_drawing_area_new ();
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->overlay_area), area_draw_overlay, self, NULL);
-  gtk_widget_set_size_request (self->overlay_area, -1, 200);
-
-  /* Accuracy against cost beside the power overlay, shown when a run has an accuracy. */
-  self->pareto_area = gtk_drawing_area_new ();
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->pareto_area), area_draw_pareto, self, NULL);
   gtk_widget_set_size_request (self->pareto_area, PARETO_WIDTH, 200);
-  gtk_widget_set_visible (self->pareto_area, FALSE);
-  gtk_widget_set_hexpand (self->overlay_area, TRUE);
-  gtk_box_append (GTK_BOX (bottom), self->pareto_area);
-  gtk_box_append (GTK_BOX (bottom), self->overlay_area);
-
-  gtk_paned_set_start_child (GTK_PANED (paned), scrolled);
-  gtk_paned_set_end_child (GTK_PANED (paned), bottom);
-  gtk_paned_set_resize_end_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
-  gtk_widget_set_size_request (scrolled, -1, 200);
-
-  self->stack = gtk_stack_new ();
-  gtk_widget_set_vexpand (self->stack, TRUE);
-  gtk_widget_add_css_class (empty, "dim-label");
-  gtk_stack_add_named (GTK_STACK (self->stack), empty, "empty");
-  gtk_stack_add_named (GTK_STACK (self->stack), paned, "chart");
-  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
-  gtk_box_append (GTK_BOX (self), self->stack);
 }
 
 GtkWidget *

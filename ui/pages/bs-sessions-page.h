@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include "bs-shared-store.h"
+
 #include <gtk/gtk.h>
 
 G_BEGIN_DECLS
@@ -17,8 +19,11 @@ G_DECLARE_FINAL_TYPE (BsSessionsPage, bs_sessions_page, BS, SESSIONS_PAGE, GtkBo
 
 GtkWidget *bs_sessions_page_new (void);
 
-/* Reads sessions and runs again (the selection is kept where the runs still exist). */
-void bs_sessions_page_reload (BsSessionsPage *self, const char *db_path);
+/* The application's store, which the page reads. */
+void bs_sessions_page_set_store (BsSessionsPage *self, BsSharedStore *store);
+/* Reads sessions and runs again, off the main thread; the page fills in when they are
+ * back (the selection is kept where the runs still exist). */
+void bs_sessions_page_reload (BsSessionsPage *self);
 /* The selected runs, in table order; returns how many (at most max). */
 int bs_sessions_page_get_selected (BsSessionsPage *self, int64_t *runs, int max);
 guint bs_sessions_page_get_n_runs (BsSessionsPage *self);

@@ -28,6 +28,8 @@ struct _BsGraphPage
   GArray *stats;
   GArray *modelled;
   int64_t measured_run, modelled_run;
+  BsSharedStore *store;       /* the application's, queried off the main thread */
+  GCancellable *query;        /* the read in flight, cancelled by a newer one */
   int *primary;               /* by layer, the primary layer of its plan op: fused layers */
   GtkWidget *area;
   BsGraphInfo info;
@@ -605,6 +607,7 @@ void
 bs_graph_page_set_model (BsGraphPage *self, const BsModel *model)
 {
   g_return_if_fail (BS_IS_GRAPH_PAGE (self));
+  g_cancellable_cancel (self->query);   /* its figures are another model's */
   self->model = model;
   self->selected = -1;
   g_clear_pointer (&self->layout, bs_graph_layout_free);
@@ -625,23 +628,33 @@ bs_graph_page_set_model (BsGraphPage *self, const BsModel *model)
   gtk_widget_queue_draw (self->area);
 }
 
-void
-bs_graph_page_reload (BsGraphPage *self, const char *db_path)
+/* What the heat map comes from, read on the shared store's worker thread. */
+typedef struct
 {
-  g_autoptr (BsStore) store = NULL;
-  g_autoptr (GPtrArray) runs = NULL;
-  BsRunFilter filter = { 0 };
+  int64_t measured_run, modelled_run;
+  GArray *stats, *modelled;
+} GraphRuns;
 
-  g_clear_pointer (&self->stats, g_array_unref);
-  g_clear_pointer (&self->modelled, g_array_unref);
-  self->measured_run = self->modelled_run = -1;
-  if (self->model != NULL && db_path != NULL && g_file_test (db_path, G_FILE_TEST_EXISTS)
-      && (store = bs_store_open (db_path, BS_STORE_OPEN_DEFAULT, NULL)) != NULL)
-    {
-      filter.model = self->model->name;
-      filter.limit = 200;
-      runs = bs_store_list_runs (store, &filter, NULL);
-    }
+static void
+graph_runs_free (GraphRuns *g)
+{
+  g_clear_pointer (&g->stats, g_array_unref);
+  g_clear_pointer (&g->modelled, g_array_unref);
+  g_free (g);
+}
+
+/* Worker thread: data is the model's name. */
+static gpointer
+query_graph_runs (BsStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  BsRunFilter filter = { 0 };
+  g_autoptr (GPtrArray) runs = NULL;
+  GraphRuns *g = g_new0 (GraphRuns, 1);
+
+  g->measured_run = g->modelled_run = -1;
+  filter.model = data;
+  filter.limit = 200;
+  runs = bs_store_list_runs (store, &filter, NULL);
   /* Newest first: the latest finished measured run, and the latest csim run (modelled). */
   for (guint i = 0; runs != NULL && i < runs->len; i++)
     {
@@ -650,21 +663,76 @@ bs_graph_page_reload (BsGraphPage *self, const char *db_path)
 
       if (run->status == BS_RUN_RUNNING || run->n_events == 0)
         continue;
-      if (csim && self->modelled_run < 0)
-        self->modelled_run = run->id;
-      if (!csim && self->measured_run < 0)
-        self->measured_run = run->id;
+      if (csim && g->modelled_run < 0)
+        g->modelled_run = run->id;
+      if (!csim && g->measured_run < 0)
+        g->measured_run = run->id;
     }
   /* Only csim runs: the heat map of time and energy shares is the modelled run's. */
-  if (self->measured_run < 0)
-    self->measured_run = self->modelled_run;
-  if (self->measured_run >= 0)
-    self->stats = bs_query_layer_stats (store, self->measured_run, NULL);
-  if (self->modelled_run >= 0 && self->modelled_run != self->measured_run)
-    self->modelled = bs_query_layer_stats (store, self->modelled_run, NULL);
+  if (g->measured_run < 0)
+    g->measured_run = g->modelled_run;
+  if (g->measured_run >= 0)
+    g->stats = bs_query_layer_stats (store, g->measured_run, NULL);
+  if (g->modelled_run >= 0 && g->modelled_run != g->measured_run)
+    g->modelled = bs_query_layer_stats (store, g->modelled_run, NULL);
+  return g;
+}
+
+static void
+show_graph_runs (BsGraphPage *self, GraphRuns *g)
+{
+  g_clear_pointer (&self->stats, g_array_unref);
+  g_clear_pointer (&self->modelled, g_array_unref);
+  self->measured_run = self->modelled_run = -1;
+  if (g != NULL)
+    {
+      self->measured_run = g->measured_run;
+      self->modelled_run = g->modelled_run;
+      self->stats = g_steal_pointer (&g->stats);
+      self->modelled = g_steal_pointer (&g->modelled);
+    }
   update_values (self);
   update_panel (self);
   gtk_widget_queue_draw (self->area);
+}
+
+static void
+on_graph_runs (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsGraphPage) self = data;   /* the reference the query held */
+  g_autoptr (GError) error = NULL;
+  GraphRuns *g = bs_shared_store_query_finish (BS_SHARED_STORE (source), result, &error);
+
+  /* Cancelled: a newer reload or another model took over, or the page went. Other
+   * errors (no database yet) leave the graph coloured by precision, as before. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  show_graph_runs (self, g);
+  g_clear_pointer (&g, graph_runs_free);
+}
+
+void
+bs_graph_page_set_store (BsGraphPage *self, BsSharedStore *store)
+{
+  g_return_if_fail (BS_IS_GRAPH_PAGE (self));
+  g_set_object (&self->store, store);
+}
+
+void
+bs_graph_page_reload (BsGraphPage *self)
+{
+  g_return_if_fail (BS_IS_GRAPH_PAGE (self));
+  g_cancellable_cancel (self->query);
+  g_clear_object (&self->query);
+  if (self->model == NULL || self->store == NULL)
+    {
+      show_graph_runs (self, NULL);
+      return;
+    }
+  self->query = g_cancellable_new ();
+  bs_shared_store_query_async (self->store, query_graph_runs, g_strdup (self->model->name), g_free,
+                               (GDestroyNotify) graph_runs_free, self->query, on_graph_runs,
+                               g_object_ref (self));
 }
 
 void
@@ -727,6 +795,9 @@ bs_graph_page_dispose (GObject *object)
 {
   BsGraphPage *self = BS_GRAPH_PAGE (object);
 
+  g_cancellable_cancel (self->query);
+  g_clear_object (&self->query);
+  g_clear_object (&self->store);
   g_clear_pointer (&self->layout, bs_graph_layout_free);
   g_clear_pointer (&self->stats, g_array_unref);
   g_clear_pointer (&self->modelled, g_array_unref);
@@ -769,29 +840,30 @@ bs_graph_page_unroot (GtkWidget *widget)
   GTK_WIDGET_CLASS (bs_graph_page_parent_class)->unroot (widget);
 }
 
+static void on_export_clicked (GtkButton *button, BsGraphPage *self);
+
 static void
 bs_graph_page_class_init (BsGraphPageClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = bs_graph_page_dispose;
   GTK_WIDGET_CLASS (klass)->root = bs_graph_page_root;
   GTK_WIDGET_CLASS (klass)->unroot = bs_graph_page_unroot;
   signals[SIGNAL_LAYER_ACTIVATED] =
     g_signal_new ("layer-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-}
-
-static GtkWidget *
-toggle (const char *label, const char *target)
-{
-  GtkWidget *button = gtk_toggle_button_new_with_label (label);
-
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_string (target));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.graph-metric");
-  return button;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/blendscope/Blendscope/ui/bs-graph-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, BsGraphPage, area);
+  gtk_widget_class_bind_template_child (widget_class, BsGraphPage, panel_title);
+  gtk_widget_class_bind_template_child (widget_class, BsGraphPage, panel_detail);
+  gtk_widget_class_bind_template_child (widget_class, BsGraphPage, panel_grid);
+  gtk_widget_class_bind_template_callback (widget_class, on_export_clicked);
 }
 
 static void
-on_export_clicked (GtkButton *button, gpointer data)
+on_export_clicked (GtkButton *button, BsGraphPage *self)
 {
   bs_export_chart_dialog (GTK_WIDGET (button), "graph", "graph.svg");
 }
@@ -816,98 +888,24 @@ add_navigation (BsGraphPage *self)
   gtk_widget_add_controller (self->area, GTK_EVENT_CONTROLLER (drag));
 }
 
-static GtkWidget *
-side_panel (BsGraphPage *self)
-{
-  GtkWidget *panel = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *hint = gtk_label_new ("+ / − zoom · 0 fit to page · arrows, wheel or drag to move · "
-                                   "Ctrl+wheel zooms at the pointer");
-
-  gtk_widget_set_size_request (panel, 280, -1);
-  gtk_widget_set_margin_start (panel, 12);
-  gtk_widget_set_margin_end (panel, 12);
-  gtk_widget_set_margin_top (panel, 6);
-  self->panel_title = gtk_label_new (NULL);
-  gtk_widget_add_css_class (self->panel_title, "heading");
-  gtk_label_set_xalign (GTK_LABEL (self->panel_title), 0);
-  gtk_label_set_wrap (GTK_LABEL (self->panel_title), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (self->panel_title), PANGO_WRAP_CHAR);
-  gtk_label_set_max_width_chars (GTK_LABEL (self->panel_title), 30);
-  self->panel_detail = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->panel_detail), 0);
-  gtk_label_set_wrap (GTK_LABEL (self->panel_detail), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (self->panel_detail), 30);
-  gtk_widget_add_css_class (self->panel_detail, "dim-label");
-  self->panel_grid = gtk_grid_new ();
-  gtk_grid_set_row_spacing (GTK_GRID (self->panel_grid), 4);
-  gtk_grid_set_column_spacing (GTK_GRID (self->panel_grid), 10);
-  gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (hint), 0);
-  gtk_label_set_max_width_chars (GTK_LABEL (hint), 30);
-  gtk_widget_add_css_class (hint, "dim-label");
-  gtk_widget_set_vexpand (hint, TRUE);
-  gtk_widget_set_valign (hint, GTK_ALIGN_END);
-  gtk_widget_set_margin_bottom (hint, 6);
-  gtk_box_append (GTK_BOX (panel), self->panel_title);
-  gtk_box_append (GTK_BOX (panel), self->panel_detail);
-  gtk_box_append (GTK_BOX (panel), self->panel_grid);
-  gtk_box_append (GTK_BOX (panel), hint);
-  return panel;
-}
-
+/* The widget tree is bs-graph-page.ui; the drawing, the gestures and the page's actions
+ * are set up here. */
 static void
 bs_graph_page_init (BsGraphPage *self)
 {
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkGesture *click = gtk_gesture_click_new ();
 
+  gtk_widget_init_template (GTK_WIDGET (self));
   bs_chart_theme_follow (GTK_WIDGET (self), &self->style);
   self->metric = g_strdup ("precision");
   self->selected = -1;
   self->measured_run = self->modelled_run = -1;
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 6);
 
-  gtk_widget_add_css_class (bar, "linked");
-  gtk_widget_set_halign (bar, GTK_ALIGN_START);
-  gtk_widget_set_margin_start (bar, 12);
-  gtk_widget_set_margin_top (bar, 6);
-  gtk_box_append (GTK_BOX (bar), toggle ("Precision", "precision"));
-  gtk_box_append (GTK_BOX (bar), toggle ("Time share", "time"));
-  gtk_box_append (GTK_BOX (bar), toggle ("Energy share", "energy"));
-  gtk_box_append (GTK_BOX (bar), toggle ("Efficiency vs csim", "efficiency"));
-  {
-    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-    GtkWidget *export = gtk_button_new_with_label ("Export Graph…");
-
-    gtk_widget_set_hexpand (bar, TRUE);
-    gtk_widget_set_margin_end (export, 12);
-    gtk_widget_set_margin_top (export, 6);
-    g_signal_connect (export, "clicked", G_CALLBACK (on_export_clicked), NULL);
-    gtk_box_append (GTK_BOX (row), bar);
-    gtk_box_append (GTK_BOX (row), export);
-    gtk_box_append (GTK_BOX (self), row);
-  }
-
-  self->area = gtk_drawing_area_new ();
-  gtk_widget_set_hexpand (self->area, TRUE);
-  gtk_widget_set_vexpand (self->area, TRUE);
-  gtk_widget_set_focusable (self->area, TRUE);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->area), area_draw, self, NULL);
   gtk_widget_add_controller (self->area, GTK_EVENT_CONTROLLER (click));
   g_signal_connect (click, "pressed", G_CALLBACK (on_pressed), self);
-  gtk_widget_set_has_tooltip (self->area, TRUE);
   g_signal_connect (self->area, "query-tooltip", G_CALLBACK (on_query_tooltip), self);
   add_navigation (self);
-  {
-    GtkWidget *body = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-
-    gtk_widget_set_vexpand (body, TRUE);
-    gtk_box_append (GTK_BOX (body), self->area);
-    gtk_box_append (GTK_BOX (body), gtk_separator_new (GTK_ORIENTATION_VERTICAL));
-    gtk_box_append (GTK_BOX (body), side_panel (self));
-    gtk_box_append (GTK_BOX (self), body);
-  }
   self->fit = TRUE;
   self->view_action = g_simple_action_new_stateful ("graph-view", NULL, g_variant_new_string ("{}"));
   g_simple_action_set_enabled (self->view_action, FALSE);

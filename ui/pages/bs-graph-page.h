@@ -13,6 +13,7 @@
 #include <gtk/gtk.h>
 
 #include "bs-model.h"
+#include "bs-shared-store.h"
 
 G_BEGIN_DECLS
 
@@ -23,8 +24,11 @@ GtkWidget *bs_graph_page_new (void);
 
 /* The model is borrowed: set it again (or NULL) before it goes. */
 void bs_graph_page_set_model (BsGraphPage *self, const BsModel *model);
-/* Reads the latest runs of the model from the database (db_path may not exist yet). */
-void bs_graph_page_reload (BsGraphPage *self, const char *db_path);
+/* The application's store, which the page reads. */
+void bs_graph_page_set_store (BsGraphPage *self, BsSharedStore *store);
+/* Reads the latest runs of the model from the store (whose file may not exist yet), off
+ * the main thread; the heat map follows when they are back. */
+void bs_graph_page_reload (BsGraphPage *self);
 /* "precision", "time", "energy" or "efficiency". */
 gboolean bs_graph_page_set_metric (BsGraphPage *self, const char *metric);
 void bs_graph_page_set_selected_layer (BsGraphPage *self, const char *name);

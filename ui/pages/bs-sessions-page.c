@@ -61,7 +61,9 @@ struct _BsSessionsPage
 {
   GtkBox parent_instance;
 
-  char *db_path;
+  BsSharedStore *store;          /* the application's, queried off the main thread */
+  GCancellable *sessions_query;  /* the reads in flight: a newer one cancels the older */
+  GCancellable *runs_query;
   GPtrArray *session_names;   /* index 0: NULL, "All runs" */
   GtkStringList *session_labels;
   GtkSingleSelection *session_selection;
@@ -181,36 +183,87 @@ selected_session (BsSessionsPage *self)
            ? self->session_names->pdata[i] : NULL;
 }
 
-static void
-load_runs (BsSessionsPage *self)
+/* ---- reading the database (on the shared store's worker thread) ---- */
+
+typedef struct
 {
-  g_autoptr (BsStore) store = NULL;
-  g_autoptr (GPtrArray) runs = NULL;
+  GPtrArray *runs;          /* BsRun */
+  GPtrArray *evaluations;   /* BsRunEvaluation or NULL, one per run */
+  char *read_only_reason;
+} RunsResult;
+
+static void
+runs_result_free (RunsResult *r)
+{
+  g_clear_pointer (&r->runs, g_ptr_array_unref);
+  g_clear_pointer (&r->evaluations, g_ptr_array_unref);
+  g_free (r->read_only_reason);
+  g_free (r);
+}
+
+/* Worker thread: the runs of one session (data: its name, or NULL for all) with their
+ * stored accuracy. */
+static gpointer
+query_runs (BsStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  BsRunFilter filter = { 0 };
+  RunsResult *r;
+  GPtrArray *runs;
+
+  filter.session = data;
+  if ((runs = bs_store_list_runs (store, &filter, error)) == NULL)
+    return NULL;
+  r = g_new0 (RunsResult, 1);
+  r->runs = runs;
+  r->evaluations = g_ptr_array_new_with_free_func ((GDestroyNotify) bs_run_evaluation_free);
+  for (guint i = 0; i < runs->len; i++)
+    g_ptr_array_add (r->evaluations,
+                     bs_store_get_run_evaluation (store, ((BsRun *) runs->pdata[i])->id, NULL));
+  r->read_only_reason = g_strdup (bs_store_get_read_only_reason (store));
+  return r;
+}
+
+/* Worker thread: the sessions, for the list on the left. */
+static gpointer
+query_sessions (BsStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  return bs_store_list_sessions (store, error);
+}
+
+static gboolean
+is_cancelled (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+on_runs_loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsSessionsPage) self = data;   /* the reference the query held */
   g_autoptr (GError) error = NULL;
+  RunsResult *r = bs_shared_store_query_finish (BS_SHARED_STORE (source), result, &error);
   g_autoptr (GHashTable) selected = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autofree int64_t *ids = NULL;
-  BsRunFilter filter = { 0 };
+  g_autofree char *db_path = NULL;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->runs));
   g_autoptr (GtkBitset) keep = gtk_bitset_new_empty ();
+  g_autofree char *text = NULL;
 
+  if (is_cancelled (error))   /* a newer query took over, or the page went */
+    return;
   ids = g_new (int64_t, MAX (n, 1));
   {
     int k = bs_sessions_page_get_selected (self, ids, (int) n);
     for (int i = 0; i < k; i++)
       g_hash_table_add (selected, &ids[i]);
   }
-  filter.session = selected_session (self);
-  if (self->db_path != NULL && g_file_test (self->db_path, G_FILE_TEST_EXISTS)
-      && (store = bs_store_open (self->db_path, BS_STORE_OPEN_DEFAULT, &error)) != NULL)
-    runs = bs_store_list_runs (store, &filter, &error);
   g_list_store_remove_all (self->runs);
-  for (guint i = 0; runs != NULL && i < runs->len; i++)
+  for (guint i = 0; r != NULL && i < r->runs->len; i++)
     {
       BsRunItem *item = g_object_new (BS_TYPE_RUN_ITEM, NULL);
 
-      item->run = runs->pdata[i];
-      runs->pdata[i] = NULL;
-      item->evaluation = bs_store_get_run_evaluation (store, item->run->id, NULL);
+      item->run = g_steal_pointer (&r->runs->pdata[i]);
+      item->evaluation = g_steal_pointer (&r->evaluations->pdata[i]);
       if (g_hash_table_contains (selected, &item->run->id))
         gtk_bitset_add (keep, i);
       g_list_store_append (self->runs, item);
@@ -218,22 +271,34 @@ load_runs (BsSessionsPage *self)
     }
   if (!gtk_bitset_is_empty (keep))
     gtk_selection_model_set_selection (GTK_SELECTION_MODEL (self->run_selection), keep, keep);
-  {
-    g_autofree char *text = NULL;
 
-    if (error != NULL)
-      text = g_strdup_printf ("%s", error->message);
-    else if (runs == NULL)
-      text = g_strdup_printf ("No database yet at %s: record a run or import one.",
-                              self->db_path != NULL ? self->db_path : "(none)");
-    else if (bs_store_get_read_only_reason (store) != NULL)
-      /* Shown, but nothing done here can change it: say so before an edit fails. */
-      text = g_strdup_printf ("%u runs · select 2 to 4 and press Compare · read-only: %s",
-                              runs->len, bs_store_get_read_only_reason (store));
-    else
-      text = g_strdup_printf ("%u runs · select 2 to 4 and press Compare", runs->len);
-    gtk_label_set_text (GTK_LABEL (self->info), text);
-  }
+  db_path = bs_shared_store_dup_path (BS_SHARED_STORE (source));
+  if (g_error_matches (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_FOUND))
+    text = g_strdup_printf ("No database yet at %s: record a run or import one.",
+                            db_path != NULL ? db_path : "(none)");
+  else if (error != NULL)
+    text = g_strdup_printf ("%s", error->message);
+  else if (r->read_only_reason != NULL)
+    /* Shown, but nothing done here can change it: say so before an edit fails. */
+    text = g_strdup_printf ("%u runs · select 2 to 4 and press Compare · read-only: %s",
+                            r->runs->len, r->read_only_reason);
+  else
+    text = g_strdup_printf ("%u runs · select 2 to 4 and press Compare", r->runs->len);
+  gtk_label_set_text (GTK_LABEL (self->info), text);
+  g_clear_pointer (&r, runs_result_free);
+}
+
+static void
+load_runs (BsSessionsPage *self)
+{
+  if (self->store == NULL)
+    return;
+  g_cancellable_cancel (self->runs_query);
+  g_clear_object (&self->runs_query);
+  self->runs_query = g_cancellable_new ();
+  bs_shared_store_query_async (self->store, query_runs, g_strdup (selected_session (self)), g_free,
+                               (GDestroyNotify) runs_result_free, self->runs_query, on_runs_loaded,
+                               g_object_ref (self));
 }
 
 static void
@@ -243,25 +308,18 @@ on_session_selected (GtkSingleSelection *selection, GParamSpec *pspec, BsSession
     load_runs (self);
 }
 
-void
-bs_sessions_page_reload (BsSessionsPage *self, const char *db_path)
+static void
+on_sessions_loaded (GObject *source, GAsyncResult *result, gpointer data)
 {
-  g_autoptr (BsStore) store = NULL;
-  g_autoptr (GPtrArray) sessions = NULL;
-  g_autofree char *keep = g_strdup (selected_session (self));
+  g_autoptr (BsSessionsPage) self = data;   /* the reference the query held */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) sessions = bs_shared_store_query_finish (BS_SHARED_STORE (source), result, &error);
+  g_autofree char *keep = NULL;
   guint select = 0;
 
-  g_return_if_fail (BS_IS_SESSIONS_PAGE (self));
-  if (db_path != self->db_path)
-    {
-      g_free (self->db_path);
-      self->db_path = g_strdup (db_path);
-    }
-  if (self->db_path != NULL && g_file_test (self->db_path, G_FILE_TEST_EXISTS)
-      && (store = bs_store_open (self->db_path, BS_STORE_OPEN_DEFAULT, NULL)) != NULL)
-    sessions = bs_store_list_sessions (store, NULL);
-  g_clear_pointer (&store, bs_store_close);
-
+  if (is_cancelled (error))
+    return;
+  keep = g_strdup (selected_session (self));
   self->reloading = TRUE;
   g_ptr_array_set_size (self->session_names, 0);
   g_ptr_array_add (self->session_names, NULL);
@@ -286,6 +344,29 @@ bs_sessions_page_reload (BsSessionsPage *self, const char *db_path)
   gtk_single_selection_set_selected (self->session_selection, select);
   self->reloading = FALSE;
   load_runs (self);
+}
+
+void
+bs_sessions_page_set_store (BsSessionsPage *self, BsSharedStore *store)
+{
+  g_return_if_fail (BS_IS_SESSIONS_PAGE (self));
+  g_set_object (&self->store, store);
+}
+
+void
+bs_sessions_page_reload (BsSessionsPage *self)
+{
+  g_return_if_fail (BS_IS_SESSIONS_PAGE (self));
+  if (self->store == NULL)
+    return;
+  /* The runs follow once the sessions are in (load_runs from on_sessions_loaded). */
+  g_cancellable_cancel (self->runs_query);
+  g_cancellable_cancel (self->sessions_query);
+  g_clear_object (&self->sessions_query);
+  self->sessions_query = g_cancellable_new ();
+  bs_shared_store_query_async (self->store, query_sessions, NULL, NULL,
+                               (GDestroyNotify) g_ptr_array_unref, self->sessions_query,
+                               on_sessions_loaded, g_object_ref (self));
 }
 
 int
@@ -611,30 +692,36 @@ do_import (GtkWidget *button, BsSessionsPage *self)
 }
 
 static void
-do_export (GtkWidget *button, BsSessionsPage *self)
+export_selected (BsSessionsPage *self, const char *format)
 {
   int64_t run;
 
   if (one_selected (self, &run))
-    file_dialog (self, g_object_get_data (G_OBJECT (button), "format"), run);
+    file_dialog (self, format, run);
+}
+
+static void
+do_export_csv (GtkWidget *button, BsSessionsPage *self)
+{
+  export_selected (self, "csv");
+}
+
+static void
+do_export_perfetto (GtkWidget *button, BsSessionsPage *self)
+{
+  export_selected (self, "perfetto");
+}
+
+static void
+do_export_json (GtkWidget *button, BsSessionsPage *self)
+{
+  export_selected (self, "json");
 }
 
 static void
 do_refresh (GtkWidget *button, BsSessionsPage *self)
 {
-  bs_sessions_page_reload (self, self->db_path);
-}
-
-static GtkWidget *
-add_button (BsSessionsPage *self, GtkWidget *bar, const char *label, const char *tooltip,
-            GCallback callback)
-{
-  GtkWidget *button = gtk_button_new_with_mnemonic (label);
-
-  gtk_widget_set_tooltip_text (button, tooltip);
-  g_signal_connect (button, "clicked", callback, self);
-  gtk_box_append (GTK_BOX (bar), button);
-  return button;
+  bs_sessions_page_reload (self);
 }
 
 static void
@@ -662,7 +749,11 @@ bs_sessions_page_dispose (GObject *object)
 {
   BsSessionsPage *self = BS_SESSIONS_PAGE (object);
 
-  g_clear_pointer (&self->db_path, g_free);
+  g_cancellable_cancel (self->sessions_query);
+  g_cancellable_cancel (self->runs_query);
+  g_clear_object (&self->sessions_query);
+  g_clear_object (&self->runs_query);
+  g_clear_object (&self->store);
   g_clear_pointer (&self->session_names, g_ptr_array_unref);
   g_clear_object (&self->session_selection);
   g_clear_object (&self->run_selection);
@@ -672,66 +763,49 @@ bs_sessions_page_dispose (GObject *object)
 static void
 bs_sessions_page_class_init (BsSessionsPageClass *klass)
 {
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->dispose = bs_sessions_page_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/blendscope/Blendscope/ui/bs-sessions-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, BsSessionsPage, session_list);
+  gtk_widget_class_bind_template_child (widget_class, BsSessionsPage, table);
+  gtk_widget_class_bind_template_child (widget_class, BsSessionsPage, info);
+  gtk_widget_class_bind_template_callback (widget_class, do_compare);
+  gtk_widget_class_bind_template_callback (widget_class, do_tag);
+  gtk_widget_class_bind_template_callback (widget_class, do_notes);
+  gtk_widget_class_bind_template_callback (widget_class, do_rename);
+  gtk_widget_class_bind_template_callback (widget_class, do_delete);
+  gtk_widget_class_bind_template_callback (widget_class, do_import);
+  gtk_widget_class_bind_template_callback (widget_class, do_export_csv);
+  gtk_widget_class_bind_template_callback (widget_class, do_export_perfetto);
+  gtk_widget_class_bind_template_callback (widget_class, do_export_json);
+  gtk_widget_class_bind_template_callback (widget_class, do_refresh);
 }
 
+/* The widget tree is bs-sessions-page.ui; the lists' models, factories and the table's
+ * columns are made here. */
 static void
 bs_sessions_page_init (BsSessionsPage *self)
 {
-  GtkWidget *bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
-  GtkWidget *left = gtk_scrolled_window_new ();
-  GtkWidget *right = gtk_scrolled_window_new ();
-  GtkWidget *export_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  static const struct { const char *label, *format; } exports[] = {
-    { "CSV", "csv" }, { "Perfetto", "perfetto" }, { "JSON", "json" },
-  };
 
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (GTK_BOX (self), 6);
+  gtk_widget_init_template (GTK_WIDGET (self));
   self->session_names = g_ptr_array_new_with_free_func (g_free);
   self->runs = g_list_store_new (BS_TYPE_RUN_ITEM);
-
-  gtk_widget_set_margin_start (bar, 12);
-  gtk_widget_set_margin_end (bar, 12);
-  gtk_widget_set_margin_top (bar, 6);
-  gtk_widget_add_css_class (add_button (self, bar, "_Compare", "Compare the selected runs (2 to 4)",
-                                        G_CALLBACK (do_compare)), "suggested-action");
-  add_button (self, bar, "_Tag…", "Add a tag to the selected run", G_CALLBACK (do_tag));
-  add_button (self, bar, "_Notes…", "Notes on the selected run", G_CALLBACK (do_notes));
-  add_button (self, bar, "Re_name Session…", "Rename the session chosen on the left", G_CALLBACK (do_rename));
-  add_button (self, bar, "_Delete…", "Delete the selected run", G_CALLBACK (do_delete));
-  add_button (self, bar, "_Import…", "Import a run exported as JSON", G_CALLBACK (do_import));
-  gtk_widget_add_css_class (export_box, "linked");
-  gtk_box_append (GTK_BOX (export_box), gtk_label_new ("Export: "));
-  for (guint i = 0; i < G_N_ELEMENTS (exports); i++)
-    {
-      GtkWidget *b = add_button (self, export_box, exports[i].label, "Export the selected run",
-                                 G_CALLBACK (do_export));
-      g_object_set_data (G_OBJECT (b), "format", (gpointer) exports[i].format);
-    }
-  gtk_box_append (GTK_BOX (bar), export_box);
-  add_button (self, bar, "_Refresh", "Read the database again", G_CALLBACK (do_refresh));
-  gtk_box_append (GTK_BOX (self), bar);
 
   self->session_labels = gtk_string_list_new (NULL);
   self->session_selection = gtk_single_selection_new (G_LIST_MODEL (self->session_labels));
   gtk_single_selection_set_autoselect (self->session_selection, TRUE);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_session), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_session), NULL);
-  self->session_list = gtk_list_view_new (GTK_SELECTION_MODEL (g_object_ref (self->session_selection)), factory);
-  gtk_widget_add_css_class (self->session_list, "navigation-sidebar");
+  gtk_list_view_set_model (GTK_LIST_VIEW (self->session_list), GTK_SELECTION_MODEL (self->session_selection));
+  gtk_list_view_set_factory (GTK_LIST_VIEW (self->session_list), factory);
+  g_object_unref (factory);
   g_signal_connect (self->session_selection, "notify::selected", G_CALLBACK (on_session_selected), self);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (left), self->session_list);
-  gtk_widget_set_size_request (left, 200, -1);
 
   self->run_selection = gtk_multi_selection_new (G_LIST_MODEL (self->runs));
-  self->table = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->run_selection)));
-  /* Ctrl+click and Shift+click pick runs to compare (GtkMultiSelection); dragging too. */
-  gtk_column_view_set_enable_rubberband (GTK_COLUMN_VIEW (self->table), TRUE);
-  gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (self->table), TRUE);
-  gtk_widget_add_css_class (self->table, "data-table");
+  gtk_column_view_set_model (GTK_COLUMN_VIEW (self->table), GTK_SELECTION_MODEL (self->run_selection));
   add_column (self, "Run", COL_ID, 56, FALSE);
   add_column (self, "Session", COL_SESSION, 120, FALSE);
   add_column (self, "Model", COL_MODEL, 130, FALSE);
@@ -741,21 +815,6 @@ bs_sessions_page_init (BsSessionsPage *self)
   add_column (self, "Top-1", COL_ACCURACY, 80, FALSE);
   add_column (self, "Tags", COL_TAGS, 120, FALSE);
   add_column (self, "Notes", COL_NOTES, -1, TRUE);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (right), self->table);
-
-  gtk_paned_set_start_child (GTK_PANED (paned), left);
-  gtk_paned_set_end_child (GTK_PANED (paned), right);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
-  gtk_widget_set_vexpand (paned, TRUE);
-  gtk_box_append (GTK_BOX (self), paned);
-
-  self->info = gtk_label_new (NULL);
-  gtk_label_set_xalign (GTK_LABEL (self->info), 0);
-  gtk_widget_add_css_class (self->info, "dim-label");
-  gtk_widget_set_margin_start (self->info, 12);
-  gtk_widget_set_margin_bottom (self->info, 6);
-  gtk_box_append (GTK_BOX (self), self->info);
 }
 
 GtkWidget *

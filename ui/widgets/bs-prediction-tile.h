@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bs-prediction-tile.h: the image being classified and the model's answer, drawn by
- * bs_prediction_render (ui/views). The owner calls bs_prediction_tile_update at its own
+ * bs_prediction_render (ui/render). The owner calls bs_prediction_tile_update at its own
  * refresh rate; the tile copies what it shows, never reads the controller while drawing. */
 #pragma once
 
