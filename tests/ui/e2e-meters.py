@@ -32,7 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402  (the D-Bus and screenshot helpers)
 
-# The extra channel colours of ui/bs-power-chart-render.c (bs_power_chart_channel_color).
+# The extra channel colours of ui/render/bs-power-chart-render.c (bs_power_chart_channel_color).
 CHANNEL_COLOURS = [(0xd5, 0x5e, 0x00), (0xcc, 0x79, 0xa7)]
 
 

@@ -7,6 +7,7 @@
 #include "bs-backend.h"
 #include "bs-choice.h"
 #include "bs-probe.h"
+#include "bs-remote-dialog.h"
 #include "bs-store.h"
 
 #include <string.h>
@@ -162,7 +163,9 @@ fill_backends (BsRunBar *self)
     {
       g_autofree char *reason = NULL;
       gboolean ok = (*k)->available (&reason);
-      g_autoptr (BsChoice) c = bs_choice_new ((*k)->name, (*k)->name,
+      /* ssh is not a backend by itself: it opens the "Run on another host" dialog. */
+      gboolean remote = g_str_equal ((*k)->name, "ssh");
+      g_autoptr (BsChoice) c = bs_choice_new ((*k)->name, remote ? "another host…" : (*k)->name,
                                               ok ? (*k)->description : reason, ok, FALSE);
       g_list_store_append (self->backends, c);
     }
@@ -251,6 +254,15 @@ on_dropdown_selected (GtkDropDown *dropdown, GParamSpec *pspec, BsRunBar *self)
       g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, text);
       select_choice (self, dropdown, is_backend ? self->backends : self->probes,
                      current != NULL && *current ? current : "none", NULL);
+      return;
+    }
+  if (is_backend && g_str_equal (bs_choice_get_id (choice), "ssh"))
+    {
+      const char *current = bs_run_controller_get_backend (self->controller);
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+      select_choice (self, dropdown, self->backends, current, NULL);
+      bs_remote_dialog_present (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, current);
       return;
     }
   g_action_group_activate_action (G_ACTION_GROUP (app), is_backend ? "backend" : "probe",
