@@ -269,6 +269,14 @@ on_compare_reloaded (BsComparePage *page, BsWindow *self)
   update_compare_summary (self);
 }
 
+static void
+on_compare_failed (BsComparePage *page, const char *reason, BsWindow *self)
+{
+  g_autofree char *text = g_strdup_printf ("Compare: %s", reason);
+
+  show_banner (self, text, TRUE, NULL, FALSE);
+}
+
 void
 bs_window_reload_sessions (BsWindow *self)
 {
@@ -279,14 +287,13 @@ bs_window_reload_sessions (BsWindow *self)
   bs_graph_page_reload (self->graph_page);
 }
 
+/* The comparison is read off the main thread: win.compare-summary follows "reloaded",
+ * and a run that cannot be read is a banner ("failed"). */
 gboolean
 bs_window_compare (BsWindow *self, const int64_t *runs, int n_runs, GError **error)
 {
-  g_autofree char *db = bs_window_get_db_path (self);
-
-  if (!bs_compare_page_set_runs (self->compare_page, db, runs, n_runs, error))
+  if (!bs_compare_page_set_runs (self->compare_page, runs, n_runs, error))
     return FALSE;
-  update_compare_summary (self);
   g_action_group_activate_action (G_ACTION_GROUP (self), "view", g_variant_new_string ("compare"));
   return TRUE;
 }
@@ -813,6 +820,7 @@ bs_window_new (GtkApplication *app, BsRunController *controller, BsSharedStore *
   bs_sessions_page_set_store (self->sessions_page, store);
   bs_compare_page_set_store (self->compare_page, store);
   g_signal_connect_object (self->compare_page, "reloaded", G_CALLBACK (on_compare_reloaded), self, 0);
+  g_signal_connect_object (self->compare_page, "failed", G_CALLBACK (on_compare_failed), self, 0);
   bs_graph_page_set_store (self->graph_page, store);
 
   bs_live_view_set_controller (self->live_view, controller);

@@ -87,8 +87,11 @@ def inner(args):
         activate(APP_PATH, "compare", "<[%s]>" % ", ".join("'%d'" % i for i in ids))
         if "'compare'" not in describe(window, "view"):
             fail("app.compare did not show the compare view")
-        state = import_module("e2e-compare").state_string(window, "compare-summary")
-        summary = json.loads(state)
+        # Read off the main thread: the summary follows once the runs are shown.
+        state_string = import_module("e2e-compare").state_string
+        summary = wait_for("the compared runs in the summary", lambda: (
+            lambda s: s if s.get("runs") == ids else None)(
+                json.loads(state_string(window, "compare-summary") or "{}")), 20)
         shown = summary.get("accuracy")
         if shown is None or len(shown) != len(stored):
             fail("compare summary has no accuracy for %d runs: %r" % (len(stored), summary.keys()))

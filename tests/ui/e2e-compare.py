@@ -272,7 +272,10 @@ def inner(args):
         activate(APP_PATH, "compare", "<['%d', '%d']>" % (cpu, csim))
         if "'compare'" not in describe(window, "view"):
             fail("app.compare did not show the compare view: " + describe(window, "view"))
-        summary = json.loads(state_string(window, "compare-summary"))
+        # Read off the main thread: the summary follows once the runs are shown.
+        summary = wait_for("the compared runs in the summary", lambda: (
+            lambda s: s if s.get("runs") == [cpu, csim] else None)(
+                json.loads(state_string(window, "compare-summary") or "{}")), 20)
         log("compare summary: runs %s, %d layers, totals %s" % (summary["runs"], len(summary["layers"]),
                                                                   summary["totals"]))
         if summary["runs"] != [cpu, csim] or summary["metric"] != "time":

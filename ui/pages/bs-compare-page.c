@@ -49,12 +49,14 @@ struct _BsComparePage
 
   BsSharedStore *store;   /* the application's: reloads read it off the main thread */
   GCancellable *query;    /* the reload in flight */
+  gboolean asked;         /* that reload is the user's choice of runs: say if it fails */
 };
 
 enum
 {
   SIGNAL_LAYER_ACTIVATED,
   SIGNAL_RELOADED,
+  SIGNAL_FAILED,
   N_SIGNALS
 };
 
@@ -286,14 +288,11 @@ compare_show (BsComparePage *self, CompareData *d)
   rebuild_chart (self);
 }
 
-gboolean
-bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_t *runs,
-                          int n_runs, GError **error)
-{
-  g_autoptr (BsStore) store = NULL;
-  g_autoptr (CompareData) d = NULL;
-  g_autoptr (GError) local = NULL;
+static void start_query (BsComparePage *self, const int64_t *runs, int n_runs);
 
+gboolean
+bs_compare_page_set_runs (BsComparePage *self, const int64_t *runs, int n_runs, GError **error)
+{
   g_return_val_if_fail (BS_IS_COMPARE_PAGE (self), FALSE);
   if (n_runs < 2 || n_runs > BS_COMPARE_MAX_RUNS)
     {
@@ -301,22 +300,9 @@ bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_
                    "Compare needs 2 to %d runs, not %d", BS_COMPARE_MAX_RUNS, n_runs);
       return FALSE;
     }
-  /* Synchronous, so that app.compare answers with what is shown or why not; a reload
-   * still on its way would show the runs compared before. */
-  g_cancellable_cancel (self->query);
-  if ((store = bs_store_open (db_path, BS_STORE_OPEN_DEFAULT, error)) == NULL)
-    return FALSE;
-  if ((d = compare_read (store, runs, n_runs, &local)) == NULL)
-    {
-      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        {
-          clear_data (self);
-          rebuild_chart (self);
-        }
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  compare_show (self, d);
+  /* The page keeps showing what it showed until these runs are read. */
+  self->asked = TRUE;
+  start_query (self, runs, n_runs);
   return TRUE;
 }
 
@@ -336,8 +322,11 @@ on_compare_reloaded (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (CompareData) d = bs_shared_store_query_finish (BS_SHARED_STORE (source), result, &error);
 
+  gboolean asked = self->asked;
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  self->asked = FALSE;
   if (d != NULL)
     compare_show (self, d);
   else
@@ -346,6 +335,8 @@ on_compare_reloaded (GObject *source, GAsyncResult *result, gpointer data)
       rebuild_chart (self);
     }
   g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
+  if (d == NULL && asked)
+    g_signal_emit (self, signals[SIGNAL_FAILED], 0, error->message);
 }
 
 void
@@ -355,22 +346,37 @@ bs_compare_page_set_store (BsComparePage *self, BsSharedStore *store)
   g_set_object (&self->store, store);
 }
 
-void
-bs_compare_page_reload (BsComparePage *self)
+/* Reads @runs on the shared store's worker; the newest query wins. */
+static void
+start_query (BsComparePage *self, const int64_t *runs, int n_runs)
 {
   CompareData *want;
 
-  g_return_if_fail (BS_IS_COMPARE_PAGE (self));
   g_cancellable_cancel (self->query);
   g_clear_object (&self->query);
-  if (self->n_runs < 2 || self->store == NULL)
+  if (self->store == NULL)
     return;
   want = g_new0 (CompareData, 1);
-  want->n_runs = bs_compare_page_get_runs (self, want->runs);
+  want->n_runs = n_runs;
+  for (int i = 0; i < n_runs; i++)
+    want->runs[i] = runs[i];
   self->query = g_cancellable_new ();
   bs_shared_store_query_async (self->store, query_compare, want, (GDestroyNotify) compare_data_free,
                                (GDestroyNotify) compare_data_free, self->query, on_compare_reloaded,
                                g_object_ref (self));
+}
+
+void
+bs_compare_page_reload (BsComparePage *self)
+{
+  g_return_if_fail (BS_IS_COMPARE_PAGE (self));
+  if (self->n_runs < 2)
+    {
+      g_cancellable_cancel (self->query);
+      return;
+    }
+  self->asked = FALSE;
+  start_query (self, self->runs, self->n_runs);
 }
 
 int
@@ -585,6 +591,10 @@ bs_compare_page_class_init (BsComparePageClass *klass)
   signals[SIGNAL_RELOADED] =
     g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 0);
+  /* The runs chosen with bs_compare_page_set_runs could not be read: why. */
+  signals[SIGNAL_FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/blendscope/Blendscope/ui/bs-compare-page.ui");
   gtk_widget_class_bind_template_child (widget_class, BsComparePage, stack);

@@ -17,10 +17,11 @@ G_DECLARE_FINAL_TYPE (BsComparePage, bs_compare_page, BS, COMPARE_PAGE, GtkBox)
 
 GtkWidget *bs_compare_page_new (void);
 
-/* Loads the comparison of `runs` (2 to 4, the first the baseline) from the database,
- * at once (app.compare answers with it). */
-gboolean bs_compare_page_set_runs (BsComparePage *self, const char *db_path, const int64_t *runs,
-                                   int n_runs, GError **error);
+/* Compares `runs` (2 to 4, the first the baseline): read off the main thread from the
+ * application's store, then shown, and "reloaded" emitted; a run that cannot be read
+ * is "failed" (with the reason) and an empty page. FALSE only for a wrong count. */
+gboolean bs_compare_page_set_runs (BsComparePage *self, const int64_t *runs, int n_runs,
+                                   GError **error);
 /* The application's store, which reloads read. */
 void bs_compare_page_set_store (BsComparePage *self, BsSharedStore *store);
 /* Reads the same runs again (after a run was edited or deleted) off the main thread,
