@@ -26,7 +26,10 @@ bs_remote_dialog_spec (const char *host, const char *backend, char **why)
       return NULL;
     }
   if (*b == 0)
-    b = g_strdup ("cpu");
+    {
+      g_free (b);
+      b = g_strdup ("cpu");
+    }
   if (g_str_has_prefix (b, "ssh"))
     {
       *why = g_strdup ("The backend is one on that host (cpu, csim, xrt:device=0), not ssh again.");
